@@ -1,0 +1,47 @@
+"""Shared fixtures. Real third-party material is read from ../shared (never copied);
+tests that need it skip when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REAL_API = SHARED / "data" / "real-api"
+CORPORA = SHARED / "data" / "corpora"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def shared_path(*parts: str) -> Path:
+    """Path inside ../shared, skipping the calling test when it is missing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may reach the network or a user's database by accident."""
+    for name in (
+        "EVIDENCE_DB",
+        "EVIDENCE_CACHE",
+        "EVIDENCE_OPENALEX_KEY",
+        "EVIDENCE_NCBI_KEY",
+        "EVIDENCE_S2_KEY",
+        "EVIDENCE_MAILTO",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    # Unroutable by construction: a test that forgets to point a service at a fake
+    # fails fast instead of touching the real service.
+    for name in (
+        "EVIDENCE_CROSSREF_URL",
+        "EVIDENCE_OPENALEX_URL",
+        "EVIDENCE_PUBMED_URL",
+        "EVIDENCE_S2_URL",
+        "EVIDENCE_OPENLIBRARY_URL",
+    ):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "evidence.db"))
