@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from evidence.errors import UsageError
+from evidence.store import FTS, INDEXES, TABLES, Store, migrations
+
+
+def test_schema_created_from_declaration(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    names = set(store.db.table_names())
+    assert set(TABLES) <= names
+    for table in FTS:
+        assert f"{table}_fts" in names
+    for table, spec in TABLES.items():
+        assert set(store.table(table).columns_dict) == set(spec["columns"])
+    index_columns = {(t, tuple(i.columns)) for t in TABLES for i in store.table(t).indexes}
+    for table, columns, _unique in INDEXES:
+        assert (table, tuple(columns)) in index_columns
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA foreign_keys") == 1
+    assert store.integrity_problems() == []
+
+
+def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
+    Store(tmp_path / "e.db").close()
+    store = Store(tmp_path / "e.db")
+    applied = [m.name for m in migrations.applied(store.db)]
+    assert applied == ["m001_initial"]
+    assert migrations.pending(store.db) == []
+
+
+def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert("studies", {"citekey": "a2020x", "title": "A"})
+        raise RuntimeError("boom")
+    assert store.count("studies") == 0
+
+
+def test_foreign_keys_enforced(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert("notices", {"study_id": 999, "kind": "retraction", "source": "crossref"})
+
+
+def test_fts_search_and_bad_syntax(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    store.insert(
+        "studies", {"citekey": "field1996massage", "title": "Massage therapy reduces anxiety"}
+    )
+    store.insert("studies", {"citekey": "smith2020sleep", "title": "Sleep and memory"})
+    hits = store.search("studies", "massage")
+    assert [h["citekey"] for h in hits] == ["field1996massage"]
+    # porter stemming: "reduce" finds "reduces"
+    assert [h["citekey"] for h in store.search("studies", "reduce")] == ["field1996massage"]
+    # an unbalanced quote is not valid FTS5 syntax: searched as a phrase instead of failing
+    assert [h["citekey"] for h in store.search("studies", 'anxiety"')] == ["field1996massage"]
+
+
+def test_directory_as_database_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a directory"):
+        Store(tmp_path)
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(UsageError, match="Cannot open database"):
+        Store(path)
