@@ -63,9 +63,10 @@ _SPACE = re.compile(r"\s+")
 
 def _send(client: HttpClient, path: str, params: dict[str, Any]) -> bytes:
     length = sum(len(str(k)) + len(str(v)) + 2 for k, v in params.items())
+    # expect="xml": a body that is not (safe) XML is an error and never stays cached.
     if length > GET_MAX_CHARS:
-        return client.post_form(SERVICE, path, params)
-    return client.get_bytes(SERVICE, path, params)
+        return client.post_form(SERVICE, path, params, expect="xml")
+    return client.get_bytes(SERVICE, path, params, expect="xml")
 
 
 def fetch_efetch(client: HttpClient, pmids: list[str]) -> bytes:

@@ -1,0 +1,458 @@
+"""Look up many identifiers across the services, batched, concurrent, item by item.
+
+``fetch_works`` is what ``add`` and ``verify`` call. Each service is asked in as few
+requests as its batch limits allow (SERVICES.md): Crossref ``filter=doi:…`` (50 a call),
+PubMed one ORed ``[aid]`` esearch per 200 DOIs then efetch of 200 PMIDs a call,
+OpenAlex ``filter=doi:a|b`` (100 a call, only with an API key), Semantic Scholar
+``POST /paper/batch`` (500 a call) for arXiv ids and for works no other service knows,
+Open Library for ISBNs. The services run concurrently; the HttpClient bounds each
+service's rate and concurrency. Identifiers learned in one round (the DOI of a PMID,
+the PMID of a DOI) feed a further round. A failed batch marks its own items failed and
+nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bib import crossref, openalex, openlibrary, pubmed, semanticscholar
+from bib.errors import NotFound, ServiceError
+from bib.http import HttpClient, run_parallel
+from bib.identifiers import Identifier
+from bib.work import Work, merge_works
+
+SERVICES = ("crossref", "pubmed", "openalex", "s2", "openlibrary")
+# Rounds of lookups: the input identifiers, then identifiers learned from the answers,
+# then (rarely) identifiers learned from those.
+MAX_ROUNDS = 3
+# Threads across all services; the HttpClient keeps each service within its own limit.
+MAX_WORKERS = 8
+
+OPENALEX_NO_KEY = "skipped: no API key (set EVIDENCE_OPENALEX_KEY; a free key works)"
+
+# DataCite DOIs of arXiv preprints: 10.48550/arXiv.2312.07559 is arXiv 2312.07559.
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
+
+Key = tuple[str, str]  # (identifier kind, value)
+T = TypeVar("T")
+
+
+@dataclass
+class LookupResult:
+    """What the services said about one requested identifier."""
+
+    identifier: Identifier
+    # merge_works of every per-source Work; None when no service knew the identifier.
+    work: Work | None = None
+    # source ("crossref", "pubmed", …) -> the Work that service returned.
+    works: dict[str, Work] = field(default_factory=dict)
+    # service -> the error of the request that should have answered (no answer known).
+    errors: dict[str, ServiceError] = field(default_factory=dict)
+    # service -> where it looked and found nothing ("GET /works?filter=doi:…").
+    not_found: dict[str, str] = field(default_factory=dict)
+    # service -> why it was not asked (one line).
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return self.work is not None
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self.works)
+
+    def reason(self) -> str:
+        """One line: where it was found, or why not (every service's answer)."""
+        parts: list[str] = []
+        if self.works:
+            parts.append("found in " + ", ".join(self.works))
+        for service, where in self.not_found.items():
+            parts.append(f"not found in {service} ({where})")
+        for service, error in self.errors.items():
+            parts.append(f"{service} failed: {error.reason}")
+        if not self.works:
+            for service, why in self.skipped.items():
+                parts.append(f"{service} {why}")
+        return "; ".join(parts) if parts else "no service can look up this identifier"
+
+
+@dataclass
+class _Outcome:
+    """One service's answers for the keys it was asked in one round."""
+
+    found: dict[Key, Work] = field(default_factory=dict)
+    missing: dict[Key, str] = field(default_factory=dict)
+    errors: dict[Key, ServiceError] = field(default_factory=dict)
+
+    def update(self, other: _Outcome) -> None:
+        self.found.update(other.found)
+        self.missing.update(other.missing)
+        self.errors.update(other.errors)
+
+
+@dataclass
+class _Item:
+    result: LookupResult
+    known: dict[str, str] = field(default_factory=dict)
+    asked: set[tuple[str, str, str]] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------------------- public
+
+
+def fetch_works(
+    client: HttpClient,
+    identifiers: list[Identifier],
+    services: Iterable[str] = SERVICES,
+) -> dict[Identifier, LookupResult]:
+    """Look up every identifier in every useful service; one result per identifier.
+
+    Never raises for a service failure: each LookupResult records per-service errors,
+    "not found" answers (with where it looked) and skipped services.
+    """
+    wanted = [s for s in services if s in SERVICES]
+    items: dict[Identifier, _Item] = {}
+    for ident in identifiers:
+        if ident in items:
+            continue
+        item = _Item(LookupResult(ident))
+        if ident.kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+            value = ident.value.lower() if ident.kind == "doi" else ident.value
+            item.known[ident.kind] = value
+            if ident.kind == "doi" and value.startswith(ARXIV_DOI_PREFIX):
+                item.known["arxiv"] = value[len(ARXIV_DOI_PREFIX) :]
+        if "openalex" in wanted and not client.has_key("openalex"):
+            item.result.skipped["openalex"] = OPENALEX_NO_KEY
+        items[ident] = item
+    for round_no in range(1, MAX_ROUNDS + 1):
+        plan = _plan(items.values(), wanted, client, round_no)
+        if not any(plan.values()):
+            break
+        runners: list[tuple[str, Callable[[], _Outcome]]] = []
+        for service, keys in plan.items():
+            if keys:
+                runners.append((service, _runner(client, service, sorted(keys))))
+        outcomes = _parallel([run for _, run in runners])
+        for (service, _), outcome in zip(runners, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                outcome = _fail_all(service, plan[service], outcome)
+            _apply(items.values(), service, outcome)
+    for item in items.values():
+        works = item.result.works
+        item.result.work = merge_works(list(works.values())) if works else None
+        if item.result.identifier.kind not in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+            item.result.skipped.setdefault(
+                "all", f"{item.result.identifier.kind} identifiers are not looked up"
+            )
+    return {ident: item.result for ident, item in items.items()}
+
+
+def search_crossref_bibliographic(client: HttpClient, reference: str, rows: int = 5) -> list[Work]:
+    """Crossref candidates for a free-text reference, best first; ``extra["score"]`` is
+    Crossref's relevance score."""
+    return crossref.search_bibliographic(client, reference, rows)
+
+
+# ---------------------------------------------------------------------------- planning
+
+
+def _plan(
+    items: Iterable[_Item], wanted: list[str], client: HttpClient, round_no: int
+) -> dict[str, set[Key]]:
+    """Which keys each service is asked this round (and mark them asked)."""
+    plan: dict[str, set[Key]] = {s: set() for s in wanted}
+    openalex_ok = client.has_key("openalex")
+
+    def ask(item: _Item, service: str, kind: str) -> bool:
+        value = item.known.get(kind)
+        if service not in plan or value is None or (service, kind, value) in item.asked:
+            return False
+        if service in item.result.works:
+            return False
+        item.asked.add((service, kind, value))
+        plan[service].add((kind, value))
+        return True
+
+    for item in items:
+        ask(item, "crossref", "doi")
+        # A PMID saves the esearch; a DOI or PMCID goes through esearch first.
+        if not ask(item, "pubmed", "pmid") and not ask(item, "pubmed", "doi"):
+            ask(item, "pubmed", "pmcid")
+        if openalex_ok:
+            ask(item, "openalex", "doi")
+        ask(item, "openlibrary", "isbn")
+        # Semantic Scholar: arXiv ids from the start (no other service here holds
+        # preprint metadata by arXiv id); anything else only once every other service
+        # has had its say and none knew the work (e.g. DataCite DOIs).
+        if not ask(item, "s2", "arxiv") and round_no > 1 and not item.result.works:
+            for kind in ("doi", "pmid", "pmcid"):
+                if ask(item, "s2", kind):
+                    break
+    return plan
+
+
+def _apply(items: Iterable[_Item], service: str, outcome: _Outcome) -> None:
+    for item in items:
+        result = item.result
+        for kind, value in item.known.copy().items():
+            key = (kind, value)
+            if (service, kind, value) not in item.asked:
+                continue
+            if key in outcome.found:
+                work = outcome.found[key]
+                result.works[service] = work
+                result.not_found.pop(service, None)
+                result.errors.pop(service, None)
+                for k, v in work.identifiers().items():
+                    if k in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+                        item.known.setdefault(k, v)
+            elif service in result.works:
+                continue
+            elif key in outcome.errors:
+                result.errors[service] = outcome.errors[key]
+            elif key in outcome.missing:
+                where = outcome.missing[key]
+                before = result.not_found.get(service)
+                result.not_found[service] = f"{before}; {where}" if before else where
+
+
+# ---------------------------------------------------------------------------- running
+
+
+def _parallel(calls: list[Callable[[], T]]) -> list[T | Exception]:
+    """Run the calls in threads (the HttpClient bounds each service); each result or the
+    exception it raised, in order."""
+    return run_parallel(calls, max_workers=MAX_WORKERS)
+
+
+def _as_service_error(service: str, exc: BaseException) -> ServiceError:
+    if isinstance(exc, ServiceError):
+        return exc
+    # A parser meeting a shape it does not know must not stop the other items.
+    return ServiceError(service, f"unreadable answer ({type(exc).__name__}: {exc})")
+
+
+def _fail_all(service: str, keys: Iterable[Key], exc: BaseException) -> _Outcome:
+    error = _as_service_error(service, exc)
+    return _Outcome(errors=dict.fromkeys(keys, error))
+
+
+def _chunks(values: list[T], size: int) -> list[list[T]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _batched(
+    service: str,
+    keys: list[Key],
+    size: int,
+    fetch: Callable[[list[Key]], _Outcome],
+) -> _Outcome:
+    """Run ``fetch`` on chunks of ``size`` keys concurrently; a failed chunk fails only
+    its own keys."""
+    chunks = _chunks(keys, size)
+    outcome = _Outcome()
+    for chunk, answer in zip(chunks, _parallel([_bind(fetch, c) for c in chunks]), strict=True):
+        if isinstance(answer, BaseException):
+            outcome.update(_fail_all(service, chunk, answer))
+        else:
+            outcome.update(answer)
+    return outcome
+
+
+def _bind(fetch: Callable[[list[Key]], _Outcome], chunk: list[Key]) -> Callable[[], _Outcome]:
+    return lambda: fetch(chunk)
+
+
+def _runner(client: HttpClient, service: str, keys: list[Key]) -> Callable[[], _Outcome]:
+    table: dict[str, Callable[[HttpClient, list[Key]], _Outcome]] = {
+        "crossref": _run_crossref,
+        "pubmed": _run_pubmed,
+        "openalex": _run_openalex,
+        "s2": _run_s2,
+        "openlibrary": _run_openlibrary,
+    }
+    run = table[service]
+    return lambda: run(client, keys)
+
+
+def _by_doi(works: list[Work], keys: list[Key], where: str) -> _Outcome:
+    by_doi = {w.doi: w for w in works if w.doi}
+    outcome = _Outcome()
+    for key in keys:
+        work = by_doi.get(key[1])
+        if work is not None:
+            outcome.found[key] = work
+        else:
+            outcome.missing[key] = where
+    return outcome
+
+
+# --- Crossref
+
+
+def _run_crossref(client: HttpClient, keys: list[Key]) -> _Outcome:
+    # A comma would split the filter value; such DOIs go through the single-work route.
+    single = [k for k in keys if "," in k[1]]
+    listed = [k for k in keys if "," not in k[1]]
+
+    def batch(chunk: list[Key]) -> _Outcome:
+        payload = crossref.fetch_works_by_doi(client, [v for _, v in chunk])
+        return _by_doi(crossref.parse_work_list(payload), chunk, "GET /works?filter=doi:…")
+
+    outcome = _batched("crossref", listed, crossref.BATCH_SIZE, batch)
+    for key in single:
+        outcome.update(
+            _single(
+                "crossref",
+                key,
+                lambda d: crossref.parse_work(crossref.fetch_work(client, d)),
+                f"GET /works/{key[1]}",
+            )
+        )
+    return outcome
+
+
+def _single(service: str, key: Key, fetch: Callable[[str], Work], where: str) -> _Outcome:
+    try:
+        return _Outcome(found={key: fetch(key[1])})
+    except NotFound:
+        return _Outcome(missing={key: where})
+    except Exception as exc:
+        return _Outcome(errors={key: _as_service_error(service, exc)})
+
+
+# --- OpenAlex
+
+
+def _run_openalex(client: HttpClient, keys: list[Key]) -> _Outcome:
+    single = [k for k in keys if "|" in k[1] or "," in k[1]]
+    listed = [k for k in keys if k not in single]
+
+    def batch(chunk: list[Key]) -> _Outcome:
+        payload = openalex.fetch_works_by_doi(client, [v for _, v in chunk])
+        return _by_doi(openalex.parse_work_list(payload), chunk, "GET /works?filter=doi:…")
+
+    outcome = _batched("openalex", listed, openalex.BATCH_SIZE, batch)
+    for key in single:
+        outcome.update(
+            _single(
+                "openalex",
+                key,
+                lambda d: openalex.to_work(openalex.fetch_work(client, d)),
+                f"GET /works/doi:{key[1]}",
+            )
+        )
+    return outcome
+
+
+# --- Semantic Scholar
+
+
+def _run_s2(client: HttpClient, keys: list[Key]) -> _Outcome:
+    def batch(chunk: list[Key]) -> _Outcome:
+        ids = [semanticscholar.paper_id(kind, value) for kind, value in chunk]
+        works = semanticscholar.parse_batch(semanticscholar.fetch_batch(client, ids))
+        if len(works) != len(chunk):
+            raise ServiceError("s2", f"batch answered {len(works)} entries for {len(chunk)} ids")
+        outcome = _Outcome()
+        for key, s2_id, work in zip(chunk, ids, works, strict=True):
+            if work is None:
+                outcome.missing[key] = f"POST /paper/batch {s2_id}"
+            else:
+                outcome.found[key] = work
+        return outcome
+
+    return _batched("s2", keys, semanticscholar.BATCH_SIZE, batch)
+
+
+# --- Open Library
+
+
+def _run_openlibrary(client: HttpClient, keys: list[Key]) -> _Outcome:
+    def batch(chunk: list[Key]) -> _Outcome:
+        books = openlibrary.parse_books(openlibrary.fetch_books(client, [v for _, v in chunk]))
+        outcome = _Outcome()
+        for key in chunk:
+            if key[1] in books:
+                outcome.found[key] = books[key[1]]
+            else:
+                outcome.missing[key] = f"GET /api/books?bibkeys=ISBN:{key[1]}"
+        return outcome
+
+    return _batched("openlibrary", keys, openlibrary.BATCH_SIZE, batch)
+
+
+# --- PubMed
+
+
+def _run_pubmed(client: HttpClient, keys: list[Key]) -> _Outcome:
+    """esearch the DOIs/PMCIDs (one ORed query per batch), then one efetch per 200 of all
+    PMIDs (given and found), then map the articles back through their ArticleIdList."""
+    outcome = _Outcome()
+    direct = [v for k, v in keys if k == "pmid"]
+    searched: dict[str, list[Key]] = {"doi": [], "pmcid": []}
+    for key in keys:
+        if key[0] in searched:
+            searched[key[0]].append(key)
+
+    search_calls: list[tuple[list[Key], Callable[[], list[str]]]] = []
+    for kind, term in (("doi", pubmed.doi_term), ("pmcid", pubmed.pmcid_term)):
+        for chunk in _chunks(searched[kind], pubmed.ESEARCH_BATCH):
+            query = term([v for _, v in chunk])
+            search_calls.append((chunk, _bind_search(client, query, len(chunk))))
+    found_pmids: list[str] = []
+    search_ok: list[Key] = []
+    answers = _parallel([call for _, call in search_calls])
+    for (chunk, _), answer in zip(search_calls, answers, strict=True):
+        if isinstance(answer, BaseException):
+            outcome.update(_fail_all("pubmed", chunk, answer))
+        else:
+            found_pmids.extend(answer)
+            search_ok.extend(chunk)
+
+    pmids = list(dict.fromkeys(direct + found_pmids))
+    fetched: list[Work] = []
+    fetch_error: ServiceError | None = None
+    failed_pmids: set[str] = set()
+    chunks = _chunks(pmids, pubmed.EFETCH_BATCH)
+    articles = _parallel([_bind_efetch(client, c) for c in chunks])
+    for chunk_ids, batch in zip(chunks, articles, strict=True):
+        if isinstance(batch, BaseException):
+            fetch_error = _as_service_error("pubmed", batch)
+            failed_pmids.update(chunk_ids)
+        else:
+            fetched.extend(batch)
+
+    by_pmid = {w.pmid: w for w in fetched if w.pmid}
+    by_doi = {w.doi: w for w in fetched if w.doi}
+    by_pmcid = {w.pmcid: w for w in fetched if w.pmcid}
+    for pmid in direct:
+        key = ("pmid", pmid)
+        if pmid in by_pmid:
+            outcome.found[key] = by_pmid[pmid]
+        elif pmid in failed_pmids and fetch_error is not None:
+            outcome.errors[key] = fetch_error
+        else:
+            outcome.missing[key] = f"efetch id={pmid}"
+    for key in search_ok:
+        kind, value = key
+        work = (by_doi if kind == "doi" else by_pmcid).get(value)
+        if work is not None:
+            outcome.found[key] = work
+        elif fetch_error is not None:
+            # The article may have been in the efetch batch that failed.
+            outcome.errors[key] = fetch_error
+        else:
+            tag = "aid" if kind == "doi" else "pmcid"
+            outcome.missing[key] = f'esearch "{value}"[{tag}]'
+    return outcome
+
+
+def _bind_search(client: HttpClient, query: str, expected: int) -> Callable[[], list[str]]:
+    return lambda: pubmed.search_pmids(client, query, expected)
+
+
+def _bind_efetch(client: HttpClient, pmids: list[str]) -> Callable[[], list[Work]]:
+    return lambda: pubmed.fetch_works(client, pmids)
