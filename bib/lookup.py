@@ -92,11 +92,19 @@ class _Outcome:
         self.errors.update(other.errors)
 
 
+# What one service answered for one key: the Work, where it looked in vain, or the error.
+_Answer = Work | str | ServiceError
+# (service, kind, value): the same key is asked once per lookup, whichever items share it.
+_AskKey = tuple[str, str, str]
+
+
 @dataclass
 class _Item:
     result: LookupResult
     known: dict[str, str] = field(default_factory=dict)
-    asked: set[tuple[str, str, str]] = field(default_factory=set)
+    asked: set[_AskKey] = field(default_factory=set)
+    # Keys asked this round whose answers are still to come.
+    pending: list[_AskKey] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- public
@@ -126,8 +134,9 @@ def fetch_works(
         if "openalex" in wanted and not client.has_key("openalex"):
             item.result.skipped["openalex"] = OPENALEX_NO_KEY
         items[ident] = item
+    memo: dict[_AskKey, _Answer] = {}
     for round_no in range(1, MAX_ROUNDS + 1):
-        plan = _plan(items.values(), wanted, client, round_no)
+        plan = _plan(items.values(), wanted, client, round_no, memo)
         if not any(plan.values()):
             break
         runners: list[tuple[str, Callable[[], _Outcome]]] = []
@@ -138,7 +147,12 @@ def fetch_works(
         for (service, _), outcome in zip(runners, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 outcome = _fail_all(service, plan[service], outcome)
-            _apply(items.values(), service, outcome)
+            for kind, value in plan[service]:
+                memo[(service, kind, value)] = _answer_of(outcome, (kind, value))
+        for item in items.values():
+            for ask_key in item.pending:
+                _apply(item, ask_key, memo[ask_key])
+            item.pending.clear()
     for item in items.values():
         works = item.result.works
         item.result.work = merge_works(list(works.values())) if works else None
@@ -159,20 +173,30 @@ def search_crossref_bibliographic(client: HttpClient, reference: str, rows: int 
 
 
 def _plan(
-    items: Iterable[_Item], wanted: list[str], client: HttpClient, round_no: int
+    items: Iterable[_Item],
+    wanted: list[str],
+    client: HttpClient,
+    round_no: int,
+    memo: dict[_AskKey, _Answer],
 ) -> dict[str, set[Key]]:
-    """Which keys each service is asked this round (and mark them asked)."""
+    """Which keys each service is asked this round. A key some item already asked is
+    answered from ``memo`` at once, without a request."""
     plan: dict[str, set[Key]] = {s: set() for s in wanted}
     openalex_ok = client.has_key("openalex")
 
     def ask(item: _Item, service: str, kind: str) -> bool:
         value = item.known.get(kind)
-        if service not in plan or value is None or (service, kind, value) in item.asked:
+        if service not in plan or value is None or service in item.result.works:
             return False
-        if service in item.result.works:
+        ask_key = (service, kind, value)
+        if ask_key in item.asked:
             return False
-        item.asked.add((service, kind, value))
-        plan[service].add((kind, value))
+        item.asked.add(ask_key)
+        if ask_key in memo:
+            _apply(item, ask_key, memo[ask_key])
+        else:
+            plan[service].add((kind, value))
+            item.pending.append(ask_key)
         return True
 
     for item in items:
@@ -193,29 +217,32 @@ def _plan(
     return plan
 
 
-def _apply(items: Iterable[_Item], service: str, outcome: _Outcome) -> None:
-    for item in items:
-        result = item.result
-        for kind, value in item.known.copy().items():
-            key = (kind, value)
-            if (service, kind, value) not in item.asked:
-                continue
-            if key in outcome.found:
-                work = outcome.found[key]
-                result.works[service] = work
-                result.not_found.pop(service, None)
-                result.errors.pop(service, None)
-                for k, v in work.identifiers().items():
-                    if k in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
-                        item.known.setdefault(k, v)
-            elif service in result.works:
-                continue
-            elif key in outcome.errors:
-                result.errors[service] = outcome.errors[key]
-            elif key in outcome.missing:
-                where = outcome.missing[key]
-                before = result.not_found.get(service)
-                result.not_found[service] = f"{before}; {where}" if before else where
+def _answer_of(outcome: _Outcome, key: Key) -> _Answer:
+    if key in outcome.found:
+        return outcome.found[key]
+    if key in outcome.errors:
+        return outcome.errors[key]
+    return outcome.missing.get(key, "no answer")
+
+
+def _apply(item: _Item, ask_key: _AskKey, answer: _Answer) -> None:
+    """Record one service's answer for one of the item's keys."""
+    service = ask_key[0]
+    result = item.result
+    if isinstance(answer, Work):
+        result.works[service] = answer
+        result.not_found.pop(service, None)
+        result.errors.pop(service, None)
+        for kind, value in answer.identifiers().items():
+            if kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+                item.known.setdefault(kind, value)
+    elif service in result.works:
+        return
+    elif isinstance(answer, ServiceError):
+        result.errors[service] = answer
+    else:
+        before = result.not_found.get(service)
+        result.not_found[service] = f"{before}; {answer}" if before else answer
 
 
 # ---------------------------------------------------------------------------- running

@@ -444,3 +444,22 @@ def test_search_crossref_bibliographic_keeps_the_score() -> None:
         ("10.7717/peerj.3811", 8.682194),
         ("10.7717/peerj.5066", 8.633372),
     ]
+
+
+def test_the_same_key_is_asked_once_across_items(fake: FakeServices) -> None:
+    paper = Paper(doi=doi(9), pmid="12345678", title="Shared")
+    fake.crossref[doi(9)] = paper
+    fake.pubmed["12345678"] = paper
+    fake.openalex[doi(9)] = paper
+    idents = [Identifier("doi", doi(9)), Identifier("pmid", "12345678")]
+    results = lookup.fetch_works(make_client(), idents)
+    # The PMID item learns the DOI in round 1; Crossref's and OpenAlex's answers for that
+    # DOI are reused, and efetch fetches the PMID once for both items.
+    assert fake.calls["crossref"] == 1
+    assert fake.calls["openalex"] == 1
+    assert fake.calls["pubmed.esearch"] == 1
+    assert fake.calls["pubmed.efetch"] == 1
+    for ident in idents:
+        assert set(results[ident].works) == {"crossref", "pubmed", "openalex"}
+        assert results[ident].work is not None
+        assert results[ident].work.title == "Shared"
