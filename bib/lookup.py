@@ -201,16 +201,21 @@ def _plan(
 
     for item in items:
         ask(item, "crossref", "doi")
-        # A PMID saves the esearch; a DOI or PMCID goes through esearch first.
-        if not ask(item, "pubmed", "pmid") and not ask(item, "pubmed", "doi"):
-            ask(item, "pubmed", "pmcid")
+        # A PMID saves the esearch; a DOI goes through esearch ([aid]) first.
+        if not ask(item, "pubmed", "pmid"):
+            ask(item, "pubmed", "doi")
         if openalex_ok:
             ask(item, "openalex", "doi")
         ask(item, "openlibrary", "isbn")
-        # Semantic Scholar: arXiv ids from the start (no other service here holds
-        # preprint metadata by arXiv id); anything else only once every other service
-        # has had its say and none knew the work (e.g. DataCite DOIs).
-        if not ask(item, "s2", "arxiv") and round_no > 1 and not item.result.works:
+        # Semantic Scholar: arXiv ids and bare PMCIDs from the start (it takes ARXIV: and
+        # PMCID: ids; its answer brings the DOI and PMID the others need); anything else
+        # only once every other service has had its say and none knew the work (e.g.
+        # DataCite DOIs).
+        if ask(item, "s2", "arxiv"):
+            continue
+        if "doi" not in item.known and "pmid" not in item.known and ask(item, "s2", "pmcid"):
+            continue
+        if round_no > 1 and not item.result.works:
             for kind in ("doi", "pmid", "pmcid"):
                 if ask(item, "s2", kind):
                     break
@@ -415,37 +420,31 @@ def _run_openlibrary(client: HttpClient, keys: list[Key]) -> _Outcome:
 
 
 def _run_pubmed(client: HttpClient, keys: list[Key]) -> _Outcome:
-    """esearch the DOIs/PMCIDs (one ORed query per batch), then one efetch per 200 of all
-    PMIDs (given and found), then map the articles back through their ArticleIdList."""
+    """esearch the DOIs (one ORed ``[aid]`` query per batch), then one efetch per 200 of
+    all PMIDs (given and found), then map the articles back through their ArticleIdList."""
     outcome = _Outcome()
     direct = [v for k, v in keys if k == "pmid"]
-    searched: dict[str, list[Key]] = {"doi": [], "pmcid": []}
-    for key in keys:
-        if key[0] in searched:
-            searched[key[0]].append(key)
-
-    search_calls: list[tuple[list[Key], Callable[[], list[str]]]] = []
-    for kind, term in (("doi", pubmed.doi_term), ("pmcid", pubmed.pmcid_term)):
-        for chunk in _chunks(searched[kind], pubmed.ESEARCH_BATCH):
-            query = term([v for _, v in chunk])
-            search_calls.append((chunk, _bind_search(client, query, len(chunk))))
+    dois = [k for k in keys if k[0] == "doi"]
+    search_chunks = _chunks(dois, pubmed.ESEARCH_BATCH)
+    searches = _parallel(
+        [_bind_search(client, pubmed.doi_term([v for _, v in c]), len(c)) for c in search_chunks]
+    )
     found_pmids: list[str] = []
-    search_ok: list[Key] = []
-    answers = _parallel([call for _, call in search_calls])
-    for (chunk, _), answer in zip(search_calls, answers, strict=True):
+    searched: list[Key] = []
+    for chunk, answer in zip(search_chunks, searches, strict=True):
         if isinstance(answer, BaseException):
             outcome.update(_fail_all("pubmed", chunk, answer))
         else:
             found_pmids.extend(answer)
-            search_ok.extend(chunk)
+            searched.extend(chunk)
 
     pmids = list(dict.fromkeys(direct + found_pmids))
     fetched: list[Work] = []
     fetch_error: ServiceError | None = None
     failed_pmids: set[str] = set()
-    chunks = _chunks(pmids, pubmed.EFETCH_BATCH)
-    articles = _parallel([_bind_efetch(client, c) for c in chunks])
-    for chunk_ids, batch in zip(chunks, articles, strict=True):
+    fetch_chunks = _chunks(pmids, pubmed.EFETCH_BATCH)
+    articles = _parallel([_bind_efetch(client, c) for c in fetch_chunks])
+    for chunk_ids, batch in zip(fetch_chunks, articles, strict=True):
         if isinstance(batch, BaseException):
             fetch_error = _as_service_error("pubmed", batch)
             failed_pmids.update(chunk_ids)
@@ -454,7 +453,6 @@ def _run_pubmed(client: HttpClient, keys: list[Key]) -> _Outcome:
 
     by_pmid = {w.pmid: w for w in fetched if w.pmid}
     by_doi = {w.doi: w for w in fetched if w.doi}
-    by_pmcid = {w.pmcid: w for w in fetched if w.pmcid}
     for pmid in direct:
         key = ("pmid", pmid)
         if pmid in by_pmid:
@@ -463,17 +461,15 @@ def _run_pubmed(client: HttpClient, keys: list[Key]) -> _Outcome:
             outcome.errors[key] = fetch_error
         else:
             outcome.missing[key] = f"efetch id={pmid}"
-    for key in search_ok:
-        kind, value = key
-        work = (by_doi if kind == "doi" else by_pmcid).get(value)
+    for key in searched:
+        work = by_doi.get(key[1])
         if work is not None:
             outcome.found[key] = work
         elif fetch_error is not None:
             # The article may have been in the efetch batch that failed.
             outcome.errors[key] = fetch_error
         else:
-            tag = "aid" if kind == "doi" else "pmcid"
-            outcome.missing[key] = f'esearch "{value}"[{tag}]'
+            outcome.missing[key] = f'esearch "{key[1]}"[aid]'
     return outcome
 
 

@@ -88,11 +88,6 @@ def doi_term(dois: list[str]) -> str:
     return " OR ".join(f'"{d.replace(chr(34), "")}"[aid]' for d in dois)
 
 
-def pmcid_term(pmcids: list[str]) -> str:
-    """One esearch query matching any of the PMCIDs (``PMC…[pmcid]``)."""
-    return " OR ".join(f"{p.replace(chr(34), '')}[pmcid]" for p in pmcids)
-
-
 def search_pmids(client: HttpClient, term: str, expected: int) -> list[str]:
     """PMIDs matching a query, with room for a few more hits than ``expected``."""
     return parse_esearch(fetch_esearch(client, term, retmax=max(20, expected * 2)))

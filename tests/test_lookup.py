@@ -210,6 +210,8 @@ class FakeServices:
                 ext["DOI"] = p.doi
             if p.arxiv:
                 ext["ArXiv"] = p.arxiv
+            if p.pmid:
+                ext["PubMed"] = p.pmid
             out.append(
                 {
                     "paperId": "0f40b1f08821e22e859c6050916cec3667778613",
@@ -463,3 +465,20 @@ def test_the_same_key_is_asked_once_across_items(fake: FakeServices) -> None:
         assert set(results[ident].works) == {"crossref", "pubmed", "openalex"}
         assert results[ident].work is not None
         assert results[ident].work.title == "Shared"
+
+
+def test_pmcid_goes_through_semantic_scholar_then_pubmed_and_crossref(
+    fake: FakeServices,
+) -> None:
+    paper = Paper(doi=doi(4), pmid="29456894", title="Via PMC")
+    fake.s2["PMCID:5815332"] = paper
+    fake.pubmed["29456894"] = paper
+    fake.crossref[doi(4)] = paper
+    ident = Identifier("pmcid", "PMC5815332")
+    r = lookup.fetch_works(make_client(openalex_key=False), [ident])[ident]
+    assert fake.calls["s2"] == 1
+    # Round 2 uses what S2 said: the PMID goes straight to efetch, the DOI to Crossref.
+    assert fake.calls["pubmed.esearch"] == 0
+    assert fake.calls["pubmed.efetch"] == 1
+    assert fake.calls["crossref"] == 1
+    assert set(r.works) == {"s2", "pubmed", "crossref"}
