@@ -408,6 +408,13 @@ def _title_evidence(ref_text: str, parsed: ParsedReference, candidate: Work) -> 
         return 0.0
     scores = [title_similarity(parsed.title, candidate.title)]
     cand = normalize_title(candidate.title)
+    if ":" in candidate.title and parsed.title:
+        # References often cite a work by its main title alone ("TensorFlow" for
+        # "TensorFlow: Large-scale machine learning…"): an exact match of the main title
+        # counts, a little below a full match.
+        main = normalize_title(candidate.title.split(":")[0])
+        if main and main == normalize_title(parsed.title):
+            scores.append(0.9)
     whole = normalize_title(ref_text)
     parsed_length = len(normalize_title(parsed.title))
     # The candidate's title inside the reference: robust to a mis-parsed title. A short
