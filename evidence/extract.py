@@ -1,0 +1,224 @@
+"""Claims and mentions of a read document, with the problems found on the way.
+
+``extract`` is pure: a Document in, an Extraction out; storing it is the
+store's job. Every span points into ``document.text``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from evidence.claims import THRESHOLD, score_sentence
+from evidence.mentions import SOURCE_KINDS, Mention, find_mentions
+from evidence.readers import Document, Reference, plain_text
+from evidence.segment import Sentence, segment
+
+_FINDING_KINDS = SOURCE_KINDS
+
+
+@dataclass
+class Claim:
+    """A scored sentence; ``text == document.text[start:end]``."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    checkworthiness: float
+    reasons: list[str]
+    block_kind: str
+    mentions: list[Mention] = field(default_factory=list)
+    is_claim: bool = False
+
+    @property
+    def sourced(self) -> bool:
+        return any(m.kind in SOURCE_KINDS for m in self.mentions)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the document's citations, located where it was seen."""
+
+    kind: str
+    message: str
+    start: int | None = None
+    end: int | None = None
+    key: str | None = None
+
+
+@dataclass
+class Extraction:
+    document: Document
+    sentences: list[Sentence]
+    scored: list[Claim]
+    claims: list[Claim]
+    mentions: list[Mention]
+    problems: list[Problem]
+    counts: dict[str, int]
+
+
+def extract(
+    document: Document,
+    known_keys: Collection[str] | None = None,
+    *,
+    threshold: float = THRESHOLD,
+) -> Extraction:
+    """Sentences, claims, mentions and problems of ``document``.
+
+    ``known_keys`` are the bibliography's citation keys; when given, citation
+    keys not among them are reported (``unknown-citekey``)."""
+    keys = frozenset(known_keys) if known_keys is not None else None
+    sentences = segment(document)
+    per_sentence = find_mentions(document, sentences, keys)
+    scored: list[Claim] = []
+    for sentence, mentions in zip(sentences, per_sentence, strict=True):
+        has_source = any(m.kind in _FINDING_KINDS for m in mentions)
+        states_finding = has_source and sentence.block_kind != "heading"
+        score = score_sentence(
+            sentence.text,
+            block_kind=sentence.block_kind,
+            has_source=has_source,
+            states_finding=states_finding and not sentence.text.rstrip().endswith("?"),
+        )
+        scored.append(
+            Claim(
+                index=sentence.index,
+                text=sentence.text,
+                start=sentence.start,
+                end=sentence.end,
+                checkworthiness=score.value,
+                reasons=score.reasons,
+                block_kind=sentence.block_kind,
+                mentions=mentions,
+                is_claim=score.value >= threshold,
+            )
+        )
+    claims = [c for c in scored if c.is_claim]
+    mentions = [m for c in scored for m in c.mentions]
+    problems = _problems(document, mentions, keys)
+    counts: dict[str, int] = {
+        "sentences": len(sentences),
+        "claims": len(claims),
+        "sourced_claims": sum(1 for c in claims if c.sourced),
+        "unsourced_claims": sum(1 for c in claims if not c.sourced),
+        "mentions": len(mentions),
+        "references": len(document.references),
+        "problems": len(problems),
+    }
+    for kind, number in Counter(m.kind for m in mentions).items():
+        counts[f"mentions.{kind}"] = number
+    return Extraction(document, sentences, scored, claims, mentions, problems, counts)
+
+
+def _problems(
+    document: Document, mentions: list[Mention], keys: frozenset[str] | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    reported: set[str] = set()
+    for mention in mentions:
+        if mention.kind == "citekey" and mention.known is False and mention.citekey:
+            if mention.citekey in reported:
+                continue
+            reported.add(mention.citekey)
+            what = (
+                "has no definition"
+                if mention.citekey.startswith("tag:")
+                else "is not in the bibliography"
+            )
+            problems.append(
+                Problem(
+                    "unknown-citekey",
+                    f"Citation key {mention.citekey!r} {what}",
+                    mention.start,
+                    mention.end,
+                    mention.citekey,
+                )
+            )
+    references = document.references
+    if references:
+        cited: set[int] = set()
+        for mention in mentions:
+            if mention.kind == "author-year":
+                near = (
+                    _nearest_reference(mention, references)
+                    if mention.reference_index is None
+                    else None
+                )
+                if near is not None:
+                    cited.add(near)
+                    problems.append(
+                        Problem(
+                            "mismatched-citation",
+                            f"Citation {mention.text!r} does not match its likely reference "
+                            f"{references[near].text[:80]!r} (author or year differ)",
+                            mention.start,
+                            mention.end,
+                        )
+                    )
+                elif mention.reference_index is None:
+                    problems.append(
+                        Problem(
+                            "missing-reference",
+                            f"Citation {mention.text!r} matches no reference list entry",
+                            mention.start,
+                            mention.end,
+                        )
+                    )
+                else:
+                    cited.add(mention.reference_index)
+            elif mention.kind == "numbered":
+                labels = {r.label: i for i, r in enumerate(references)}
+                for number in mention.numbers:
+                    index = labels.get(str(number))
+                    if index is None:
+                        problems.append(
+                            Problem(
+                                "missing-reference",
+                                f"Citation [{number}] has no reference list entry",
+                                mention.start,
+                                mention.end,
+                            )
+                        )
+                    else:
+                        cited.add(index)
+            elif mention.kind == "citekey" and mention.citekey:
+                for index, reference in enumerate(references):
+                    if reference.label == mention.citekey:
+                        cited.add(index)
+        checkable = any(m.kind in ("author-year", "numbered") for m in mentions) or any(
+            r.label for r in references
+        )
+        if checkable:
+            for index, reference in enumerate(references):
+                if index not in cited:
+                    problems.append(
+                        Problem(
+                            "uncited-reference",
+                            f"Reference {reference.text[:80]!r} is never cited",
+                            reference.start,
+                            reference.end,
+                        )
+                    )
+    return problems
+
+
+def _nearest_reference(mention: Mention, references: list[Reference]) -> int | None:
+    """The entry an unmatched author-year citation most likely means: same first
+    author with another year, or a near-identical surname (a typo)."""
+    from rapidfuzz import fuzz
+
+    if not mention.authors:
+        return None
+    surname = plain_text(mention.authors[0].split()[-1])
+    best: tuple[float, int] | None = None
+    for index, reference in enumerate(references):
+        if not reference.surnames:
+            continue
+        similarity = fuzz.ratio(surname, plain_text(reference.surnames[0]))
+        if reference.year == mention.year and similarity < 100:
+            similarity += 5
+        if similarity >= 80 and (best is None or similarity > best[0]):
+            best = (similarity, index)
+    return best[1] if best else None

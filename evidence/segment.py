@@ -1,0 +1,156 @@
+"""Sentence segmentation with exact offsets, block by block.
+
+pysbd does the splitting; sentences never cross a block (heading, list item,
+paragraph), and a few repairs keep journal abbreviations ("Int. J. Neurosci.")
+and citation brackets inside one sentence. Blocks with no possible boundary
+skip pysbd entirely, which is most headings, list items and short paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from evidence.readers import Block, Document
+
+SKIPPED_BLOCKS = frozenset({"reference"})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: ``text == document.text[start:end]``."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    block_index: int
+    block_kind: str
+
+
+# A boundary is only possible after ., ! or ? (optionally closed by quotes or
+# brackets) followed by white space.
+_POSSIBLE_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+\S")
+
+# Tokens that end with a period without ending the sentence.
+_ABBREVIATIONS = frozenset(
+    """al e.g i.e vs v cf ca approx fig figs eq eqs no nos vol vols pp p ed eds
+    dr prof mr mrs ms st jr sr inc ltd co corp dept univ
+    int j am med sci proc natl acad res rev clin neurosci psychol psychiatry biol chem
+    phys soc assoc ann arch eur br engl gen intern nutr pediatr epidemiol oncol cardiol
+    immunol microbiol pharmacol physiol surg ther trans lett rep bull natl.acad
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+_LAST_TOKEN = re.compile(r"([A-Za-z][A-Za-z.]*)\.[\"'”’)\]]*\s*$")
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def segment(document: Document) -> list[Sentence]:
+    """Sentences of every prose block of ``document`` (reference entries skipped)."""
+    sentences: list[Sentence] = []
+    for block_index, block in enumerate(document.blocks):
+        if block.kind in SKIPPED_BLOCKS:
+            continue
+        for start, end in segment_block(document.text, block):
+            sentences.append(
+                Sentence(
+                    index=len(sentences),
+                    text=document.text[start:end],
+                    start=start,
+                    end=end,
+                    block_index=block_index,
+                    block_kind=block.kind,
+                )
+            )
+    return sentences
+
+
+def segment_block(text: str, block: Block) -> list[tuple[int, int]]:
+    """Sentence spans inside one block, as absolute offsets into ``text``."""
+    chunk = text[block.start : block.end]
+    if not chunk.strip():
+        return []
+    if block.kind == "heading" or not _POSSIBLE_BOUNDARY.search(chunk):
+        spans = [(0, len(chunk))]
+    else:
+        spans = _merge(chunk, _pysbd_spans(chunk))
+    result = []
+    for start, end in spans:
+        piece = chunk[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            result.append((block.start + start + lead, block.start + start + trail))
+    return result
+
+
+def split_text(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a bare string treated as one paragraph."""
+    return segment_block(text, Block("paragraph", 0, len(text)))
+
+
+def _pysbd_spans(chunk: str) -> list[tuple[int, int]]:
+    """pysbd's sentences located back in ``chunk`` in order, covering it whole."""
+    pieces = _segmenter().segment(chunk)
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in pieces:
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        found = chunk.find(stripped, cursor)
+        if found < 0:
+            # pysbd altered the text; fall back to the remaining chunk as one sentence
+            break
+        if spans:
+            spans[-1] = (spans[-1][0], found)
+        elif found > 0:
+            found = 0
+        spans.append((found, found + len(stripped)))
+        cursor = found + len(stripped)
+    if not spans:
+        return [(0, len(chunk))]
+    spans[-1] = (spans[-1][0], len(chunk))
+    return spans
+
+
+def _merge(chunk: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join pieces split after an abbreviation, an initial or inside brackets."""
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and _continues(chunk[merged[-1][0] : merged[-1][1]], chunk[start:end]):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _continues(previous: str, current: str) -> bool:
+    head = current.lstrip()
+    if not head:
+        return True
+    if head[0].islower() or head[0] in ",;:)]":
+        return True
+    if previous.count("(") > previous.count(")") or previous.count("[") > previous.count("]"):
+        return True
+    if not previous.rstrip().endswith("."):
+        return False
+    m = _LAST_TOKEN.search(previous.rstrip())
+    if m is None:
+        return False
+    token = m.group(1)
+    if len(token) == 1 and token.isupper():
+        return True  # an initial: "J. Smith", "Int. J. Neurosci."
+    if token.lower() == "al" and previous.rstrip().lower().endswith("et al."):
+        # "et al." ends a sentence only before a capitalised sentence start that is
+        # not a year or a bracket; pysbd already splits those correctly.
+        return head[:1] in "([" or head[:1].isdigit()
+    return token.lower() in _ABBREVIATIONS and token.lower() not in {"al"}

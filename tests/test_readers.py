@@ -1,0 +1,211 @@
+"""Readers: formats, encodings, structure, citations and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.errors import DocumentError
+from evidence.readers import Document, read_document, sniff_format
+
+
+def _spans_ok(doc: Document) -> None:
+    for block in doc.blocks:
+        assert 0 <= block.start < block.end <= len(doc.text)
+        assert doc.text[block.start : block.end].strip() == doc.text[block.start : block.end]
+    for citation in doc.citations:
+        assert doc.text[citation.start : citation.end].lstrip("-@{").startswith(citation.key[:1])
+    for link in doc.links:
+        assert 0 <= link.start < link.end <= len(doc.text)
+
+
+def test_plain_text_keeps_the_text_and_finds_structure(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(
+        "A Short Title\nFirst sentence here. Second one.\nThese include:\n"
+        "1. One item.\n2. Another item.\n\nReferences\n[1] Smith J. A paper. 2020.\n",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    assert doc.format == "text"
+    assert doc.text == path.read_text(encoding="utf-8")
+    kinds = [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert kinds[:5] == [
+        ("heading", "A Short Title"),
+        ("paragraph", "First sentence here. Second one."),
+        ("paragraph", "These include:"),
+        ("list_item", "1. One item."),
+        ("list_item", "2. Another item."),
+    ]
+    assert [(r.label, r.surnames, r.year) for r in doc.references] == [("1", ("Smith",), "2020")]
+    _spans_ok(doc)
+
+
+def test_wrapped_plain_text_lines_join() -> None:
+    doc = read_document(
+        None, text="This sentence is wrapped\nacross two lines. Then more.\n", fmt="text"
+    )
+    assert len(doc.blocks) == 1
+
+
+def test_markdown_structure_front_matter_and_code() -> None:
+    text = (
+        "---\ntitle: x\nauthor: someone@example.org\n---\n\n# Heading\n\n"
+        "Para with `code @notakey` and [a link](https://doi.org/10.1000/xyz) [@smith2020, p. 3; @doi:10.1/abc].\n\n"
+        "```python\nx = '[@incode]'\n```\n\n- item one [-@jones2019]\n- item two\n\n> quoted text\n"
+    )
+    doc = read_document(None, text=text, fmt="markdown")
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds == ["heading", "paragraph", "list_item", "list_item", "quote"]
+    assert "code" not in doc.text and "incode" not in doc.text and "someone" not in doc.text
+    keys = [(c.key, c.command, c.locator) for c in doc.citations]
+    assert keys == [
+        ("smith2020", "[@]", "p. 3"),
+        ("doi:10.1/abc", "[@]", ""),
+        ("jones2019", "[-@]", ""),
+    ]
+    assert [doc.text[c.start : c.end] for c in doc.citations] == [
+        "@smith2020",
+        "@doi:10.1/abc",
+        "-@jones2019",
+    ]
+    assert [(link.target, doc.text[link.start : link.end]) for link in doc.links] == [
+        ("https://doi.org/10.1000/xyz", "a link")
+    ]
+    _spans_ok(doc)
+
+
+def test_bare_citations_but_not_emails_or_crossrefs() -> None:
+    text = "As @smith2020 showed, mail me at me@example.org; see @fig:one and @tbl-two.\n"
+    doc = read_document(None, text=text, fmt="markdown")
+    assert [c.key for c in doc.citations] == ["smith2020"]
+    known = read_document(None, text=text, fmt="markdown", bib_keys={"other"})
+    assert known.citations == []
+
+
+def test_manubot_tag_definitions_resolve() -> None:
+    text = "Deep nets [@tag:Abe; @arxiv:1409.0473] work.\n\n[@tag:Abe]: doi:10.1101/gr.634603\n"
+    doc = read_document(None, text=text, fmt="markdown")
+    assert [(c.key, c.resolved) for c in doc.citations] == [
+        ("tag:Abe", "doi:10.1101/gr.634603"),
+        ("arxiv:1409.0473", None),
+    ]
+    assert "gr.634603" not in doc.text
+
+
+def test_html_main_text_without_boilerplate_or_scripts() -> None:
+    html = (
+        "<html><head><script>var secret = 'SCRIPT';</script></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/about'>About us</a></nav><article>"
+        "<h1>Massage and pain</h1><p>A study published in the Journal of Pain found that "
+        "massage reduced pain by 20 percent in adults with chronic back pain over eight weeks.</p>"
+        "<ul><li>First listed point with several words in it.</li></ul>"
+        "<p>Read <a href='https://doi.org/10.1000/abc'>the paper</a> for the details of the trial.</p>"
+        "</article><footer>Copyright 2020 Example News</footer></body></html>"
+    )
+    doc = read_document(None, text=html, fmt="html")
+    assert "SCRIPT" not in doc.text and "About us" not in doc.text and "Copyright" not in doc.text
+    assert [b.kind for b in doc.blocks][:3] == ["heading", "paragraph", "list_item"]
+    assert [(link.target, doc.text[link.start : link.end]) for link in doc.links] == [
+        ("https://doi.org/10.1000/abc", "the paper")
+    ]
+    _spans_ok(doc)
+
+
+def test_broken_html_still_reads() -> None:
+    doc = read_document(None, text="<html><body><p>Unclosed <b>bold <div>text here", fmt="html")
+    assert "text here" in doc.text
+
+
+def test_latex_inputs_cites_math_and_floats(tmp_path: Path) -> None:
+    (tmp_path / "main.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{natbib}\n\\begin{document}\n"
+        "\\section{Intro}\nNeurofeedback helps \\citep[p.~3]{a2020, b2019}. % \\cite{commented}\n"
+        "As \\citet{c2018} showed, $x^2 + y$ matters for 5\\% of cases.\n\n"
+        "\\input{part}\n"
+        "\\begin{figure}\\includegraphics{f.png}\\caption{A caption citing \\cite{d2017}.}\\end{figure}\n"
+        "\\begin{table}\\begin{tabular}{ll} secret & cell \\\\ \\end{tabular}\\end{table}\n"
+        "\\begin{itemize}\\item First point. \\item Second point.\\end{itemize}\n"
+        "\\end{document}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "part.tex").write_text("Included text \\parencite{e2016}.\n\\input{main}\n")
+    doc = read_document(tmp_path / "main.tex")
+    assert [c.key for c in doc.citations] == ["a2020", "b2019", "c2018", "e2016", "d2017"]
+    assert [c.command for c in doc.citations][:3] == ["\\citep", "\\citep", "\\citet"]
+    assert doc.citations[0].locator == "p. 3"
+    assert "commented" not in doc.text and "secret" not in doc.text and "x^2" not in doc.text
+    assert "5% of cases" in doc.text
+    assert any("cycle" in w for w in doc.warnings)
+    assert [b.kind for b in doc.blocks].count("list_item") == 2
+    assert doc.blocks[0].kind == "heading" and doc.text[: doc.blocks[0].end] == "Intro"
+    _spans_ok(doc)
+
+
+def test_latex_unbalanced_braces_do_not_crash() -> None:
+    doc = read_document(
+        None, text="\\section{Open\nText \\cite{a and more } } }}{ \\emph{x", fmt="latex"
+    )
+    assert isinstance(doc.text, str)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("café naïve".encode(), "café naïve"),
+        (b"\xef\xbb\xbf" + "café".encode(), "café"),
+        (
+            "caf\u00e9 au lait, cr\u00e8me br\u00fbl\u00e9e et na\u00efvet\u00e9 des \u00e9l\u00e8ves fran\u00e7ais".encode(
+                "cp1252"
+            ),
+            "café au lait, crème brûlée et naïveté des élèves français",
+        ),
+        ("utf16 text".encode("utf-16"), "utf16 text"),
+    ],
+)
+def test_encodings(tmp_path: Path, data: bytes, expected: str) -> None:
+    path = tmp_path / "doc.txt"
+    path.write_bytes(data)
+    assert read_document(path).text == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.md", b"  \n\n \t\n", "empty"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ],
+)
+def test_unreadable_input(tmp_path: Path, name: str, data: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(DocumentError, match=message):
+        read_document(path)
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("word " * 1000)
+    with pytest.raises(DocumentError, match="limit"):
+        read_document(path, max_bytes=1000)
+    with pytest.raises(DocumentError, match="limit"):
+        read_document(None, text="x" * 2000, max_bytes=1000)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="Cannot read"):
+        read_document(tmp_path / "nope.txt")
+
+
+def test_markdown_all_code_is_empty_not_an_error() -> None:
+    doc = read_document(None, text="```\ncode only\n```\n", fmt="markdown")
+    assert doc.text == "" and doc.blocks == []
+
+
+def test_sniffing() -> None:
+    assert sniff_format("<html><body><p>x</p></body></html>") == "html"
+    assert sniff_format("\\section{A} text") == "latex"
+    assert sniff_format("# Title\n\ntext") == "markdown"
+    assert sniff_format("Just words.") == "text"
