@@ -430,13 +430,14 @@ def _run_pubmed(client: HttpClient, keys: list[Key]) -> _Outcome:
         [_bind_search(client, pubmed.doi_term([v for _, v in c]), len(c)) for c in search_chunks]
     )
     found_pmids: list[str] = []
-    searched: list[Key] = []
+    # Each searched DOI with the PMIDs its esearch batch returned.
+    searched: list[tuple[Key, list[str]]] = []
     for chunk, answer in zip(search_chunks, searches, strict=True):
         if isinstance(answer, BaseException):
             outcome.update(_fail_all("pubmed", chunk, answer))
         else:
             found_pmids.extend(answer)
-            searched.extend(chunk)
+            searched.extend((key, answer) for key in chunk)
 
     pmids = list(dict.fromkeys(direct + found_pmids))
     fetched: list[Work] = []
@@ -461,11 +462,11 @@ def _run_pubmed(client: HttpClient, keys: list[Key]) -> _Outcome:
             outcome.errors[key] = fetch_error
         else:
             outcome.missing[key] = f"efetch id={pmid}"
-    for key in searched:
+    for key, batch_pmids in searched:
         work = by_doi.get(key[1])
         if work is not None:
             outcome.found[key] = work
-        elif fetch_error is not None:
+        elif fetch_error is not None and failed_pmids.intersection(batch_pmids):
             # The article may have been in the efetch batch that failed.
             outcome.errors[key] = fetch_error
         else:

@@ -482,3 +482,44 @@ def test_pmcid_goes_through_semantic_scholar_then_pubmed_and_crossref(
     assert fake.calls["pubmed.efetch"] == 1
     assert fake.calls["crossref"] == 1
     assert set(r.works) == {"s2", "pubmed", "crossref"}
+
+
+def test_a_failed_efetch_is_an_error_for_pubmed_only() -> None:
+    paper = Paper(doi=doi(5), pmid="22222222", title="Fine elsewhere")
+    services = FakeServices(crossref={doi(5): paper})
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(re.compile(r"http://pubmed\.test/eutils/efetch\.fcgi.*"), status=502)
+        services.install(rsps)
+        idents = [Identifier("pmid", "22222222"), Identifier("doi", doi(5))]
+        results = lookup.fetch_works(make_client(openalex_key=False), idents)
+    by_pmid, by_doi = results[idents[0]], results[idents[1]]
+    assert by_pmid.work is None
+    assert by_pmid.errors["pubmed"].reason.startswith("HTTP 502")
+    # The DOI's esearch found nothing, so PubMed's answer for it is "not found".
+    assert by_doi.works["crossref"].title == "Fine elsewhere"
+    assert by_doi.not_found["pubmed"] == f'esearch "{doi(5)}"[aid]'
+
+
+def test_a_doi_with_a_comma_uses_the_single_work_route(fake: FakeServices) -> None:
+    odd = "10.1002/(sici)1097-4679(199711)53:7<657::aid-jclp3>3.0.co;2-f,x"
+    message = {"DOI": odd, "title": ["Odd DOI"], "type": "journal-article"}
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        rsps.get(
+            re.compile(r"http://crossref\.test/works/10\.1002/.*"),
+            json={"status": "ok", "message-type": "work", "message": message},
+        )
+        ident = Identifier("doi", odd)
+        r = lookup.fetch_works(make_client(), [ident], services=["crossref"])[ident]
+    assert r.works["crossref"].title == "Odd DOI"
+
+
+def test_a_doi_whose_pmid_was_in_a_failed_efetch_is_an_error() -> None:
+    paper = Paper(doi=doi(6), pmid="33333333")
+    services = FakeServices(pubmed={"33333333": paper})
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.get(re.compile(r"http://pubmed\.test/eutils/efetch\.fcgi.*"), status=502)
+        services.install(rsps)
+        ident = Identifier("doi", doi(6))
+        r = lookup.fetch_works(make_client(openalex_key=False), [ident])[ident]
+    assert "pubmed" not in r.not_found
+    assert r.errors["pubmed"].reason.startswith("HTTP 502")
