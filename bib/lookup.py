@@ -4,8 +4,8 @@
 requests as its batch limits allow (SERVICES.md): Crossref ``filter=doi:…`` (50 a call),
 PubMed one ORed ``[aid]`` esearch per 200 DOIs then efetch of 200 PMIDs a call,
 OpenAlex ``filter=doi:a|b`` (100 a call, only with an API key), Semantic Scholar
-``POST /paper/batch`` (500 a call) for arXiv ids and for works no other service knows,
-Open Library for ISBNs. The services run concurrently; the HttpClient bounds each
+``POST /paper/batch`` (500 a call) for arXiv ids, PMCIDs and works no other service
+knows, Open Library for ISBNs. The services run concurrently; the HttpClient bounds each
 service's rate and concurrency. Identifiers learned in one round (the DOI of a PMID,
 the PMID of a DOI) feed a further round. A failed batch marks its own items failed and
 nothing else.
