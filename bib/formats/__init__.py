@@ -185,13 +185,17 @@ def parse_issns(value: str) -> list[str]:
 
 
 def normalize_isbn(value: str) -> str | None:
-    """The first ISBN in a field as ISBN-13 digits, or None when there is none."""
+    """The first valid ISBN in a field as ISBN-13 digits, or None when there is none."""
     compact = re.sub(r"(?<=[\dXx])[\s-](?=[\dXx])", "", value)
-    for token in re.findall(r"(?:97[89])?\d{9}[\dXx]", compact):
+    for token in re.findall(r"(?<![\dXx])(?:\d{13}|\d{9}[\dXx])(?![\dXx])", compact):
         token = token.upper()
-        if len(token) == 13 and token.isdigit():
-            return token
-        if len(token) == 10:
+        if len(token) == 13:
+            total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(token))
+            if token[:3] in ("978", "979") and total % 10 == 0:
+                return token
+            continue
+        check = sum((10 - i) * (10 if c == "X" else int(c)) for i, c in enumerate(token))
+        if check % 11 == 0 and token[:9] != "000000000":
             core = "978" + token[:9]
             total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(core))
             return core + str((10 - total % 10) % 10)

@@ -227,10 +227,16 @@ _SYMBOLS: dict[str, str] = {
     "quad": " ",
     "qquad": " ",
     "space": " ",
-    "nobreakspace": "\u00a0",
+    "nobreakspace": " ",
     "slash": "/",
     "textslash": "/",
     "textsuperscript": "",
+    "Dash": "—",
+    "dash": "—",
+    "thinspace": " ",
+    "bs": "\\",
+    "varepsilon": "ε",
+    "OMEGA": "Ω",
     "textsubscript": "",
     **dict(zip(_GREEK, _GREEK_LETTERS, strict=True)),
     **_CAPITAL_GREEK,
@@ -243,7 +249,8 @@ _SILENT = frozenset(
         "mbox hbox text mathrm mathit mathbf mathsf mathtt mathcal mathbb em it bf sc sf "
         "tt rm sl up relax protect bgroup egroup url ensuremath normalfont uppercase "
         "lowercase MakeUppercase MakeLowercase small footnotesize large Large LARGE tiny "
-        "scriptsize huge Huge normalsize noindent ignorespaces unskip nolinkurl"
+        "scriptsize huge Huge normalsize noindent ignorespaces unskip nolinkurl acro smc SC "
+        "rlap llap smash raise lower kern char tubissue nth"
     ).split()
 )
 
@@ -273,13 +280,15 @@ _LATEX_TOKEN = re.compile(
 _DROP_WITH_ARGUMENT = re.compile(r"\\(?:noopsort|SortNoop|noop)\s*\{[^{}]*\}")
 _VERBATIM = re.compile(r"\\(?:path|verb)\*?([^a-zA-Z\s{])(.*?)\1")
 _SPACES = re.compile(r"[ \t\r\n]+")
-_TOKEN_TEXT = {"``": "“", "''": "”", "{": "", "}": "", "~": "\u00a0", "$": ""}
+# A tie (~) is a plain space: values are for display and matching, and the field as
+# written is kept for export.
+_TOKEN_TEXT = {"``": "“", "''": "”", "{": "", "}": "", "~": " ", "$": ""}
 
 
 def latex_to_unicode(text: str) -> str:
     """Decode a BibTeX field value to plain Unicode: accents and symbol commands become
     characters, case-protecting braces, font commands and math delimiters go away,
-    ``--``/``---`` become dashes and ``~`` a no-break space."""
+    ``--``/``---`` become dashes and ``~`` a space."""
     if not _NEEDS_DECODING.search(text):
         return text
     if "noop" in text:
@@ -334,12 +343,11 @@ _ESCAPES = {
     "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
-    "\u00a0": "~",
     "-": "-{}",
     "`": "`{}",
     "'": "'{}",
 }
-_TO_ESCAPE = re.compile(r"[\\{}&%$#_~^\u00a0]|-(?=-)|`(?=`)|'(?=')")
+_TO_ESCAPE = re.compile(r"[\\{}&%$#_~^]|-(?=-)|`(?=`)|'(?=')")
 
 
 def unicode_to_latex(text: str) -> str:
@@ -366,7 +374,7 @@ def parse_names(value: str) -> tuple[list[Author], bool, list[str]]:
     truncated = False
     messages: list[str] = []
     for name in split_name_list(value):
-        if name.lower() in ("others", "et al.", "et al", "{others}"):
+        if name.lower() in ("others", "et al.", "et al"):
             truncated = True
             continue
         try:
@@ -379,6 +387,11 @@ def parse_names(value: str) -> tuple[list[Author], bool, list[str]]:
         given = latex_to_unicode(" ".join(person.first_names + person.middle_names))
         if person.lineage_names:
             given = f"{given}, {latex_to_unicode(' '.join(person.lineage_names))}"
+        if ", " in family and given:
+            # "{Bell, II}": a suffix braced into the family name; Work keeps suffixes
+            # at the end of ``given``.
+            family, _, suffix = family.partition(", ")
+            given = f"{given}, {suffix}"
         authors.append(Author(family=family, given=given))
     if not messages:
         if len(_NAME_CACHE) > 100_000:
@@ -403,6 +416,7 @@ def format_name(author: Author) -> str:
         or _AND_WORD.search(author.family)
         or (not author.given and " " in author.family)
         or not author.family
+        or author.family.lower() in ("others", "et al.", "et al")
     ):
         family = "{" + family + "}"
     if _AND_WORD.search(given) or "," in given:
@@ -518,6 +532,12 @@ def parse_bibtex(text: str, filename: str = "<string>") -> ReadResult:
     for line, key, message, _fatal in scanner.errors[reported:]:
         problems.append(Problem(filename, line, key, message))
 
+    # biblatex ``ids``: other keys an entry may be referred to by.
+    for entry in entries:
+        aliases = entry.fields.get("ids")
+        if aliases:
+            for alias in aliases.split(","):
+                by_key.setdefault(alias.strip().lower(), entry)
     for entry in entries:
         if "crossref" in entry.fields or "xref" in entry.fields:
             _resolve_crossref(entry, by_key, problems, filename, ())
@@ -576,7 +596,7 @@ def _resolve_crossref(
             fields[name] = value
     # The parent's title names the book or proceedings the child is part of.
     parent_title = parent.fields.get("title")
-    if parent_title and "booktitle" not in fields and entry.type != "article":
+    if parent_title and "booktitle" not in fields and entry.type in _BOOKTITLE_TYPES:
         fields["booktitle"] = parent_title
     if entry.type == "article" and "journal" not in fields and parent_title:
         fields["journal"] = parent_title
@@ -647,6 +667,9 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
     extra: dict[str, Any] = {"bibtex_type": entry.type}
     work = Work(citekey=entry.key, source="bibtex", type=ENTRY_TYPES.get(entry.type, "other"))
     title = latex_to_unicode(title_raw)
+    if not title:
+        problems.append(Problem(filename, entry.line, entry.key, "empty title; entry skipped"))
+        return None
     work.title = title
     if title != title_raw:
         raw["title"] = title_raw
@@ -659,7 +682,7 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
         decoded: str = decode(value)
         if decoded != value:
             raw[name] = value
-        return decoded
+        return decoded or None
 
     container_field = "booktitle" if entry.type in _BOOKTITLE_TYPES else "journal"
     for name in ("journal", "journaltitle", "booktitle"):
@@ -719,7 +742,7 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
     value = rest.pop("pages", None)
     if value is not None:
         decoded = latex_to_unicode(value) if "\\" in value or "{" in value else value
-        work.pages = normalize_pages(decoded)
+        work.pages = normalize_pages(decoded) or None
     work.publisher = take("publisher", _decode_cached)
 
     value = rest.get("doi")
@@ -807,7 +830,7 @@ def make_citekey(work: Work) -> str:
     return _KEY_UNSAFE.sub("", base).lower() or "work"
 
 
-def _unique_keys(works: list[Work]) -> list[str]:
+def unique_citekeys(works: list[Work]) -> list[str]:
     seen: set[str] = set()
     keys: list[str] = []
     for work in works:
@@ -840,8 +863,11 @@ def entry_type_for(work: Work) -> str:
     return WORK_TYPES.get(work.type or "", "misc")
 
 
-def work_to_fields(work: Work) -> list[tuple[str, str]]:
-    """The (field, BibTeX value) pairs of one entry, in a stable order."""
+def work_to_fields(work: Work, keys: set[str] | None = None) -> list[tuple[str, str]]:
+    """The (field, BibTeX value) pairs of one entry, in a stable order.
+
+    ``keys`` (lower-case) are the citation keys written alongside: a crossref to an entry
+    not among them is left out (its fields were inherited on import already)."""
     extra = work.extra
     raw: dict[str, str] = extra.get("bibtex_raw") or {}
     others: dict[str, str] = dict(extra.get("bibtex") or {})
@@ -882,6 +908,8 @@ def work_to_fields(work: Work) -> list[tuple[str, str]]:
     if work.publisher:
         out.append(("publisher", _plain_or_raw(raw, "publisher", work.publisher)))
     for name, value in others.items():
+        if keys is not None and name in ("crossref", "xref") and value.lower() not in keys:
+            continue
         out.append((name, value))
     if work.issn:
         joined = ", ".join(work.issn)
@@ -925,9 +953,11 @@ def _format_value(name: str, value: str) -> str:
 def write_bibtex(works: list[Work]) -> str:
     """BibTeX text (UTF-8) for the works, one entry each, fields in a stable order."""
     chunks: list[str] = []
-    for work, key in zip(works, _unique_keys(works), strict=True):
+    citekeys = unique_citekeys(works)
+    written = {key.lower() for key in citekeys}
+    for work, key in zip(works, citekeys, strict=True):
         lines = [f"@{entry_type_for(work)}{{{key},"]
-        for name, value in work_to_fields(work):
+        for name, value in work_to_fields(work, written):
             lines.append(f"  {name} = {_format_value(name, value)},")
         lines.append("}")
         chunks.append("\n".join(lines))

@@ -1,0 +1,407 @@
+"""CSL-JSON (the citeproc input format used by pandoc, Zotero and citation.js).
+
+https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html
+
+Each item of the top-level array is decoded on its own (``JSONDecoder.raw_decode``) so
+that a problem names the line where its item starts. Variables with no Work column are
+kept in ``extra["csl"]`` and written back. arXiv ids, which CSL has no variable for, go in
+``note`` as a ``arXiv: <id>`` line (the convention Zotero and Better BibTeX use).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bib.formats import Problem, ReadResult, normalize_doi, normalize_pages, parse_issns
+from bib.work import Author, Work
+
+# CSL item type -> Work.type.
+CSL_TYPES: dict[str, str] = {
+    "article-journal": "journal-article",
+    "article": "posted-content",
+    "book": "book",
+    "chapter": "book-chapter",
+    "paper-conference": "proceedings-article",
+    "thesis": "dissertation",
+    "report": "report",
+    "dataset": "dataset",
+    "webpage": "webpage",
+    "post-weblog": "webpage",
+    "software": "software",
+    "patent": "patent",
+    "standard": "standard",
+    "manuscript": "posted-content",
+    "entry-encyclopedia": "reference-entry",
+    "entry-dictionary": "reference-entry",
+    "document": "other",
+}
+
+# Work.type -> CSL item type.
+WORK_TO_CSL: dict[str, str] = {
+    "journal-article": "article-journal",
+    "posted-content": "article",
+    "book": "book",
+    "edited-book": "book",
+    "monograph": "book",
+    "proceedings": "book",
+    "book-chapter": "chapter",
+    "book-section": "chapter",
+    "book-part": "chapter",
+    "proceedings-article": "paper-conference",
+    "dissertation": "thesis",
+    "report": "report",
+    "dataset": "dataset",
+    "webpage": "webpage",
+    "software": "software",
+    "patent": "patent",
+    "standard": "standard",
+    "reference-entry": "entry-encyclopedia",
+    "journal-issue": "periodical",
+    "other": "document",
+}
+
+# Fields of other formats that have a CSL variable.
+_BIBTEX_TO_CSL = {
+    "note": "note",
+    "address": "publisher-place",
+    "location": "publisher-place",
+    "edition": "edition",
+    "series": "collection-title",
+    "school": "publisher",
+    "institution": "publisher",
+}
+
+_NOTE_IDS = re.compile(r"^(arXiv|PMID|PMCID|DOI):\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_HANDLED = frozenset(
+    {
+        "id",
+        "type",
+        "title",
+        "author",
+        "editor",
+        "container-title",
+        "container-title-short",
+        "journalAbbreviation",
+        "publisher",
+        "issued",
+        "volume",
+        "issue",
+        "page",
+        "DOI",
+        "PMID",
+        "PMCID",
+        "ISBN",
+        "ISSN",
+        "URL",
+        "abstract",
+        "language",
+        "keyword",
+        "note",
+    }
+)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _names(value: Any) -> list[Author]:
+    people: list[Author] = []
+    if not isinstance(value, list):
+        return people
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        family = _text(item.get("family")) or _text(item.get("literal")) or ""
+        particle = _text(item.get("non-dropping-particle"))
+        if particle:
+            family = f"{particle} {family}"
+        given = _text(item.get("given")) or ""
+        dropping = _text(item.get("dropping-particle"))
+        if dropping:
+            given = f"{given} {dropping}".strip()
+        suffix = _text(item.get("suffix"))
+        if suffix:
+            given = f"{given}, {suffix}"
+        if family or given:
+            people.append(Author(family=family or given, given=given if family else ""))
+    return people
+
+
+def _date(value: Any) -> tuple[int | None, str | None]:
+    """(year, ISO date) from a CSL date object."""
+    if not isinstance(value, dict):
+        return None, None
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        try:
+            numbers = [int(p) for p in parts[0][:3]]
+        except (TypeError, ValueError):
+            numbers = []
+        if numbers:
+            iso = f"{numbers[0]:04d}" + "".join(f"-{n:02d}" for n in numbers[1:])
+            return numbers[0], iso
+    for key in ("raw", "literal"):
+        text = value.get(key)
+        if isinstance(text, str):
+            found = _YEAR.search(text)
+            return (int(found.group(1)) if found else None), text
+    return None, None
+
+
+def item_to_work(item: dict[str, Any]) -> Work:
+    """One CSL-JSON item as a Work (no validation: see ``parse_csl_json``)."""
+    work = Work(source="csl-json")
+    work.citekey = _text(item.get("id"))
+    csl_type = _text(item.get("type"))
+    extra: dict[str, Any] = {}
+    if csl_type:
+        work.type = CSL_TYPES.get(csl_type, "other")
+        if WORK_TO_CSL.get(work.type) != csl_type:
+            extra["csl_type"] = csl_type
+    work.title = _text(item.get("title"))
+    work.authors = _names(item.get("author"))
+    editors = _names(item.get("editor"))
+    if editors:
+        extra["editors"] = [e.to_dict() for e in editors]
+    work.journal = _text(item.get("container-title"))
+    abbrev = _text(item.get("container-title-short")) or _text(item.get("journalAbbreviation"))
+    work.journal_abbrev = abbrev
+    work.publisher = _text(item.get("publisher"))
+    work.year, work.date = _date(item.get("issued"))
+    work.volume = _text(item.get("volume"))
+    work.issue = _text(item.get("issue"))
+    page = _text(item.get("page"))
+    work.pages = normalize_pages(page) if page else None
+    doi = _text(item.get("DOI"))
+    work.doi = normalize_doi(doi) if doi else None
+    if doi and work.doi is None:
+        extra.setdefault("csl", {})["DOI"] = item["DOI"]
+    work.pmid = _text(item.get("PMID"))
+    work.pmcid = _text(item.get("PMCID"))
+    work.isbn = _text(item.get("ISBN"))
+    issn = item.get("ISSN")
+    if isinstance(issn, list):
+        work.issn = parse_issns(" ".join(str(i) for i in issn))
+    elif issn:
+        work.issn = parse_issns(str(issn))
+    work.url = _text(item.get("URL"))
+    work.abstract = _text(item.get("abstract"))
+    work.language = _text(item.get("language"))
+    keyword = item.get("keyword")
+    if isinstance(keyword, str):
+        work.keywords = [k.strip() for k in re.split(r"[,;]", keyword) if k.strip()]
+    note = item.get("note")
+    if isinstance(note, str):
+        rest_lines = []
+        for line in note.splitlines():
+            found = _NOTE_IDS.match(line.strip())
+            kind = found.group(1).lower() if found else None
+            if found and kind == "arxiv" and work.arxiv is None:
+                work.arxiv = found.group(2)
+            elif found and kind == "pmid" and work.pmid is None:
+                work.pmid = found.group(2)
+            elif found and kind == "pmcid" and work.pmcid is None:
+                work.pmcid = found.group(2)
+            elif found and kind == "doi" and work.doi is None and normalize_doi(found.group(2)):
+                work.doi = normalize_doi(found.group(2))
+            else:
+                rest_lines.append(line)
+        if rest_lines:
+            extra.setdefault("csl", {})["note"] = "\n".join(rest_lines)
+    if work.doi and work.doi.startswith("10.48550/arxiv.") and work.arxiv is None:
+        work.arxiv = work.doi[len("10.48550/arxiv.") :]
+    others = {k: v for k, v in item.items() if k not in _HANDLED}
+    if others:
+        extra.setdefault("csl", {}).update(others)
+    work.extra = extra
+    return work
+
+
+def parse_csl_json(text: str, filename: str = "<string>") -> ReadResult:
+    """Read CSL-JSON text (an array of items, or one item) into Works."""
+    result = ReadResult()
+    decoder = json.JSONDecoder()
+    text = text.lstrip("\ufeff")
+    pos = _skip_space(text, 0)
+    items: list[tuple[int, Any]] = []
+    if text.startswith("[", pos):
+        pos = _skip_space(text, pos + 1)
+        if text.startswith("]", pos):
+            pos += 1
+        else:
+            while True:
+                try:
+                    value, end = decoder.raw_decode(text, pos)
+                except json.JSONDecodeError as exc:
+                    line = text.count("\n", 0, exc.pos) + 1
+                    message = (
+                        f"invalid JSON ({exc.msg}); this item and the rest of the file skipped"
+                    )
+                    result.problems.append(Problem(filename, line, None, message))
+                    return _convert(items, result, filename, text)
+                items.append((pos, value))
+                pos = _skip_space(text, end)
+                if text.startswith(",", pos):
+                    pos = _skip_space(text, pos + 1)
+                    continue
+                if text.startswith("]", pos):
+                    pos += 1
+                    break
+                line = text.count("\n", 0, pos) + 1
+                message = "expected ',' or ']' between items; the rest of the file skipped"
+                result.problems.append(Problem(filename, line, None, message))
+                return _convert(items, result, filename, text)
+    else:
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            line = text.count("\n", 0, exc.pos) + 1
+            result.problems.append(Problem(filename, line, None, f"invalid JSON ({exc.msg})"))
+            return result
+        if isinstance(value, dict) and isinstance(value.get("items"), list):
+            items = [(0, v) for v in value["items"]]
+        else:
+            items = [(0, value)]
+    if _skip_space(text, pos) < len(text):
+        line = text.count("\n", 0, pos) + 1
+        result.problems.append(Problem(filename, line, None, "text after the JSON ignored"))
+    return _convert(items, result, filename, text)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _convert(
+    items: list[tuple[int, Any]], result: ReadResult, filename: str, text: str
+) -> ReadResult:
+    seen: dict[str, int] = {}
+    line = 1
+    last = 0
+    for pos, item in items:
+        line += text.count("\n", last, pos)
+        last = pos
+        if not isinstance(item, dict):
+            message = f"item is a JSON {type(item).__name__}, not an object; skipped"
+            result.problems.append(Problem(filename, line, None, message))
+            continue
+        work = item_to_work(item)
+        key = work.citekey
+        if not work.title:
+            result.problems.append(Problem(filename, line, key, "no title; item skipped"))
+            continue
+        if key is not None:
+            if key.lower() in seen:
+                message = f"duplicate id (first at line {seen[key.lower()]}); item skipped"
+                result.problems.append(Problem(filename, line, key, message))
+                continue
+            seen[key.lower()] = line
+        result.works.append(work)
+    result.problems.sort(key=lambda p: p.line or 0)
+    return result
+
+
+def _csl_names(people: list[Author]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for person in people:
+        given, _, suffix = person.given.partition(", ")
+        name = {"family": person.family}
+        if given:
+            name["given"] = given
+        if suffix:
+            name["suffix"] = suffix
+        out.append(name)
+    return out
+
+
+def work_to_item(work: Work, key: str) -> dict[str, Any]:
+    """One Work as a CSL-JSON item."""
+    from bib.formats.bibtex import latex_to_unicode
+
+    extra = work.extra
+    item: dict[str, Any] = {"id": key}
+    csl_type = extra.get("csl_type")
+    if not (isinstance(csl_type, str) and CSL_TYPES.get(csl_type, "other") == work.type):
+        csl_type = WORK_TO_CSL.get(work.type or "", "document")
+    item["type"] = csl_type
+    if work.title is not None:
+        item["title"] = work.title
+    if work.authors:
+        item["author"] = _csl_names(work.authors)
+    editors = extra.get("editors")
+    if editors:
+        people = [Author(e.get("family", ""), e.get("given", "")) for e in editors]
+        item["editor"] = _csl_names(people)
+    if work.journal:
+        item["container-title"] = work.journal
+    if work.journal_abbrev:
+        item["container-title-short"] = work.journal_abbrev
+    if work.publisher:
+        item["publisher"] = work.publisher
+    issued = _issued(work)
+    if issued:
+        item["issued"] = issued
+    for var, value in (
+        ("volume", work.volume),
+        ("issue", work.issue),
+        ("page", work.pages),
+        ("DOI", work.doi),
+        ("PMID", work.pmid),
+        ("PMCID", work.pmcid),
+        ("ISBN", work.isbn),
+        ("URL", work.url),
+        ("abstract", work.abstract),
+        ("language", work.language),
+    ):
+        if value:
+            item[var] = value
+    if work.issn:
+        item["ISSN"] = ", ".join(work.issn)
+    if work.keywords:
+        item["keyword"] = ", ".join(work.keywords)
+    csl_extra: dict[str, Any] = dict(extra.get("csl") or {})
+    notes = [csl_extra.pop("note")] if isinstance(csl_extra.get("note"), str) else []
+    # Fields kept from a BibTeX import that CSL has a variable for.
+    for name, value in (extra.get("bibtex") or {}).items():
+        var = _BIBTEX_TO_CSL.get(name)
+        if var == "note":
+            notes.append(latex_to_unicode(value))
+        elif var and var not in item and var not in csl_extra:
+            item[var] = latex_to_unicode(value)
+    if work.arxiv:
+        notes.append(f"arXiv: {work.arxiv}")
+    if notes:
+        item["note"] = "\n".join(notes)
+    for name, value in csl_extra.items():
+        item.setdefault(name, value)
+    return item
+
+
+def _issued(work: Work) -> dict[str, Any] | None:
+    if work.date:
+        match = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", work.date)
+        if match:
+            return {"date-parts": [[int(p) for p in match.groups() if p]]}
+        if work.year is not None and str(work.year) not in work.date:
+            return {"date-parts": [[work.year]]}
+        return {"raw": work.date}
+    if work.year is not None:
+        return {"date-parts": [[work.year]]}
+    return None
+
+
+def write_csl_json(works: list[Work]) -> str:
+    """CSL-JSON text (a pretty-printed array) for the works."""
+    from bib.formats.bibtex import unique_citekeys
+
+    items = [work_to_item(w, k) for w, k in zip(works, unique_citekeys(works), strict=True)]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,352 @@
+"""RIS (Research Information Systems) tagged format, as written by Zotero, EndNote, PubMed.
+
+https://en.wikipedia.org/wiki/RIS_(file_format)
+
+A record runs from ``TY  -`` to ``ER  -``; lines that carry no tag continue the previous
+value (some exporters wrap abstracts). Tags with no Work column are kept in
+``extra["ris"]`` (tag -> list of values) and written back. arXiv ids go in an ``N1`` note
+line ``arXiv: <id>``, PubMed ids in ``AN`` and PMCIDs in ``C2`` (PubMed's own usage).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bib.formats import (
+    Problem,
+    ReadResult,
+    normalize_doi,
+    normalize_isbn,
+    normalize_pages,
+    parse_issns,
+)
+from bib.work import Author, Work
+
+# RIS type -> Work.type.
+RIS_TYPES: dict[str, str] = {
+    "JOUR": "journal-article",
+    "JFULL": "journal-issue",
+    "ABST": "journal-article",
+    "EJOUR": "journal-article",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "EDBOOK": "edited-book",
+    "CHAP": "book-chapter",
+    "ECHAP": "book-chapter",
+    "CPAPER": "proceedings-article",
+    "CONF": "proceedings",
+    "THES": "dissertation",
+    "RPRT": "report",
+    "UNPB": "posted-content",
+    "DATA": "dataset",
+    "ELEC": "webpage",
+    "WEB": "webpage",
+    "COMP": "software",
+    "PAT": "patent",
+    "STAND": "standard",
+    "ENCYC": "reference-entry",
+    "GEN": "other",
+}
+
+WORK_TO_RIS: dict[str, str] = {
+    "journal-article": "JOUR",
+    "journal-issue": "JFULL",
+    "book": "BOOK",
+    "monograph": "BOOK",
+    "edited-book": "EDBOOK",
+    "book-chapter": "CHAP",
+    "book-section": "CHAP",
+    "book-part": "CHAP",
+    "proceedings-article": "CPAPER",
+    "proceedings": "CONF",
+    "dissertation": "THES",
+    "report": "RPRT",
+    "posted-content": "UNPB",
+    "dataset": "DATA",
+    "webpage": "ELEC",
+    "software": "COMP",
+    "patent": "PAT",
+    "standard": "STAND",
+    "reference-entry": "ENCYC",
+    "other": "GEN",
+}
+
+_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+_ARXIV_NOTE = re.compile(r"^arXiv:\s*(\S+)\s*$", re.IGNORECASE)
+# Tags this module maps to Work columns (everything else goes to extra["ris"]).
+_TITLE_TAGS = ("TI", "T1", "CT", "BT")
+_JOURNAL_TAGS = ("JF", "JO", "T2")
+_ABBREV_TAGS = ("J2", "JA", "J1")
+_AUTHOR_TAGS = ("AU", "A1")
+_EDITOR_TAGS = ("A2", "ED")
+_BIBTEX_TO_RIS = {
+    "address": "CY",
+    "location": "CY",
+    "edition": "ET",
+    "series": "T3",
+    "school": "PB",
+    "institution": "PB",
+}
+
+
+def _author(value: str) -> Author:
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) == 1:
+        # RIS names are "Last, First[, Suffix]": one with no comma is a single or
+        # corporate name.
+        return Author(family=parts[0])
+    family, given = parts[0], parts[1]
+    if len(parts) > 2 and parts[2]:
+        given = f"{given}, {', '.join(parts[2:])}"
+    return Author(family=family, given=given)
+
+
+def _records(text: str) -> list[tuple[int, list[tuple[str, str]], bool]]:
+    """Split RIS text into records: (line of TY, [(tag, value)], closed by ER)."""
+    records: list[tuple[int, list[tuple[str, str]], bool]] = []
+    current: list[tuple[str, str]] | None = None
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.rstrip()
+        match = _LINE.match(line.lstrip("\ufeff"))
+        if match is None:
+            if current and line.strip():
+                tag, value = current[-1]
+                current[-1] = (tag, f"{value} {line.strip()}".strip())
+            continue
+        tag, value = match.group(1), (match.group(2) or "").strip()
+        if tag == "TY":
+            if current is not None:
+                records.append((start, current, False))
+            current = [(tag, value)]
+            start = number
+        elif tag == "ER":
+            if current is not None:
+                records.append((start, current, True))
+                current = None
+            else:
+                records.append((number, [], True))
+        elif current is not None:
+            current.append((tag, value))
+        else:
+            records.append((number, [(tag, value)], False))
+    if current is not None:
+        records.append((start, current, False))
+    return records
+
+
+def record_to_work(tags: list[tuple[str, str]]) -> Work:
+    """One RIS record (its (tag, value) pairs, TY first) as a Work."""
+    work = Work(source="ris")
+    extra: dict[str, Any] = {}
+    values: dict[str, list[str]] = {}
+    for tag, value in tags:
+        if value:
+            values.setdefault(tag, []).append(value)
+
+    def first(*names: str) -> str | None:
+        for name in names:
+            found = values.pop(name, None)
+            if found:
+                if len(found) > 1:
+                    values[name] = found[1:]
+                return found[0]
+        return None
+
+    ris_type = (first("TY") or "GEN").upper()
+    work.type = RIS_TYPES.get(ris_type, "other")
+    if WORK_TO_RIS.get(work.type) != ris_type:
+        extra["ris_type"] = ris_type
+    work.citekey = first("ID")
+    work.title = first(*_TITLE_TAGS)
+    authors = [_author(v) for t in _AUTHOR_TAGS for v in values.pop(t, [])]
+    work.authors = authors
+    editors = [_author(v) for t in _EDITOR_TAGS for v in values.pop(t, [])]
+    if editors:
+        extra["editors"] = [e.to_dict() for e in editors]
+    work.journal = first(*_JOURNAL_TAGS)
+    work.journal_abbrev = first(*_ABBREV_TAGS)
+    year = first("PY", "Y1")
+    date = first("DA")
+    if year:
+        found = re.search(r"(?<!\d)\d{4}(?!\d)", year)
+        work.year = int(found.group()) if found else None
+        if not (year.isdigit() and len(year) == 4):
+            extra.setdefault("ris", {})["PY"] = [year]
+    if date:
+        parts = [p for p in date.split("/") if p]
+        if all(p.isdigit() for p in parts) and parts:
+            work.date = "-".join(parts)
+            if work.year is None:
+                work.year = int(parts[0])
+        else:
+            extra.setdefault("ris", {})["DA"] = [date]
+    work.volume = first("VL")
+    work.issue = first("IS")
+    start, end = first("SP"), first("EP")
+    if start and end:
+        work.pages = normalize_pages(f"{start}-{end}")
+    elif start:
+        work.pages = normalize_pages(start)
+    work.publisher = first("PB")
+    for value in values.pop("SN", []):
+        issns = parse_issns(value)
+        isbn = normalize_isbn(value) if not issns else None
+        if issns:
+            work.issn.extend(i for i in issns if i not in work.issn)
+        elif isbn and work.isbn is None:
+            work.isbn = isbn
+        else:
+            extra.setdefault("ris", {}).setdefault("SN", []).append(value)
+    doi = first("DO")
+    if doi:
+        work.doi = normalize_doi(doi)
+        if work.doi is None:
+            extra.setdefault("ris", {})["DO"] = [doi]
+    work.url = first("UR", "L2")
+    work.abstract = first("AB", "N2")
+    work.keywords = values.pop("KW", [])
+    work.language = first("LA")
+    accession = first("AN")
+    if accession:
+        digits = accession.removeprefix("PMID:").strip()
+        if digits.isdigit():
+            work.pmid = digits
+        else:
+            extra.setdefault("ris", {})["AN"] = [accession]
+    for value in values.pop("C2", []):
+        if value.upper().startswith("PMC") and work.pmcid is None:
+            work.pmcid = value.upper()
+        else:
+            extra.setdefault("ris", {}).setdefault("C2", []).append(value)
+    notes = []
+    for value in values.pop("N1", []):
+        found = _ARXIV_NOTE.match(value)
+        if found and work.arxiv is None:
+            work.arxiv = found.group(1)
+        else:
+            notes.append(value)
+    if notes:
+        values["N1"] = notes
+    if values:
+        ris = extra.setdefault("ris", {})
+        for tag, found in values.items():
+            ris.setdefault(tag, []).extend(found)
+    work.extra = extra
+    return work
+
+
+def parse_ris(text: str, filename: str = "<string>") -> ReadResult:
+    """Read RIS text into Works; each bad record becomes a Problem."""
+    result = ReadResult()
+    seen: dict[str, int] = {}
+    for line, tags, closed in _records(text):
+        if not tags:
+            result.problems.append(Problem(filename, line, None, "ER with no record open"))
+            continue
+        if tags[0][0] != "TY":
+            message = f"{tags[0][0]} line outside a record (no TY before it); ignored"
+            result.problems.append(Problem(filename, line, None, message))
+            continue
+        work = record_to_work(tags)
+        key = work.citekey
+        if not closed:
+            message = "record not closed by ER; read up to the next TY or the end"
+            result.problems.append(Problem(filename, line, key, message))
+        if not work.title:
+            result.problems.append(Problem(filename, line, key, "no title; record skipped"))
+            continue
+        if key is not None:
+            if key.lower() in seen:
+                message = f"duplicate ID (first at line {seen[key.lower()]}); record skipped"
+                result.problems.append(Problem(filename, line, key, message))
+                continue
+            seen[key.lower()] = line
+        result.works.append(work)
+    return result
+
+
+def _name(author: Author) -> str:
+    return f"{author.family}, {author.given}" if author.given else author.family
+
+
+def work_to_lines(work: Work, key: str) -> list[str]:
+    """The tagged lines of one record, TY first and ER last."""
+    from bib.formats.bibtex import latex_to_unicode
+
+    extra = work.extra
+    ris: dict[str, list[str]] = {t: list(v) for t, v in (extra.get("ris") or {}).items()}
+    ris_type = extra.get("ris_type")
+    if not (isinstance(ris_type, str) and RIS_TYPES.get(ris_type, "other") == work.type):
+        ris_type = WORK_TO_RIS.get(work.type or "", "GEN")
+    out: list[tuple[str, str]] = [("TY", ris_type), ("ID", key)]
+    if work.title:
+        out.append(("TI", work.title))
+    out.extend(("AU", _name(a)) for a in work.authors)
+    for editor in extra.get("editors") or []:
+        out.append(("A2", _name(Author(editor.get("family", ""), editor.get("given", "")))))
+    if work.journal:
+        out.append(("T2", work.journal))
+    if work.journal_abbrev:
+        out.append(("J2", work.journal_abbrev))
+    if "PY" in ris:
+        out.append(("PY", ris.pop("PY")[0]))
+    elif work.year is not None:
+        out.append(("PY", str(work.year)))
+    if "DA" in ris:
+        out.append(("DA", ris.pop("DA")[0]))
+    elif work.date and re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", work.date):
+        out.append(("DA", work.date.replace("-", "/")))
+    if work.volume:
+        out.append(("VL", work.volume))
+    if work.issue:
+        out.append(("IS", work.issue))
+    if work.pages:
+        match = re.fullmatch(r"([^\s-]+)-([^\s-]+)", work.pages)
+        if match:
+            out.extend((("SP", match.group(1)), ("EP", match.group(2))))
+        else:
+            out.append(("SP", work.pages))
+    if work.publisher:
+        out.append(("PB", work.publisher))
+    out.extend(("SN", issn) for issn in work.issn)
+    if work.isbn:
+        out.append(("SN", work.isbn))
+    if work.doi:
+        out.append(("DO", work.doi))
+    if work.pmid:
+        out.append(("AN", work.pmid))
+    if work.pmcid:
+        out.append(("C2", work.pmcid))
+    if work.url:
+        out.append(("UR", work.url))
+    out.extend(("KW", k) for k in work.keywords)
+    if work.language:
+        out.append(("LA", work.language))
+    if work.abstract:
+        out.append(("AB", work.abstract))
+    # Fields kept from a BibTeX import that RIS has a tag for.
+    for name, value in (extra.get("bibtex") or {}).items():
+        tag = _BIBTEX_TO_RIS.get(name)
+        if name == "note":
+            ris.setdefault("N1", []).append(latex_to_unicode(value))
+        elif tag and tag not in ris and all(t != tag for t, _ in out):
+            ris[tag] = [latex_to_unicode(value)]
+    if work.arxiv:
+        ris.setdefault("N1", []).append(f"arXiv: {work.arxiv}")
+    for tag, found in ris.items():
+        out.extend((tag, v) for v in found)
+    lines = [f"{tag}  - {' '.join(str(value).split())}" for tag, value in out]
+    lines.append("ER  - ")
+    return lines
+
+
+def write_ris(works: list[Work]) -> str:
+    """RIS text for the works, one record each."""
+    from bib.formats.bibtex import unique_citekeys
+
+    chunks = [
+        "\n".join(work_to_lines(w, k)) for w, k in zip(works, unique_citekeys(works), strict=True)
+    ]
+    return "\n\n".join(chunks) + ("\n" if chunks else "")
