@@ -27,12 +27,14 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -44,6 +46,32 @@ from bib import __version__
 from bib.errors import NotFound, OfflineMiss, ServiceError
 
 log = logging.getLogger(__name__)
+
+
+class _RedactSecrets(logging.Filter):
+    """Blanks secret query parameters in log lines of the libraries we drive (urllib3
+    logs every request URL at DEBUG, api_key included)."""
+
+    _pattern = re.compile(r"((?:api_key|x-api-key|email|mailto)=)[^&\s\"']+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._pattern.sub(r"\1REDACTED", message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_REDACT_FILTER = _RedactSecrets()
+for _name in (
+    "urllib3.connectionpool",
+    "requests_cache.session",
+    "requests_cache.policy.actions",
+    "requests_cache.backends.base",
+):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _RedactSecrets) for f in _logger.filters):
+        _logger.addFilter(_REDACT_FILTER)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
@@ -363,7 +391,9 @@ class HttpClient:
             backend = _RedactingSQLiteCache(cfg.cache_path)
             self.session = requests_cache.CachedSession(
                 backend=backend,
-                expire_after=-1 if cfg.cache_expire is None else cfg.cache_expire,
+                expire_after=(
+                    -1 if cfg.cache_expire is None else timedelta(seconds=cfg.cache_expire)
+                ),
                 allowable_codes=(200,),
                 allowable_methods=("GET", "POST"),
                 ignored_parameters=list(SECRET_PARAMETERS),
@@ -555,7 +585,7 @@ class HttpClient:
             return None
         cache_control = "only-if-cached"
         if any_age:
-            cache_control += f", max-stale={_ANY_AGE}"
+            cache_control += f",max-stale={_ANY_AGE}"  # no space: requests-cache splits on ","
         try:
             resp = self.session.request(
                 call.method,

@@ -45,3 +45,22 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     ):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "evidence.db"))
+
+
+# --- the fake bibliographic services (tests/fake_services.py) ---------------------------
+from collections.abc import Iterator  # noqa: E402
+
+from fake_services import OPENALEX_TEST_KEY, FakeServices  # noqa: E402
+
+
+@pytest.fixture
+def fake_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServices]:
+    """A running fake of Crossref, OpenAlex, PubMed, Semantic Scholar and Open Library on
+    127.0.0.1, with every EVIDENCE_*_URL pointing at it and an OpenAlex key set (the fake,
+    like OpenAlex, refuses requests without one). Add records with ``fake_services.add``;
+    see tests/fake_services.py for faults, limits and counters."""
+    with FakeServices() as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("EVIDENCE_OPENALEX_KEY", OPENALEX_TEST_KEY)
+        yield fake

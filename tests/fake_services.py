@@ -1,0 +1,1546 @@
+"""One local fake of Crossref, OpenAlex, PubMed E-utilities, Semantic Scholar and Open Library.
+
+A ``ThreadingHTTPServer`` on 127.0.0.1 (ephemeral port) serves an in-memory dataset in
+the services' real response shapes, enforces their published rate and concurrency
+limits, adds latency, and injects faults on demand. Tests and benchmarks point the
+``EVIDENCE_*_URL`` variables at ``http://127.0.0.1:PORT/<service>``.
+
+Where each shape comes from (the recordings in ../shared/data/real-api/, read, never
+copied; see its SOURCES.md):
+
+- Crossref ``GET /works/{doi}``: ``crossref/test_works_with_one_id.yaml`` (envelope
+  ``status``/``message-type: work``/``message-version``/``message``, field names and
+  types, ``updated-by`` entries); unknown DOI: 404 ``text/plain`` ``Resource not found.``
+  (``crossref/test_works_bad_id_warn.yaml``); the work list (``message-type: work-list``,
+  ``facets``, ``total-results``, ``items``, ``items-per-page``, ``query``):
+  ``crossref/test_journals_field_queries.yaml``; 400 ``validation-failure`` envelope:
+  ``crossref/test_works_query_filters_not_allowed_with_dois.yaml``; the
+  ``x-rate-limit-*``/``x-concurrency-limit``/``x-api-pool`` headers: the same files.
+- OpenAlex Work object: ``openalex/W2741809807.json``; 404 HTML page and ``RateLimit-*``
+  headers: ``openalex/test_does_openalex_work[not-in-openalex].yaml``. The list envelope
+  (``meta``, ``results``, ``group_by``) follows OpenAlex's documentation (no recording of
+  a ``filter=doi:a|b`` batch exists). The 401 for a missing key is an assumption: the
+  documentation says a key is required, not how the refusal looks.
+- PubMed: esearch ``pubmed/esearch1.xml`` (hits) and ``pubmed/esearch8.xml`` (zero hits,
+  ``ErrorList/PhraseNotFound``); efetch ``pubmed/35830032.xml``, ``pubmed/38833988.xml``
+  (DOCTYPE, element order, ``PublicationType@UI``, ``CommentsCorrections@RefType``,
+  ``ArticleIdList``) and ``pubmed/pubmedsample_2019.xml`` (``RetractionIn``); efetch by
+  POST: ``pubmed/test_efetch``.
+- Semantic Scholar: paper object ``semanticscholar/Paper.json`` and
+  ``semanticscholar/test_get_papers_return_not_found.yaml`` (``POST /paper/batch``,
+  ``null`` for unknown ids); 404 JSON ``{"error": "Paper with id ... not found"}``:
+  ``semanticscholar/test_not_found.yaml``; 400 for unknown fields:
+  ``semanticscholar/test_bad_query_parameters.yaml``.
+- Open Library (no recording): both ``GET /api/books?bibkeys=ISBN:…&format=json&jscmd=data``
+  (``{"ISBN:…": {title, authors[{name,url}], publishers[{name}], publish_date,
+  number_of_pages, identifiers, url, key}}``, unknown ISBNs left out) and
+  ``GET /isbn/{isbn}.json`` (edition record; 404 when unknown), after the Open Library
+  Books API documentation.
+
+Crossref ``query.bibliographic`` ranks by BM25 over title, author, journal and year
+tokens, so a test that finds the right work proves the client's matching, not the fake's.
+
+Records are plain dicts (see :meth:`FakeServices.add`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import socket
+import struct
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+SERVICES = ("crossref", "openalex", "pubmed", "s2", "openlibrary")
+
+# The OpenAlex key the ``fake_services`` fixture sets (EVIDENCE_OPENALEX_KEY); the fake
+# accepts any non-empty key.
+OPENALEX_TEST_KEY = "fake-openalex-key"
+
+# Faults that can be injected with FakeServices.inject().
+FAULTS = (
+    "429",
+    "500",
+    "502",
+    "503",
+    "504",
+    "timeout",  # sleep past the client's timeout, then answer normally
+    "reset",  # TCP reset without an answer
+    "invalid-body",  # 200 with invalid JSON (or invalid XML for PubMed)
+    "truncated",  # Content-Length larger than the body sent
+    "html",  # 200 text/html error page where JSON/XML was expected
+    "xml-bomb",  # 200 billion-laughs entity expansion (PubMed)
+    "xxe",  # 200 XML with an external entity (PubMed)
+    "huge-json",  # 200 valid JSON of FakeServices.huge_bytes bytes
+    "deep-json",  # 200 JSON nested 100,000 levels deep
+)
+
+PUBMED_DOCTYPE = (
+    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
+)
+ESEARCH_DOCTYPE = (
+    '<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">'
+)
+
+OPENALEX_404_HTML = (
+    "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    "<p>The requested URL was not found on the server. If you entered the URL manually "
+    "please check your spelling and try again.</p>\n"
+)
+HTML_ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    "<h1>Bad Gateway</h1><p>The server is temporarily unable to service your request.</p>"
+    "</body></html>"
+)
+
+
+@dataclass
+class Limit:
+    """Requests per second (token bucket, burst = rate) and concurrent requests."""
+
+    rate: float | None = None  # None: unlimited
+    concurrency: int | None = None  # None: unlimited
+
+
+def default_limits() -> dict[str, Limit]:
+    """The services' published limits, by bucket (see SERVICES.md)."""
+    return {
+        # Crossref since Dec 2025: polite (mailto) 10/s and 3 concurrent, public 5/s and 1;
+        # list queries about 3/s (public: 1/s assumed).
+        "crossref": Limit(10, 3),
+        "crossref-public": Limit(5, 1),
+        "crossref-list": Limit(3, 3),
+        "crossref-list-public": Limit(1, 1),
+        # E-utilities: 3/s, 10/s with api_key; no concurrency figure published.
+        "pubmed": Limit(3, None),
+        "pubmed-key": Limit(10, None),
+        # OpenAlex: 100/s for everyone.
+        "openalex": Limit(100, None),
+        # Semantic Scholar: 1/s with a key (the shared pool is no better).
+        "s2": Limit(1, 1),
+        "openlibrary": Limit(None, None),
+    }
+
+
+@dataclass
+class Fault:
+    kind: str
+    remaining: int
+    endpoint: str | None = None
+    retry_after: str | None = None
+
+
+@dataclass
+class LoggedRequest:
+    """One request as the fake saw it; times are ``time.monotonic()`` seconds."""
+
+    service: str
+    endpoint: str
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes
+    started: float
+    finished: float = 0.0
+    status: int = 0
+    fault: str | None = None
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+# ----------------------------------------------------------------------------- records
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _norm_doi(doi: str) -> str:
+    doi = unquote(doi).strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        if doi.lower().startswith(prefix):
+            doi = doi[len(prefix) :]
+    return doi.lower()
+
+
+def _authors(record: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for a in record.get("authors") or []:
+        if isinstance(a, dict):
+            out.append((a.get("family", ""), a.get("given", "")))
+        else:
+            family, given = (list(a) + [""])[:2]
+            out.append((family, given))
+    return out
+
+
+def _pages(record: dict[str, Any]) -> tuple[str | None, str | None]:
+    pages = record.get("pages")
+    if not pages:
+        return None, None
+    first, _, last = str(pages).partition("-")
+    return first or None, last or None
+
+
+def _issns(record: dict[str, Any]) -> list[str]:
+    issn = record.get("issn")
+    if not issn:
+        return []
+    return [issn] if isinstance(issn, str) else list(issn)
+
+
+def _knows(record: dict[str, Any], service: str) -> bool:
+    """Whether ``service`` holds this record (``services`` limits it; default: all)."""
+    services = record.get("services")
+    return services is None or service in services
+
+
+def _says_retracted(record: dict[str, Any], service: str) -> bool:
+    retracted = record.get("retracted")
+    if isinstance(retracted, (list, tuple, set)):
+        return service in retracted
+    return bool(retracted)
+
+
+def _notices(record: dict[str, Any], service: str) -> list[dict[str, Any]]:
+    out = [
+        n
+        for n in record.get("notices") or []
+        if n.get("services") is None or service in n["services"]
+    ]
+    if _says_retracted(record, service) and not any(n.get("kind") == "retraction" for n in out):
+        out.append({"kind": "retraction", "source": "retraction-watch", "doi": record.get("doi")})
+    return out
+
+
+def _date_parts(date: str | None, year: Any) -> list[int]:
+    if date:
+        return [int(p) for p in str(date).split("-")[:3]]
+    return [int(year)] if year else []
+
+
+def _paper_id(record: dict[str, Any]) -> str:
+    key = record.get("doi") or record.get("pmid") or record.get("title") or ""
+    return hashlib.sha1(str(key).lower().encode()).hexdigest()
+
+
+def _corpus_id(record: dict[str, Any]) -> int:
+    return int(_paper_id(record)[:7], 16)
+
+
+def _openalex_id(record: dict[str, Any]) -> str:
+    return "W" + str(int(_paper_id(record)[:9], 16))
+
+
+_CROSSREF_UPDATE = {
+    "retraction": ("retraction", "Retraction"),
+    "correction": ("correction", "Correction"),
+    "erratum": ("erratum", "Erratum"),
+    "expression_of_concern": ("expression_of_concern", "Expression of Concern"),
+    "withdrawal": ("withdrawal", "Withdrawal"),
+}
+_PUBMED_REFTYPE = {
+    "retraction": "RetractionIn",
+    "correction": "ErratumIn",
+    "erratum": "ErratumIn",
+    "expression_of_concern": "ExpressionOfConcernIn",
+    "withdrawal": "RetractionIn",
+    "retraction_of": "RetractionOf",
+    "erratum_for": "ErratumFor",
+}
+
+
+def crossref_work(record: dict[str, Any], score: float = 1.0) -> dict[str, Any]:
+    """The ``message`` of Crossref ``GET /works/{doi}`` for one record."""
+    doi = record["doi"]
+    year = record.get("year")
+    parts = _date_parts(record.get("date"), year)
+    work: dict[str, Any] = {
+        "indexed": {"date-parts": [[2026, 1, 1]], "date-time": "2026-01-01T00:00:00Z"},
+        "reference-count": 0,
+        "publisher": record.get("publisher") or "Fake Publisher",
+        "content-domain": {"domain": [], "crossmark-restriction": False},
+        "short-container-title": [record["journal_abbrev"]] if record.get("journal_abbrev") else [],
+        "DOI": doi,
+        "type": record.get("type") or "journal-article",
+        "source": "Crossref",
+        "is-referenced-by-count": 0,
+        "title": [record["title"]] if record.get("title") else [],
+        "prefix": doi.split("/", 1)[0],
+        "author": [
+            {
+                "given": given,
+                "family": family,
+                "sequence": "first" if i == 0 else "additional",
+                "affiliation": [],
+            }
+            for i, (family, given) in enumerate(_authors(record))
+        ],
+        "member": "0",
+        "container-title": [record["journal"]] if record.get("journal") else [],
+        "original-title": [],
+        "language": "en",
+        "deposited": {"date-parts": [[2025, 1, 1]], "date-time": "2025-01-01T00:00:00Z"},
+        "score": score,
+        "resource": {"primary": {"URL": f"https://example.org/{doi}"}},
+        "subtitle": [],
+        "short-title": [],
+        "issued": {"date-parts": [parts] if parts else [[None]]},
+        "references-count": 0,
+        "URL": f"https://doi.org/{doi}",
+        "relation": {},
+        "ISSN": _issns(record),
+        "issn-type": [{"value": v, "type": "print"} for v in _issns(record)],
+        "subject": [],
+        "published": {"date-parts": [parts] if parts else [[None]]},
+    }
+    for key, name in (("volume", "volume"), ("issue", "issue"), ("pages", "page")):
+        if record.get(key):
+            work[name] = str(record[key])
+    if record.get("abstract"):
+        work["abstract"] = f"<jats:p>{escape(record['abstract'])}</jats:p>"
+    updates = []
+    for notice in _notices(record, "crossref"):
+        kind = notice.get("kind", "retraction")
+        if kind not in _CROSSREF_UPDATE:
+            continue
+        ctype, label = _CROSSREF_UPDATE[kind]
+        nparts = _date_parts(notice.get("date"), year)
+        updates.append(
+            {
+                "DOI": notice.get("doi") or doi,
+                "type": ctype,
+                "label": label,
+                "source": notice.get("source") or "publisher",
+                "updated": {"date-parts": [nparts] if nparts else [[None]]},
+            }
+        )
+    if updates:
+        work["updated-by"] = updates
+    if record.get("update_to"):
+        work["update-to"] = record["update_to"]
+    return work
+
+
+def openalex_work(record: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAlex Work object for one record."""
+    wid = "https://openalex.org/" + _openalex_id(record)
+    doi_url = f"https://doi.org/{record['doi']}" if record.get("doi") else None
+    ids: dict[str, Any] = {"openalex": wid}
+    if doi_url:
+        ids["doi"] = doi_url
+    if record.get("pmid"):
+        ids["pmid"] = f"https://pubmed.ncbi.nlm.nih.gov/{record['pmid']}"
+    if record.get("pmcid"):
+        ids["pmcid"] = "https://www.ncbi.nlm.nih.gov/pmc/articles/" + str(
+            record["pmcid"]
+        ).removeprefix("PMC")
+    issns = _issns(record)
+    source = (
+        {
+            "id": "https://openalex.org/S"
+            + str(int(hashlib.sha1(record["journal"].encode()).hexdigest()[:8], 16)),
+            "display_name": record["journal"],
+            "issn_l": issns[0] if issns else None,
+            "issn": issns or None,
+            "is_oa": False,
+            "type": "journal",
+        }
+        if record.get("journal")
+        else None
+    )
+    first, last = _pages(record)
+    authors = _authors(record)
+    abstract_index: dict[str, list[int]] | None = None
+    if record.get("abstract"):
+        abstract_index = defaultdict(list)
+        for pos, word in enumerate(str(record["abstract"]).split()):
+            abstract_index[word].append(pos)
+        abstract_index = dict(abstract_index)
+    ctype = record.get("type") or "journal-article"
+    pub_types = {name for name, _ in record.get("publication_types") or []}
+    oa_type = {"journal-article": "article", "book": "book", "book-chapter": "book-chapter"}.get(
+        ctype, "other"
+    )
+    if pub_types & {"Review", "Systematic Review", "Meta-Analysis"}:
+        oa_type = "review"
+    year = record.get("year")
+    return {
+        "id": wid,
+        "doi": doi_url,
+        "title": record.get("title"),
+        "display_name": record.get("title"),
+        "publication_year": year,
+        "publication_date": record.get("date") or (f"{year}-01-01" if year else None),
+        "ids": ids,
+        "language": "en",
+        "primary_location": {
+            "is_oa": False,
+            "landing_page_url": doi_url,
+            "pdf_url": None,
+            "source": source,
+            "license": None,
+            "version": "publishedVersion",
+        },
+        "type": oa_type,
+        "type_crossref": ctype,
+        "indexed_in": [s for s in ("crossref", "pubmed") if s != "pubmed" or record.get("pmid")],
+        "authorships": [
+            {
+                "author_position": "first"
+                if i == 0
+                else ("last" if i == len(authors) - 1 else "middle"),
+                "author": {
+                    "id": f"https://openalex.org/A{i + 1}",
+                    "display_name": f"{given} {family}".strip(),
+                    "orcid": None,
+                },
+                "institutions": [],
+                "countries": [],
+                "is_corresponding": False,
+                "raw_author_name": f"{given} {family}".strip(),
+                "raw_affiliation_strings": [],
+            }
+            for i, (family, given) in enumerate(authors)
+        ],
+        "cited_by_count": 0,
+        "biblio": {
+            "volume": record.get("volume"),
+            "issue": record.get("issue"),
+            "first_page": first,
+            "last_page": last,
+        },
+        "is_retracted": _says_retracted(record, "openalex"),
+        "is_paratext": False,
+        "abstract_inverted_index": abstract_index,
+        "updated_date": "2026-01-01T00:00:00",
+        "created_date": "2020-01-01",
+    }
+
+
+def pubmed_article_xml(record: dict[str, Any]) -> str:
+    """One ``<PubmedArticle>`` element, in the order of the PubMed DTD."""
+    pmid = str(record["pmid"])
+    e = escape
+    out = [
+        '<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM">',
+        f'<PMID Version="1">{e(pmid)}</PMID>',
+        '<Article PubModel="Print"><Journal>',
+    ]
+    for issn in _issns(record)[:1]:
+        out.append(f'<ISSN IssnType="Print">{e(issn)}</ISSN>')
+    out.append('<JournalIssue CitedMedium="Print">')
+    if record.get("volume"):
+        out.append(f"<Volume>{e(str(record['volume']))}</Volume>")
+    if record.get("issue"):
+        out.append(f"<Issue>{e(str(record['issue']))}</Issue>")
+    out.append("<PubDate>")
+    if record.get("year"):
+        out.append(f"<Year>{e(str(record['year']))}</Year>")
+    out.append("</PubDate></JournalIssue>")
+    if record.get("journal"):
+        out.append(f"<Title>{e(record['journal'])}</Title>")
+    if record.get("journal_abbrev"):
+        out.append(f"<ISOAbbreviation>{e(record['journal_abbrev'])}</ISOAbbreviation>")
+    out.append("</Journal>")
+    out.append(f"<ArticleTitle>{e(record.get('title') or '')}</ArticleTitle>")
+    first, last = _pages(record)
+    if first:
+        out.append(f"<Pagination><StartPage>{e(first)}</StartPage>")
+        if last:
+            out.append(f"<EndPage>{e(last)}</EndPage>")
+        out.append(f"<MedlinePgn>{e(str(record['pages']))}</MedlinePgn></Pagination>")
+    if record.get("doi"):
+        out.append(f'<ELocationID EIdType="doi" ValidYN="Y">{e(record["doi"])}</ELocationID>')
+    if record.get("abstract"):
+        out.append(f"<Abstract><AbstractText>{e(record['abstract'])}</AbstractText></Abstract>")
+    authors = _authors(record)
+    if authors:
+        out.append('<AuthorList CompleteYN="Y">')
+        for family, given in authors:
+            initials = "".join(w[0] for w in given.replace("-", " ").split() if w)
+            out.append(
+                f'<Author ValidYN="Y"><LastName>{e(family)}</LastName>'
+                f"<ForeName>{e(given)}</ForeName><Initials>{e(initials)}</Initials></Author>"
+            )
+        out.append("</AuthorList>")
+    out.append("<Language>eng</Language><PublicationTypeList>")
+    types = [tuple(t) for t in record.get("publication_types") or [("Journal Article", "D016428")]]
+    if _says_retracted(record, "pubmed") and not any(
+        t[0] == "Retracted Publication" for t in types
+    ):
+        types.append(("Retracted Publication", "D016441"))
+    for name, ui in types:
+        out.append(f"<PublicationType UI={quoteattr(str(ui))}>{e(str(name))}</PublicationType>")
+    out.append("</PublicationTypeList></Article>")
+    out.append("<MedlineJournalInfo><Country>United States</Country>")
+    if record.get("journal_abbrev"):
+        out.append(f"<MedlineTA>{e(record['journal_abbrev'])}</MedlineTA>")
+    out.append("<NlmUniqueID>0000000</NlmUniqueID>")
+    for issn in _issns(record)[:1]:
+        out.append(f"<ISSNLinking>{e(issn)}</ISSNLinking>")
+    out.append("</MedlineJournalInfo><CitationSubset>IM</CitationSubset>")
+    links = []
+    for notice in _notices(record, "pubmed"):
+        reftype = notice.get("pubmed_reftype") or _PUBMED_REFTYPE.get(notice.get("kind", ""))
+        if not reftype or (not notice.get("pmid") and not notice.get("ref_source")):
+            continue
+        ref = notice.get("ref_source") or (
+            f"{record.get('journal_abbrev') or record.get('journal') or ''}. "
+            f"{(notice.get('date') or str(record.get('year') or ''))[:4]}"
+            + (f". doi: {notice['doi']}." if notice.get("doi") else "")
+        )
+        link = f"<CommentsCorrections RefType={quoteattr(reftype)}><RefSource>{e(ref)}</RefSource>"
+        if notice.get("pmid"):
+            link += f'<PMID Version="1">{e(str(notice["pmid"]))}</PMID>'
+        links.append(link + "</CommentsCorrections>")
+    if links:
+        out.append("<CommentsCorrectionsList>" + "".join(links) + "</CommentsCorrectionsList>")
+    out.append("</MedlineCitation><PubmedData><PublicationStatus>ppublish</PublicationStatus>")
+    out.append(f'<ArticleIdList><ArticleId IdType="pubmed">{e(pmid)}</ArticleId>')
+    if record.get("doi"):
+        out.append(f'<ArticleId IdType="doi">{e(record["doi"])}</ArticleId>')
+    if record.get("pmcid"):
+        out.append(f'<ArticleId IdType="pmc">{e(str(record["pmcid"]))}</ArticleId>')
+    out.append("</ArticleIdList></PubmedData></PubmedArticle>")
+    return "".join(out)
+
+
+def pubmed_article_set(records: Iterable[dict[str, Any]]) -> str:
+    body = "\n".join(pubmed_article_xml(r) for r in records)
+    return (
+        f'<?xml version="1.0" ?>\n{PUBMED_DOCTYPE}\n<PubmedArticleSet>\n{body}</PubmedArticleSet>'
+    )
+
+
+S2_FIELDS = (
+    "paperId",
+    "externalIds",
+    "corpusId",
+    "publicationVenue",
+    "url",
+    "title",
+    "abstract",
+    "venue",
+    "year",
+    "referenceCount",
+    "citationCount",
+    "influentialCitationCount",
+    "isOpenAccess",
+    "openAccessPdf",
+    "fieldsOfStudy",
+    "s2FieldsOfStudy",
+    "publicationTypes",
+    "publicationDate",
+    "journal",
+    "citationStyles",
+    "authors",
+    "tldr",
+)
+
+_S2_TYPES = {
+    "Randomized Controlled Trial": "ClinicalTrial",
+    "Clinical Trial": "ClinicalTrial",
+    "Meta-Analysis": "MetaAnalysis",
+    "Review": "Review",
+    "Systematic Review": "Review",
+    "Case Reports": "CaseReport",
+    "Journal Article": "JournalArticle",
+    "Editorial": "Editorial",
+}
+
+
+def s2_paper(record: dict[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """A Semantic Scholar paper with the requested fields (``paperId`` always)."""
+    pid = _paper_id(record)
+    external: dict[str, Any] = {"CorpusId": _corpus_id(record)}
+    if record.get("doi"):
+        external["DOI"] = record["doi"]
+    if record.get("pmid"):
+        external["PubMed"] = str(record["pmid"])
+    if record.get("pmcid"):
+        external["PubMedCentral"] = str(record["pmcid"]).removeprefix("PMC")
+    if record.get("arxiv"):
+        external["ArXiv"] = record["arxiv"]
+    types = sorted(
+        {_S2_TYPES[n] for n, _ in record.get("publication_types") or [] if n in _S2_TYPES}
+    )
+    year = record.get("year")
+    full: dict[str, Any] = {
+        "paperId": pid,
+        "externalIds": external,
+        "corpusId": _corpus_id(record),
+        "publicationVenue": None,
+        "url": f"https://www.semanticscholar.org/paper/{pid}",
+        "title": record.get("title"),
+        "abstract": record.get("abstract"),
+        "venue": record.get("journal") or "",
+        "year": year,
+        "referenceCount": 0,
+        "citationCount": 0,
+        "influentialCitationCount": 0,
+        "isOpenAccess": False,
+        "openAccessPdf": None,
+        "fieldsOfStudy": ["Medicine"],
+        "s2FieldsOfStudy": [{"category": "Medicine", "source": "s2-fos-model"}],
+        "publicationTypes": types or ["JournalArticle"],
+        "publicationDate": record.get("date"),
+        "journal": {
+            k: v
+            for k, v in (
+                ("name", record.get("journal")),
+                ("volume", record.get("volume")),
+                ("pages", record.get("pages")),
+            )
+            if v
+        },
+        "citationStyles": {"bibtex": ""},
+        "authors": [
+            {"authorId": str(1000 + i), "name": f"{given} {family}".strip()}
+            for i, (family, given) in enumerate(_authors(record))
+        ],
+        "tldr": None,
+    }
+    wanted = list(fields) if fields is not None else ["title"]
+    return {"paperId": pid, **{k: full[k] for k in wanted if k in full and k != "paperId"}}
+
+
+def openlibrary_book(record: dict[str, Any]) -> dict[str, Any]:
+    """One entry of ``/api/books?…&jscmd=data``."""
+    olid = "OL" + str(int(_paper_id(record)[:6], 16)) + "M"
+    isbn = str(record["isbn"])
+    ids = {"isbn_13" if len(isbn) == 13 else "isbn_10": [isbn], "openlibrary": [olid]}
+    book: dict[str, Any] = {
+        "url": f"https://openlibrary.org/books/{olid}",
+        "key": f"/books/{olid}",
+        "title": record.get("title"),
+        "authors": [
+            {"url": f"https://openlibrary.org/authors/OL{i + 1}A", "name": f"{g} {f}".strip()}
+            for i, (f, g) in enumerate(_authors(record))
+        ],
+        "identifiers": ids,
+        "publishers": [{"name": record.get("publisher") or "Fake Press"}],
+        "publish_date": str(record.get("year") or ""),
+    }
+    if record.get("pages"):
+        book["number_of_pages"] = int(re.sub(r"\D", "", str(record["pages"])) or 0)
+    return book
+
+
+def openlibrary_edition(record: dict[str, Any]) -> dict[str, Any]:
+    """The edition record of ``/isbn/{isbn}.json``."""
+    book = openlibrary_book(record)
+    isbn = str(record["isbn"])
+    edition: dict[str, Any] = {
+        "key": book["key"],
+        "title": record.get("title"),
+        "publishers": [p["name"] for p in book["publishers"]],
+        "publish_date": book["publish_date"],
+        "authors": [{"key": f"/authors/OL{i + 1}A"} for i in range(len(_authors(record)))],
+        "works": [{"key": "/works/" + book["key"].split("/")[-1].replace("M", "W")}],
+        "type": {"key": "/type/edition"},
+        ("isbn_13" if len(isbn) == 13 else "isbn_10"): [isbn],
+    }
+    if "number_of_pages" in book:
+        edition["number_of_pages"] = book["number_of_pages"]
+    return edition
+
+
+# ----------------------------------------------------------------------------- ranking
+
+
+class _Bm25:
+    """BM25 over title, author family names, journal and year of each record."""
+
+    def __init__(self, records: list[dict[str, Any]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.records = records
+        self.k1, self.b = k1, b
+        self.docs: list[Counter[str]] = []
+        for r in records:
+            text = " ".join(
+                [
+                    r.get("title") or "",
+                    " ".join(f"{f} {g}" for f, g in _authors(r)),
+                    r.get("journal") or "",
+                    r.get("journal_abbrev") or "",
+                    str(r.get("year") or ""),
+                    str(r.get("volume") or ""),
+                    str(r.get("pages") or ""),
+                ]
+            )
+            self.docs.append(Counter(_tokens(text)))
+        self.avg = sum(sum(d.values()) for d in self.docs) / max(1, len(self.docs))
+        df: Counter[str] = Counter()
+        for d in self.docs:
+            df.update(d.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    def rank(self, query: str) -> list[tuple[float, dict[str, Any]]]:
+        terms = _tokens(query)
+        scored = []
+        for doc, record in zip(self.docs, self.records, strict=True):
+            length = sum(doc.values())
+            score = 0.0
+            for t in terms:
+                tf = doc.get(t, 0)
+                if tf:
+                    norm = (
+                        tf
+                        * (self.k1 + 1)
+                        / (tf + self.k1 * (1 - self.b + self.b * length / self.avg))
+                    )
+                    score += self.idf.get(t, 0.0) * norm
+            if score > 0:
+                scored.append((round(score * 10, 6), record))
+        scored.sort(key=lambda pair: -pair[0])
+        return scored
+
+
+# ----------------------------------------------------------------------------- server
+
+
+class _Reply(Exception):
+    """Raised inside a route to answer at once."""
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes | str,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body.encode() if isinstance(body, str) else body
+        self.content_type = content_type
+        self.headers = headers or {}
+
+
+def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> _Reply:
+    return _Reply(status, json.dumps(data), "application/json", headers)
+
+
+class FakeServices:
+    """The fake, started and stopped as a context manager.
+
+    ``fake.base("crossref")`` is ``http://127.0.0.1:PORT/crossref``. Records go in with
+    :meth:`add`; faults with :meth:`inject`; limits in :attr:`limits`
+    (:func:`default_limits`); latency in :attr:`latency` (seconds, per service or
+    ``"*"``). :attr:`counts` (service, endpoint) -> requests, :attr:`max_concurrency`,
+    :attr:`rejected` (429s the fake's limits gave) and :attr:`log` tell what happened.
+    """
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        limits: dict[str, Limit] | None = None,
+        require_openalex_key: bool = True,
+        fault_timeout: float = 2.0,
+        huge_bytes: int = 8 * 1024 * 1024,
+    ) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.latency: dict[str, float] = {"*": latency}
+        self.limits = default_limits() if limits is None else limits
+        self.require_openalex_key = require_openalex_key
+        self.fault_timeout = fault_timeout
+        self.huge_bytes = huge_bytes
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.max_concurrency: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.log: list[LoggedRequest] = []
+        self._faults: dict[str, list[Fault]] = defaultdict(list)
+        self._active: Counter[str] = Counter()
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+        self._index_cache: _Bm25 | None = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> FakeServices:
+        handler = type("_BoundHandler", (_Handler,), {"fake": self})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        self._server = server
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeServices:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def base(self, service: str) -> str:
+        return f"{self.url}/{service}"
+
+    def env(self) -> dict[str, str]:
+        """The EVIDENCE_*_URL variables that point every service at this fake."""
+        names = {
+            "crossref": "EVIDENCE_CROSSREF_URL",
+            "openalex": "EVIDENCE_OPENALEX_URL",
+            "pubmed": "EVIDENCE_PUBMED_URL",
+            "s2": "EVIDENCE_S2_URL",
+            "openlibrary": "EVIDENCE_OPENLIBRARY_URL",
+        }
+        return {var: self.base(service) for service, var in names.items()}
+
+    # -- data -----------------------------------------------------------------------
+
+    def add(self, record: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """Add one record and return it.
+
+        Keys: doi, pmid, pmcid, arxiv, isbn, title, authors [(family, given)], journal,
+        journal_abbrev, issn (str or list), year, date ("YYYY-MM-DD"), volume, issue,
+        pages ("219-225"), abstract, type (Crossref type), publisher, publication_types
+        [(name, MeSH UI)], retracted (bool, or the services that say so), notices
+        [{kind, doi, pmid, date, source, services, ref_source}], services (which services
+        hold the record; default all), update_to (Crossref ``update-to`` list).
+        """
+        rec = dict(record or {}, **fields)
+        with self._lock:
+            self.records.append(rec)
+            self._index_cache = None
+        return rec
+
+    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+        for r in records:
+            self.add(r)
+
+    def find(self, service: str, **key: str) -> dict[str, Any] | None:
+        """The record ``service`` holds with this doi/pmid/pmcid/isbn/arxiv/paperId."""
+        ((kind, value),) = key.items()
+        value = str(value)
+        for r in self.records:
+            if not _knows(r, service):
+                continue
+            if kind == "doi" and r.get("doi") and _norm_doi(r["doi"]) == _norm_doi(value):
+                return r
+            if kind == "pmcid" and r.get("pmcid"):
+                if str(r["pmcid"]).upper().removeprefix("PMC") == value.upper().removeprefix("PMC"):
+                    return r
+            if kind == "paperId" and _paper_id(r) == value.lower():
+                return r
+            if kind == "corpusId" and str(_corpus_id(r)) == value:
+                return r
+            if kind == "openalex" and _openalex_id(r) == value.upper():
+                return r
+            if (
+                kind in ("pmid", "isbn", "arxiv")
+                and r.get(kind)
+                and str(r[kind]).lower() == value.lower()
+            ):
+                return r
+        return None
+
+    # -- faults, stats ----------------------------------------------------------------
+
+    def inject(
+        self,
+        service: str,
+        fault: str,
+        count: int = 1,
+        *,
+        endpoint: str | None = None,
+        retry_after: str | float | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests to ``service`` (``endpoint``) with ``fault``.
+
+        ``retry_after`` sets the Retry-After header of a 429/503 (default "1" for 429).
+        """
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; choose from {FAULTS}")
+        with self._lock:
+            self._faults[service].append(
+                Fault(fault, count, endpoint, None if retry_after is None else str(retry_after))
+            )
+
+    def count(self, service: str, endpoint: str | None = None) -> int:
+        with self._lock:
+            return sum(
+                n for (s, e), n in self.counts.items() if s == service and endpoint in (None, e)
+            )
+
+    def requests_for(self, service: str, endpoint: str | None = None) -> list[LoggedRequest]:
+        with self._lock:
+            return [r for r in self.log if r.service == service and endpoint in (None, r.endpoint)]
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.counts.clear()
+            self.max_concurrency.clear()
+            self.rejected.clear()
+            self.log.clear()
+            self._buckets.clear()
+
+    # -- internals used by the handler -------------------------------------------------
+
+    def _index(self) -> _Bm25:
+        with self._lock:
+            if self._index_cache is None:
+                self._index_cache = _Bm25(
+                    [r for r in self.records if _knows(r, "crossref") and r.get("doi")]
+                )
+            return self._index_cache
+
+    def _take_fault(self, service: str, endpoint: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults[service]:
+                if fault.remaining > 0 and fault.endpoint in (None, endpoint):
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+    def _admit(self, service: str, bucket: str) -> tuple[bool, float]:
+        """Enter a request: (allowed, seconds to wait if not). Always counts concurrency."""
+        limit = self.limits.get(bucket) or self.limits.get(service) or Limit()
+        now = time.monotonic()
+        with self._lock:
+            self._active[service] += 1
+            self.max_concurrency[service] = max(
+                self.max_concurrency[service], self._active[service]
+            )
+            if limit.concurrency is not None and self._active[service] > limit.concurrency:
+                self.rejected[service] += 1
+                return False, 1.0
+            if limit.rate is None:
+                return True, 0.0
+            b = self._buckets.get(bucket)
+            capacity = max(1.0, limit.rate)
+            if b is None:
+                b = self._buckets[bucket] = _Bucket(capacity, now)
+            b.tokens = min(capacity, b.tokens + (now - b.updated) * limit.rate)
+            b.updated = now
+            # 20 ms of slack absorbs scheduling jitter between client and server.
+            if b.tokens + 0.02 * limit.rate >= 1.0:
+                b.tokens -= 1.0
+                return True, 0.0
+            self.rejected[service] += 1
+            return False, (1.0 - b.tokens) / limit.rate
+
+    def _leave(self, service: str) -> None:
+        with self._lock:
+            self._active[service] -= 1
+
+    def _limit_headers(self, service: str, bucket: str) -> dict[str, str]:
+        limit = self.limits.get(bucket) or self.limits.get(service) or Limit()
+        if service == "crossref":
+            headers = {"x-api-pool": "public" if bucket.endswith("public") else "polite"}
+            if limit.rate is not None:
+                headers["x-rate-limit-limit"] = str(int(limit.rate))
+                headers["x-rate-limit-interval"] = "1s"
+            if limit.concurrency is not None:
+                headers["x-concurrency-limit"] = str(limit.concurrency)
+            return headers
+        if service == "openalex" and limit.rate is not None:
+            with self._lock:
+                b = self._buckets.get(bucket)
+                remaining = int(b.tokens) if b else int(limit.rate)
+            return {
+                "RateLimit-Limit": str(int(limit.rate)),
+                "RateLimit-Remaining": str(max(0, remaining)),
+                "RateLimit-Reset": "1",
+            }
+        return {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeServices
+    _left: bool = False
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeServices/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:  # the client went away (timeouts, resets)
+            pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    # -- dispatch -----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        fake = self.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        parts = split.path.split("/", 2)
+        service = parts[1] if len(parts) > 1 else ""
+        rest = "/" + parts[2] if len(parts) > 2 else "/"
+        query = parse_qsl(split.query, keep_blank_values=True)
+        if self.command == "POST" and "form-urlencoded" in (self.headers.get("Content-Type") or ""):
+            query += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        entry = LoggedRequest(
+            service=service,
+            endpoint=_endpoint(service, rest, query),
+            method=self.command,
+            path=rest,
+            query=query,
+            headers=dict(self.headers.items()),
+            body=body,
+            started=time.monotonic(),
+        )
+        with fake._lock:
+            fake.counts[(service, entry.endpoint)] += 1
+            fake.log.append(entry)
+        if service not in SERVICES:
+            self._send(entry, _Reply(404, "Unknown service.", "text/plain"))
+            return
+        bucket = self._bucket(service, entry)
+        self._left = False
+        allowed, wait = fake._admit(service, bucket)
+        try:
+            delay = fake.latency.get(service, fake.latency.get("*", 0.0))
+            if delay:
+                time.sleep(delay)
+            if not allowed:
+                reply = _Reply(
+                    429,
+                    "Too Many Requests",
+                    "text/plain",
+                    {"Retry-After": str(max(1, math.ceil(wait)))},
+                )
+            else:
+                fault = fake._take_fault(service, entry.endpoint)
+                if fault is not None:
+                    entry.fault = fault.kind
+                    if self._fault(entry, fault):
+                        return
+                reply = self._route(service, entry)
+        except _Reply as r:
+            reply = r
+        finally:
+            # Leave before answering: the client may send its next request as soon as
+            # it has read this answer, and must not be counted twice.
+            self._leave_once(service)
+        reply.headers = {**fake._limit_headers(service, bucket), **reply.headers}
+        self._send(entry, reply)
+
+    def _leave_once(self, service: str) -> None:
+        if not self._left:
+            self._left = True
+            self.fake._leave(service)
+
+    def _bucket(self, service: str, entry: LoggedRequest) -> str:
+        if service == "crossref":
+            polite = "mailto" in (entry.headers.get("User-Agent") or "") or any(
+                k == "mailto" for k, _ in entry.query
+            )
+            base = (
+                "crossref-list" if entry.endpoint in ("works-list", "works-query") else "crossref"
+            )
+            return base if polite else base + "-public"
+        if service == "pubmed" and any(k == "api_key" for k, _ in entry.query):
+            return "pubmed-key"
+        return service
+
+    def _send(self, entry: LoggedRequest, reply: _Reply) -> None:
+        entry.status = reply.status
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for k, v in reply.headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        entry.finished = time.monotonic()
+        self.wfile.write(reply.body)
+
+    def _fault(self, entry: LoggedRequest, fault: Fault) -> bool:
+        """Apply a fault; True when the answer has been sent (or the connection dropped)."""
+        kind = fault.kind
+        service = entry.service
+        if kind in ("429", "500", "502", "503", "504"):
+            headers = {}
+            retry_after = fault.retry_after or ("1" if kind == "429" else None)
+            if retry_after is not None:
+                headers["Retry-After"] = retry_after
+            text = {"429": "Too Many Requests", "500": "Internal Server Error"}.get(
+                kind, "Service Unavailable"
+            )
+            raise _Reply(int(kind), text, "text/plain", headers)
+        if kind == "timeout":
+            # The client gives up before this ends: stop counting it as in flight.
+            self._leave_once(service)
+            time.sleep(self.fake.fault_timeout)
+            self.close_connection = True
+            return True
+        if kind == "reset":
+            entry.status = -1
+            entry.finished = time.monotonic()
+            self._leave_once(service)
+            # SO_LINGER 0: close() sends a TCP RST instead of a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return True
+        if kind == "truncated":
+            reply = self._route(entry.service, entry)
+            self._leave_once(service)
+            entry.status = reply.status
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body) + 1000))
+            self.end_headers()
+            entry.finished = time.monotonic()
+            self.wfile.write(reply.body[: max(1, len(reply.body) // 2)])
+            self.close_connection = True
+            return True
+        if kind == "invalid-body":
+            if service == "pubmed":
+                raise _Reply(
+                    200, '<?xml version="1.0" ?>\n<PubmedArticleSet><PubmedArticle>', "text/xml"
+                )
+            raise _Reply(
+                200, '{"status":"ok","message-type":"work","message":{"DOI":', "application/json"
+            )
+        if kind == "html":
+            raise _Reply(200, HTML_ERROR_PAGE, "text/html; charset=utf-8")
+        if kind == "xml-bomb":
+            ents = ['<!ENTITY lol0 "lol">'] + [
+                f'<!ENTITY lol{i} "{"".join(f"&lol{i - 1};" for _ in range(10))}">'
+                for i in range(1, 10)
+            ]
+            raise _Reply(
+                200,
+                '<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [\n'
+                + "\n".join(ents)
+                + "\n]>\n<PubmedArticleSet><PubmedArticle>&lol9;</PubmedArticle></PubmedArticleSet>",
+                "text/xml",
+            )
+        if kind == "xxe":
+            raise _Reply(
+                200,
+                '<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [\n'
+                '<!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n'
+                "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>&xxe;</PMID>"
+                "</MedlineCitation></PubmedArticle></PubmedArticleSet>",
+                "text/xml",
+            )
+        if kind == "huge-json":
+            filler = "x" * max(0, self.fake.huge_bytes - 200)
+            raise _json(
+                200,
+                {
+                    "status": "ok",
+                    "message-type": "work",
+                    "message": {"DOI": "10.1/huge", "title": [filler]},
+                },
+            )
+        if kind == "deep-json":
+            raise _Reply(200, "[" * 100_000 + "]" * 100_000, "application/json")
+        return False
+
+    # -- routes ---------------------------------------------------------------------
+
+    def _route(self, service: str, entry: LoggedRequest) -> _Reply:
+        route = {
+            "crossref": self._crossref,
+            "openalex": self._openalex,
+            "pubmed": self._pubmed,
+            "s2": self._s2,
+            "openlibrary": self._openlibrary,
+        }[service]
+        try:
+            return route(entry)
+        except _Reply as reply:
+            return reply
+
+    def _crossref(self, entry: LoggedRequest) -> _Reply:
+        fake = self.fake
+        path = unquote(entry.path)
+        q = entry.query
+        envelope = {"status": "ok", "message-version": "1.0.0"}
+        if path.startswith("/works/") and entry.method == "GET":
+            if any(k.startswith("query") for k, _ in q):
+                raise _json(
+                    400,
+                    {
+                        "status": "failed",
+                        "message-type": "validation-failure",
+                        "message": [
+                            {
+                                "type": "parameter-not-allowed",
+                                "value": "query.*",
+                                "message": "This route does not support field query parameters",
+                            }
+                        ],
+                    },
+                )
+            doi = path[len("/works/") :]
+            rec = fake.find("crossref", doi=doi)
+            if rec is None:
+                raise _Reply(404, "Resource not found.", "text/plain")
+            return _json(200, {**envelope, "message-type": "work", "message": crossref_work(rec)})
+        if path.rstrip("/") != "/works" or entry.method != "GET":
+            raise _Reply(404, "Resource not found.", "text/plain")
+        rows = int(dict(q).get("rows", "20") or 20)
+        select = [s for s in dict(q).get("select", "").split(",") if s]
+        filters = _crossref_filters([v for k, v in q if k == "filter"])
+        unknown = [name for name, _ in filters if name not in ("doi", "type")]
+        if unknown:
+            raise _json(
+                400,
+                {
+                    "status": "failed",
+                    "message-type": "validation-failure",
+                    "message": [
+                        {
+                            "type": "filter-not-available",
+                            "value": unknown[0],
+                            "message": f"Filter {unknown[0]} specified but there is no such filter for this route. Valid filters for this route are: doi, type",
+                        }
+                    ],
+                },
+            )
+        terms = " ".join(v for k, v in q if k == "query" or k.startswith("query."))
+        if terms:
+            scored = fake._index().rank(terms)
+        else:
+            scored = [(1.0, r) for r in fake.records if _knows(r, "crossref") and r.get("doi")]
+        dois = {_norm_doi(v) for name, v in filters if name == "doi"}
+        types = {v for name, v in filters if name == "type"}
+        if dois:
+            scored = [(s, r) for s, r in scored if _norm_doi(r["doi"]) in dois]
+        if types:
+            scored = [(s, r) for s, r in scored if (r.get("type") or "journal-article") in types]
+        items = []
+        for score, rec in scored[: max(0, min(rows, 1000))]:
+            work = crossref_work(rec, score)
+            if select:
+                work = {k: v for k, v in work.items() if k in select}
+            items.append(work)
+        message = {
+            "facets": {},
+            "total-results": len(scored),
+            "items": items,
+            "items-per-page": rows,
+            "query": {"start-index": 0, "search-terms": terms or None},
+        }
+        return _json(200, {**envelope, "message-type": "work-list", "message": message})
+
+    def _openalex(self, entry: LoggedRequest) -> _Reply:
+        fake = self.fake
+        q = dict(entry.query)
+        if fake.require_openalex_key and not q.get("api_key"):
+            raise _json(
+                401,
+                {"error": "API key required", "message": "Pass your API key as api_key=."},
+            )
+        select = [s for s in q.get("select", "").split(",") if s]
+        path = unquote(entry.path)
+        if path.startswith("/works/"):
+            ident = path[len("/works/") :]
+            low = ident.lower()
+            rec = None
+            if low.startswith(("doi:", "https://doi.org/", "http://doi.org/", "https:/doi.org/")):
+                rec = fake.find(
+                    "openalex", doi=ident.replace("https:/doi.org/", "https://doi.org/")
+                )
+            elif low.startswith("pmid:"):
+                rec = fake.find(
+                    "openalex", pmid=ident[5:].removeprefix("https://pubmed.ncbi.nlm.nih.gov/")
+                )
+            elif low.startswith("pmcid:"):
+                rec = fake.find("openalex", pmcid=ident[6:])
+            elif re.fullmatch(r"w\d+", low):
+                rec = fake.find("openalex", openalex=ident)
+            if rec is None:
+                raise _Reply(404, OPENALEX_404_HTML, "text/html; charset=utf-8")
+            work = openalex_work(rec)
+            if select:
+                work = {k: v for k, v in work.items() if k in select}
+            return _json(200, work)
+        if path.rstrip("/") != "/works":
+            raise _Reply(404, OPENALEX_404_HTML, "text/html; charset=utf-8")
+        per_page = int(q.get("per_page") or q.get("per-page") or 25)
+        results: list[dict[str, Any]] = []
+        for flt in (q.get("filter") or "").split(","):
+            name, _, value = flt.partition(":")
+            if not value:
+                continue
+            values = value.split("|")
+            if len(values) > 100:
+                raise _json(
+                    400,
+                    {
+                        "error": "Invalid query parameters error.",
+                        "message": "Maximum number of values exceeded for doi. Decrease values to 100 or below, or consider downloading the full dataset.",
+                    },
+                )
+            if name not in ("doi", "pmid", "ids.pmid"):
+                raise _json(
+                    400,
+                    {
+                        "error": "Invalid query parameters error.",
+                        "message": f"{name} is not a valid field.",
+                    },
+                )
+            kind = "doi" if name == "doi" else "pmid"
+            for v in values:
+                rec = fake.find(
+                    "openalex", **{kind: v.removeprefix("https://pubmed.ncbi.nlm.nih.gov/")}
+                )
+                if rec is not None and rec not in results:
+                    results.append(rec)
+        works = [openalex_work(r) for r in results[:per_page]]
+        if select:
+            works = [{k: v for k, v in w.items() if k in select} for w in works]
+        meta = {
+            "count": len(results),
+            "db_response_time_ms": 5,
+            "page": 1,
+            "per_page": per_page,
+            "groups_count": None,
+        }
+        return _json(200, {"meta": meta, "results": works, "group_by": []})
+
+    def _pubmed(self, entry: LoggedRequest) -> _Reply:
+        fake = self.fake
+        q = dict(entry.query)
+        path = entry.path.rstrip("/")
+        if path == "/esearch.fcgi":
+            term = q.get("term", "")
+            retmax = int(q.get("retmax") or 20)
+            hits = _pubmed_search(fake, term)
+            ids = "".join(f"<Id>{r['pmid']}</Id>\n" for r in hits[:retmax])
+            head = f'<?xml version="1.0" encoding="UTF-8" ?>\n{ESEARCH_DOCTYPE}\n<eSearchResult>'
+            if not hits:
+                body = (
+                    f"{head}<Count>0</Count><RetMax>0</RetMax><RetStart>0</RetStart><IdList/>"
+                    f"<TranslationSet/><QueryTranslation>{escape(term)}</QueryTranslation>"
+                    f"<ErrorList><PhraseNotFound>{escape(term)}</PhraseNotFound></ErrorList>"
+                    "<WarningList><OutputMessage>No items found.</OutputMessage></WarningList>"
+                    "</eSearchResult>\n"
+                )
+            else:
+                body = (
+                    f"{head}<Count>{len(hits)}</Count><RetMax>{min(retmax, len(hits))}</RetMax>"
+                    f"<RetStart>0</RetStart><IdList>\n{ids}</IdList><TranslationSet/>"
+                    f"<QueryTranslation>{escape(term)}</QueryTranslation></eSearchResult>\n"
+                )
+            return _Reply(200, body, "text/xml; charset=UTF-8")
+        if path == "/efetch.fcgi":
+            ids = [i.strip() for i in q.get("id", "").split(",") if i.strip()]
+            if not ids:
+                raise _Reply(
+                    400,
+                    '<?xml version="1.0" encoding="UTF-8" ?>\n<eFetchResult>\n'
+                    "\t<ERROR>Empty id list - nothing todo</ERROR>\n</eFetchResult>\n",
+                    "text/xml; charset=UTF-8",
+                )
+            found = [r for i in ids if (r := fake.find("pubmed", pmid=i)) is not None]
+            return _Reply(200, pubmed_article_set(found), "text/xml; charset=UTF-8")
+        raise _Reply(404, "Not Found", "text/plain")
+
+    def _s2(self, entry: LoggedRequest) -> _Reply:
+        fake = self.fake
+        q = dict(entry.query)
+        fields = [f for f in q.get("fields", "").split(",") if f] or None
+        if fields:
+            bad = [f for f in fields if f not in S2_FIELDS]
+            if bad:
+                raise _json(400, {"error": f"Unrecognized or unsupported fields: {bad}"})
+        path = unquote(entry.path)
+        if path.rstrip("/") == "/paper/batch" and entry.method == "POST":
+            try:
+                ids = json.loads(entry.body or b"{}")["ids"]
+            except (ValueError, KeyError, TypeError):
+                raise _json(400, {"error": "Body must be a JSON object with an ids list"}) from None
+            if len(ids) > 500:
+                raise _json(400, {"error": "-- ids: Can only process 500 paper ids at a time."})
+            out = []
+            for ident in ids:
+                rec = _s2_lookup(fake, str(ident))
+                out.append(None if rec is None else s2_paper(rec, fields))
+            return _json(200, out)
+        if path.startswith("/paper/") and entry.method == "GET":
+            ident = path[len("/paper/") :]
+            rec = _s2_lookup(fake, ident)
+            if rec is None:
+                raise _json(404, {"error": f"Paper with id {ident} not found"})
+            return _json(200, s2_paper(rec, fields))
+        raise _json(404, {"message": "Not Found"})
+
+    def _openlibrary(self, entry: LoggedRequest) -> _Reply:
+        fake = self.fake
+        q = dict(entry.query)
+        path = unquote(entry.path)
+        if path.rstrip("/") == "/api/books":
+            out = {}
+            for key in q.get("bibkeys", "").split(","):
+                kind, _, value = key.partition(":")
+                if kind.upper() == "ISBN":
+                    rec = fake.find("openlibrary", isbn=value.replace("-", ""))
+                    if rec is not None:
+                        out[key] = openlibrary_book(rec)
+            return _json(200, out)
+        m = re.fullmatch(r"/isbn/([0-9Xx-]+)\.json", path)
+        if m:
+            rec = fake.find("openlibrary", isbn=m.group(1).replace("-", ""))
+            if rec is None:
+                raise _json(404, {"error": "notfound", "key": f"/isbn/{m.group(1)}"})
+            return _json(200, openlibrary_edition(rec))
+        raise _json(404, {"error": "notfound"})
+
+
+def _endpoint(service: str, path: str, query: list[tuple[str, str]]) -> str:
+    path = path.rstrip("/")
+    if service == "crossref":
+        if path.startswith("/works/"):
+            return "work"
+        if path == "/works":
+            if any(k == "query" or k.startswith("query.") for k, _ in query):
+                return "works-query"
+            return "works-list"
+        return "other"
+    if service == "openalex":
+        return "work" if path.startswith("/works/") else "works-list"
+    if service == "pubmed":
+        return path.removeprefix("/").removesuffix(".fcgi") or "other"
+    if service == "s2":
+        return "paper-batch" if path == "/paper/batch" else "paper"
+    if service == "openlibrary":
+        return "books" if path == "/api/books" else "isbn"
+    return "other"
+
+
+def _crossref_filters(values: list[str]) -> list[tuple[str, str]]:
+    """Split ``filter=doi:a,doi:b,type:x`` (and repeated filters) into (name, value).
+
+    A piece without a known ``name:`` prefix continues the previous value (a DOI may hold
+    a comma).
+    """
+    out: list[tuple[str, str]] = []
+    for value in values:
+        for piece in value.split(","):
+            name, sep, rest = piece.partition(":")
+            if sep and re.fullmatch(r"[a-z][a-z0-9.-]*", name) and not name.startswith("10."):
+                out.append((name, rest))
+            elif out:
+                out[-1] = (out[-1][0], out[-1][1] + "," + piece)
+    return out
+
+
+_FIELD = re.compile(r"^(.*?)\s*\[([a-zA-Z ]+)\]$")
+
+
+def _pubmed_search(fake: FakeServices, term: str) -> list[dict[str, Any]]:
+    """Evaluate an E-utilities term: OR of AND groups of ``value[field]`` clauses."""
+    records = [r for r in fake.records if _knows(r, "pubmed") and r.get("pmid")]
+    hits: list[dict[str, Any]] = []
+    for group in re.split(r"\s+OR\s+", term.replace("(", " ").replace(")", " ")):
+        clauses = [c.strip() for c in re.split(r"\s+AND\s+", group) if c.strip()]
+        if not clauses:
+            continue
+        for rec in records:
+            if all(_pubmed_match(rec, c) for c in clauses) and rec not in hits:
+                hits.append(rec)
+    hits.sort(key=lambda r: -int(r["pmid"]))
+    return hits
+
+
+def _pubmed_match(rec: dict[str, Any], clause: str) -> bool:
+    m = _FIELD.match(clause)
+    value, tag = (m.group(1), m.group(2).lower()) if m else (clause, "all")
+    value = value.strip().strip('"').strip()
+    if tag in ("aid", "doi", "lid", "location id"):
+        return bool(rec.get("doi")) and _norm_doi(rec["doi"]) == _norm_doi(value)
+    if tag in ("pmid", "uid"):
+        return str(rec["pmid"]) == value
+    if tag in ("dp", "pdat", "publication date"):
+        return str(rec.get("year") or "") == value[:4]
+    if tag in ("vi", "volume"):
+        return str(rec.get("volume") or "") == value
+    if tag in ("ip", "issue"):
+        return str(rec.get("issue") or "") == value
+    if tag in ("pg", "page"):
+        first, _ = _pages(rec)
+        return first == value.split("-")[0]
+    words = set(_tokens(value))
+    if tag in ("ti", "title"):
+        text = rec.get("title") or ""
+    elif tag in ("au", "author", "1au"):
+        text = " ".join(f for f, _ in _authors(rec))
+        words = set(_tokens(value.split()[0])) if value.split() else set()
+    elif tag in ("ta", "journal", "jour"):
+        text = f"{rec.get('journal') or ''} {rec.get('journal_abbrev') or ''}"
+        return _tokens(value) == _tokens(rec.get("journal_abbrev") or "") or _tokens(
+            value
+        ) == _tokens(rec.get("journal") or "")
+    elif tag in ("pt", "publication type"):
+        return any(n.lower() == value.lower() for n, _ in rec.get("publication_types") or [])
+    else:
+        text = " ".join(
+            [
+                rec.get("title") or "",
+                rec.get("abstract") or "",
+                rec.get("journal") or "",
+                " ".join(f for f, _ in _authors(rec)),
+            ]
+        )
+    return bool(words) and words <= set(_tokens(text))
+
+
+def _s2_lookup(fake: FakeServices, ident: str) -> dict[str, Any] | None:
+    prefix, sep, value = ident.partition(":")
+    if sep and not prefix.startswith("10."):
+        kind = {
+            "doi": "doi",
+            "pmid": "pmid",
+            "pmcid": "pmcid",
+            "arxiv": "arxiv",
+            "corpusid": "corpusId",
+        }.get(prefix.lower())
+        return fake.find("s2", **{kind: value}) if kind else None
+    if ident.startswith("10."):
+        return fake.find("s2", doi=ident)
+    if re.fullmatch(r"[0-9a-f]{40}", ident):
+        return fake.find("s2", paperId=ident)
+    return None
+
+
+def serve(records: Iterable[dict[str, Any]] = (), **options: Any) -> Iterator[FakeServices]:
+    """Generator form for fixtures: start, yield, stop."""
+    fake = FakeServices(**options)
+    fake.add_records(records)
+    with fake:
+        yield fake

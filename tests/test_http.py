@@ -1,0 +1,543 @@
+"""The HTTP session against the local fake services: retries, limits, cache, offline, keys.
+
+No test touches the network. Backoffs and timeouts are shrunk so the file runs in seconds;
+waits are measured from the fake's own timestamps, not asserted as wall times.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_services import FakeServices, Limit
+
+from bib.errors import NotFound, OfflineMiss, ServiceError
+from bib.http import (
+    HttpClient,
+    HttpConfig,
+    check_xml,
+    parse_retry_after,
+    redact_url,
+    run_parallel,
+)
+
+MAILTO = "tester@example.org"
+DOI = "10.1000/hip.2010.1"
+RECORD: dict[str, Any] = {
+    "doi": DOI,
+    "pmid": "20000001",
+    "pmcid": "PMC100001",
+    "title": "Hip massage and pain in older adults: a randomised trial",
+    "authors": [("Smith", "John A"), ("Doe", "Jane")],
+    "journal": "International Journal of Neuroscience",
+    "journal_abbrev": "Int J Neurosci",
+    "issn": "0020-7454",
+    "year": 2010,
+    "volume": "120",
+    "issue": "3",
+    "pages": "219-225",
+    "publication_types": [("Randomized Controlled Trial", "D016449")],
+}
+
+OPENALEX_KEY = "oa-secret-4f9a2c"
+NCBI_KEY = "ncbi-secret-77d1e0"
+S2_KEY = "s2-secret-b3c5aa"
+
+
+@pytest.fixture
+def fake(fake_services: FakeServices) -> FakeServices:
+    fake_services.add(RECORD)
+    fake_services.add(
+        doi="10.1000/neck.2015.2",
+        pmid="20000002",
+        title="Neck pain after whiplash",
+        authors=[("Brown", "Bob")],
+        journal="Pain",
+        year=2015,
+    )
+    return fake_services
+
+
+FAST = {name: 500.0 for name in ("crossref", "openalex", "pubmed", "s2", "openlibrary")}
+POLICY_RATES: dict[str, float] = {}
+
+
+def config(tmp_path: Path | None = None, **changes: Any) -> HttpConfig:
+    """From the environment (pointed at the fake), with fast backoff, short timeouts and,
+    unless ``rate_overrides`` says otherwise, no client-side spacing (the tests of the
+    limits pass POLICY_RATES)."""
+    cfg = HttpConfig.from_env(
+        mailto=MAILTO, cache_path=str(tmp_path / "http-cache.sqlite") if tmp_path else None
+    )
+    cfg = replace(
+        cfg,
+        backoff_base=0.01,
+        backoff_cap=0.05,
+        timeout=0.3,
+        connect_timeout=0.3,
+        rate_overrides=dict(FAST),
+    )
+    return replace(cfg, **changes)
+
+
+def with_keys(cfg: HttpConfig) -> HttpConfig:
+    return replace(cfg, keys={"openalex": OPENALEX_KEY, "pubmed": NCBI_KEY, "s2": S2_KEY})
+
+
+# --------------------------------------------------------------------- basics
+
+
+def test_user_agent_names_version_and_mailto(fake: FakeServices) -> None:
+    client = HttpClient(config())
+    data = client.get_json("crossref", f"/works/{DOI}")
+    assert data["message"]["DOI"] == DOI
+    agent = fake.requests_for("crossref")[-1].headers["User-Agent"]
+    assert agent.startswith("evidence/")
+    assert f"(mailto:{MAILTO})" in agent
+
+
+def test_base_url_from_environment_is_honoured_for_every_service(fake: FakeServices) -> None:
+    client = HttpClient(config())
+    client.get_json("crossref", f"/works/{DOI}")
+    client.get_json("openalex", f"/works/doi:{DOI}")
+    client.get_bytes("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "20000001"})
+    client.post_json("s2", "/paper/batch", {"fields": "title"}, {"ids": [f"DOI:{DOI}"]})
+    client.get_json("openlibrary", "/api/books", {"bibkeys": "ISBN:0", "format": "json"})
+    for service in ("crossref", "openalex", "pubmed", "s2", "openlibrary"):
+        assert fake.count(service) == 1, service
+        assert client.request_counts[service] == 1
+
+
+def test_base_url_env_wins_even_without_from_env(
+    fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = HttpClient(replace(HttpConfig(mailto=MAILTO), backoff_base=0.01))
+    assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    assert fake.count("crossref") == 1
+
+
+def test_pubmed_requests_carry_tool_email_and_key(fake: FakeServices) -> None:
+    client = HttpClient(with_keys(config()))
+    client.get_bytes("pubmed", "/esearch.fcgi", {"db": "pubmed", "term": f"{DOI}[aid]"})
+    client.post_form("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "20000001"})
+    get, post = fake.requests_for("pubmed")
+    for seen in (get, post):
+        params = dict(seen.query)
+        assert params["tool"] == "evidence"
+        assert params["email"] == MAILTO
+        assert params["api_key"] == NCBI_KEY
+    # On a POST everything travels in the body, nothing in the URL.
+    assert post.method == "POST" and b"api_key=" in post.body and "?" not in post.path
+
+
+def test_openalex_key_is_a_parameter_and_s2_key_a_header(fake: FakeServices) -> None:
+    client = HttpClient(with_keys(config()))
+    client.get_json("openalex", f"/works/doi:{DOI}")
+    client.get_json("s2", f"/paper/DOI:{DOI}", {"fields": "title"})
+    assert dict(fake.requests_for("openalex")[-1].query)["api_key"] == OPENALEX_KEY
+    seen = fake.requests_for("s2")[-1]
+    assert seen.headers["x-api-key"] == S2_KEY
+    assert "api_key" not in dict(seen.query)
+
+
+# --------------------------------------------------------------------- retries
+
+
+def test_retries_after_503_then_succeeds(fake: FakeServices) -> None:
+    fake.inject("crossref", "503", count=2)
+    client = HttpClient(config())
+    assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    assert [r.status for r in fake.requests_for("crossref")] == [503, 503, 200]
+    assert client.request_counts["crossref"] == 3
+
+
+@pytest.mark.parametrize("status", ["429", "500", "502", "504"])
+def test_retries_each_transient_status(fake: FakeServices, status: str) -> None:
+    fake.inject("openalex", status, count=1, retry_after=0)
+    client = HttpClient(config())
+    assert client.get_json("openalex", f"/works/doi:{DOI}")["doi"].endswith(DOI)
+    assert [r.status for r in fake.requests_for("openalex")] == [int(status), 200]
+
+
+def test_429_retry_after_is_honoured(fake: FakeServices) -> None:
+    fake.inject("crossref", "429", count=1, retry_after="1")
+    client = HttpClient(config())
+    client.get_json("crossref", f"/works/{DOI}")
+    refused, accepted = fake.requests_for("crossref")
+    assert refused.status == 429 and accepted.status == 200
+    # Measured on the fake's clock: the retry came no sooner than Retry-After allowed.
+    assert accepted.started - refused.finished >= 0.95
+
+
+def test_retry_after_beyond_the_cap_gives_up_at_once(fake: FakeServices) -> None:
+    fake.inject("crossref", "429", count=1, retry_after="3600")
+    client = HttpClient(config())
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}")
+    assert "retry after 3600 s" in err.value.reason
+    assert fake.count("crossref") == 1
+
+
+def test_retries_are_bounded_and_the_reason_says_why(fake: FakeServices) -> None:
+    fake.inject("crossref", "503", count=10)
+    client = HttpClient(config())
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}")
+    assert err.value.service == "crossref"
+    assert err.value.reason == "HTTP 503 after 4 attempts"
+    assert fake.count("crossref") == 4
+
+
+def test_not_found_is_not_retried(fake: FakeServices) -> None:
+    client = HttpClient(config())
+    with pytest.raises(NotFound):
+        client.get_json("crossref", "/works/10.1000/missing")
+    with pytest.raises(NotFound):
+        client.get_json("s2", "/paper/DOI:10.1000/missing", {"fields": "title"})
+    assert fake.count("crossref") == 1 and fake.count("s2") == 1
+
+
+def test_bad_request_is_not_retried_and_says_what_the_service_said(fake: FakeServices) -> None:
+    client = HttpClient(config())
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}", {"query.author": "smith"})
+    assert not isinstance(err.value, NotFound)
+    assert err.value.reason.startswith("HTTP 400: This route does not support field query")
+    assert fake.count("crossref") == 1
+
+
+def test_timeout_is_retried(fake: FakeServices) -> None:
+    fake.inject("crossref", "timeout", count=1)
+    client = HttpClient(config(timeout=0.2))
+    assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    assert fake.count("crossref") == 2
+
+
+def test_timeouts_exhaust_the_attempts(fake: FakeServices) -> None:
+    fake.inject("crossref", "timeout", count=3)
+    client = HttpClient(config(timeout=0.15, max_attempts=3))
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}")
+    assert err.value.reason == "timed out after 3 attempts"
+
+
+def test_connection_reset_is_retried(fake: FakeServices) -> None:
+    fake.inject("pubmed", "reset", count=1)
+    client = HttpClient(config())
+    body = client.get_bytes("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "20000001"})
+    assert b'<PMID Version="1">20000001</PMID>' in body
+    assert [r.status for r in fake.requests_for("pubmed")] == [-1, 200]
+
+
+def test_connection_resets_exhaust_the_attempts(fake: FakeServices) -> None:
+    fake.inject("crossref", "reset", count=4)
+    client = HttpClient(config())
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}")
+    assert err.value.reason == "connection failed after 4 attempts"
+
+
+def test_truncated_body_is_retried(fake: FakeServices) -> None:
+    fake.inject("openalex", "truncated", count=1)
+    client = HttpClient(config())
+    assert client.get_json("openalex", f"/works/doi:{DOI}")["title"] == RECORD["title"]
+    assert fake.count("openalex") == 2
+
+
+def test_truncated_bodies_exhaust_the_attempts(fake: FakeServices) -> None:
+    fake.inject("openalex", "truncated", count=2)
+    client = HttpClient(config(max_attempts=2))
+    with pytest.raises(ServiceError) as err:
+        client.get_json("openalex", f"/works/doi:{DOI}")
+    assert err.value.reason == "truncated body after 2 attempts"
+
+
+@pytest.mark.parametrize("fault", ["invalid-body", "html", "deep-json"])
+def test_body_that_is_not_json_is_a_service_error_and_not_cached(
+    fake: FakeServices, tmp_path: Path, fault: str
+) -> None:
+    fake.inject("crossref", fault, count=1)
+    client = HttpClient(config(tmp_path))
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}")
+    assert err.value.reason == "answered with a body that is not JSON"
+    assert fake.count("crossref") == 1  # a garbage 200 is not retried…
+    # …and not kept: the next call goes to the service and gets the real answer.
+    assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    assert fake.count("crossref") == 2
+
+
+def test_oversized_answer_is_refused(fake: FakeServices) -> None:
+    fake.huge_bytes = 300_000
+    fake.inject("crossref", "huge-json", count=1)
+    client = HttpClient(config(max_body_bytes=100_000))
+    with pytest.raises(ServiceError) as err:
+        client.get_json("crossref", f"/works/{DOI}")
+    assert "larger than 100000 bytes" in err.value.reason
+
+
+@pytest.mark.parametrize("fault", ["xml-bomb", "xxe"])
+def test_hostile_xml_is_refused(fake: FakeServices, fault: str) -> None:
+    fake.inject("pubmed", fault, count=1)
+    client = HttpClient(config())
+    with pytest.raises(ServiceError) as err:
+        client.get_bytes("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "1"}, expect="xml")
+    assert "unsafe XML" in err.value.reason
+
+
+def test_invalid_xml_is_a_service_error(fake: FakeServices) -> None:
+    fake.inject("pubmed", "invalid-body", count=1)
+    client = HttpClient(config())
+    with pytest.raises(ServiceError, match="not XML"):
+        client.post_form("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "1"}, expect="xml")
+
+
+def test_check_xml_accepts_pubmed_doctype() -> None:
+    check_xml("pubmed", b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "x" "y">\n<a/>')
+
+
+# --------------------------------------------------------------------- cache and offline
+
+
+def test_cache_hit_makes_no_network_request(fake: FakeServices, tmp_path: Path) -> None:
+    client = HttpClient(config(tmp_path))
+    first = client.request_answer("crossref", "GET", f"/works/{DOI}")
+    second = client.request_answer("crossref", "GET", f"/works/{DOI}")
+    assert not first.from_cache and second.from_cache
+    assert first.body == second.body
+    assert fake.count("crossref") == 1
+    assert client.request_counts == {"crossref": 1}
+    assert client.cache_hits == {"crossref": 1}
+
+
+def test_post_batches_are_cached_by_body(fake: FakeServices, tmp_path: Path) -> None:
+    client = HttpClient(config(tmp_path))
+    a = client.post_json("s2", "/paper/batch", {"fields": "title"}, {"ids": [f"DOI:{DOI}"]})
+    b = client.post_json("s2", "/paper/batch", {"fields": "title"}, {"ids": [f"DOI:{DOI}"]})
+    assert a == b and a[0]["title"] == RECORD["title"]
+    assert fake.count("s2") == 1
+
+
+def test_only_successful_answers_are_cached(fake: FakeServices, tmp_path: Path) -> None:
+    client = HttpClient(config(tmp_path))
+    for _ in range(2):
+        with pytest.raises(NotFound):
+            client.get_json("crossref", "/works/10.1000/missing")
+    assert fake.count("crossref") == 2
+
+
+def test_refresh_bypasses_a_fresh_cached_answer(fake: FakeServices, tmp_path: Path) -> None:
+    client = HttpClient(config(tmp_path))
+    client.request_answer("crossref", "GET", f"/works/{DOI}")
+    again = client.request_answer("crossref", "GET", f"/works/{DOI}", refresh=True)
+    assert not again.from_cache
+    assert fake.count("crossref") == 2
+
+
+def test_offline_answers_from_cache_and_misses_loudly(fake: FakeServices, tmp_path: Path) -> None:
+    HttpClient(config(tmp_path)).get_json("crossref", f"/works/{DOI}")
+    assert fake.count("crossref") == 1
+
+    offline = HttpClient(config(tmp_path, offline=True))
+    answer = offline.request_answer("crossref", "GET", f"/works/{DOI}")
+    assert answer.from_cache and answer.json()["message"]["DOI"] == DOI
+    with pytest.raises(OfflineMiss):
+        offline.get_json("crossref", "/works/10.1000/neck.2015.2")
+    assert fake.count("crossref") == 1  # the network was never touched
+    assert offline.request_counts == {}
+
+
+def test_offline_serves_expired_answers(fake: FakeServices, tmp_path: Path) -> None:
+    HttpClient(config(tmp_path, cache_expire=0.2)).get_json("crossref", f"/works/{DOI}")
+    time.sleep(0.3)
+    offline = HttpClient(config(tmp_path, offline=True, cache_expire=0.2))
+    assert offline.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    assert fake.count("crossref") == 1
+
+
+def test_offline_without_cache_never_touches_the_network(fake: FakeServices) -> None:
+    client = HttpClient(config(offline=True))
+    with pytest.raises(OfflineMiss):
+        client.get_json("crossref", f"/works/{DOI}")
+    assert fake.count("crossref") == 0
+
+
+def test_stale_cache_answers_when_the_service_fails(fake: FakeServices, tmp_path: Path) -> None:
+    client = HttpClient(config(tmp_path, cache_expire=0.2))
+    client.get_json("crossref", f"/works/{DOI}")
+    time.sleep(0.3)
+    fake.inject("crossref", "503", count=4)
+    answer = client.request_answer("crossref", "GET", f"/works/{DOI}")
+    assert answer.from_cache and answer.stale
+    assert fake.count("crossref") == 5
+
+
+# --------------------------------------------------------------------- secrets
+
+
+def test_keys_are_not_part_of_cache_keys(fake: FakeServices, tmp_path: Path) -> None:
+    HttpClient(with_keys(config(tmp_path))).get_json("openalex", f"/works/doi:{DOI}")
+    other = replace(config(tmp_path), keys={"openalex": "another-key"})
+    answer = HttpClient(other).request_answer("openalex", "GET", f"/works/doi:{DOI}")
+    assert answer.from_cache
+    assert fake.count("openalex") == 1
+
+
+def test_keys_never_reach_the_cache_file(fake: FakeServices, tmp_path: Path) -> None:
+    client = HttpClient(with_keys(config(tmp_path)))
+    client.get_json("openalex", f"/works/doi:{DOI}")
+    client.post_json("s2", "/paper/batch", {"fields": "title"}, {"ids": [f"DOI:{DOI}"]})
+    client.get_bytes("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "20000001"})
+    client.post_form("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "20000002"})
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert b"Hip massage" in stored  # the answers are there…
+    for key in (OPENALEX_KEY, NCBI_KEY, S2_KEY):
+        assert key.encode() not in stored  # …the keys are not
+
+
+def test_keys_never_appear_in_errors_logs_or_repr(
+    fake: FakeServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = HttpClient(with_keys(config(offline=False)))
+    errors: list[ServiceError] = []
+    with pytest.raises(NotFound) as missing:
+        client.get_json("openalex", "/works/doi:10.1000/missing")
+    errors.append(missing.value)
+    fake.inject("openalex", "503", count=4)
+    with pytest.raises(ServiceError) as failed:
+        client.get_json("openalex", f"/works/doi:{DOI}")
+    errors.append(failed.value)
+    offline = HttpClient(with_keys(config(offline=True)))
+    with pytest.raises(OfflineMiss) as miss:
+        offline.get_json("openalex", f"/works/doi:{DOI}", {"api_key": OPENALEX_KEY})
+    errors.append(miss.value)
+    texts = [str(e) for e in errors] + [repr(e) for e in errors]
+    texts += [repr(client), repr(client.config), caplog.text]
+    assert "REDACTED" in str(miss.value)
+    for text in texts:
+        for key in (OPENALEX_KEY, NCBI_KEY, S2_KEY):
+            assert key not in text
+    assert all(e.__context__ is None and e.__cause__ is None for e in errors)
+
+
+def test_redact_url() -> None:
+    url = redact_url("https://x.org/works?api_key=abc&filter=doi:1&email=a@b.c")
+    assert "abc" not in url and "a%40b.c" not in url and "filter=doi%3A1" in url
+
+
+# --------------------------------------------------------------------- limits
+
+
+def test_concurrency_and_rate_stay_within_the_polite_pool(fake: FakeServices) -> None:
+    fake.latency["crossref"] = 0.05
+    client = HttpClient(config(rate_overrides=POLICY_RATES))
+    calls = [lambda: client.get_json("crossref", f"/works/{DOI}") for _ in range(8)]
+    results = run_parallel(calls, max_workers=8)
+    assert all(isinstance(r, dict) for r in results)
+    assert fake.max_concurrency["crossref"] <= 3
+    assert fake.rejected["crossref"] == 0
+    assert {r.status for r in fake.requests_for("crossref")} == {200}
+    starts = sorted(r.started for r in fake.requests_for("crossref"))
+    # 10 req/s: eight requests need at least 0.7 s between first and last.
+    assert starts[-1] - starts[0] >= 0.65
+
+
+def test_public_pool_without_mailto_is_one_at_a_time(fake: FakeServices) -> None:
+    fake.latency["crossref"] = 0.05
+    client = HttpClient(config(mailto=None, rate_overrides=POLICY_RATES))
+    run_parallel([lambda: client.get_json("crossref", f"/works/{DOI}")] * 3, max_workers=3)
+    assert fake.max_concurrency["crossref"] == 1
+    assert fake.rejected["crossref"] == 0
+
+
+def test_crossref_list_queries_have_their_own_slower_rate(fake: FakeServices) -> None:
+    client = HttpClient(config(rate_overrides={"crossref": 100.0, "crossref-list": 5.0}))
+    fake.limits["crossref-list"] = Limit(5, 3)
+    for _ in range(3):
+        client.get_json("crossref", "/works", {"query.bibliographic": "hip massage", "rows": 2})
+    starts = [r.started for r in fake.requests_for("crossref", "works-query")]
+    assert starts[2] - starts[0] >= 0.38
+    assert fake.rejected["crossref"] == 0
+
+
+def test_limits_follow_crossref_headers_downwards_only(fake: FakeServices) -> None:
+    fake.limits["crossref"] = Limit(4, 2)
+    fake.limits["pubmed"] = Limit(50, None)
+    client = HttpClient(config(rate_overrides=POLICY_RATES))
+    client.get_json("crossref", f"/works/{DOI}")
+    client.get_bytes("pubmed", "/esearch.fcgi", {"db": "pubmed", "term": "x"})
+    now = client.current_limits("crossref")
+    assert (now.rate, now.concurrency) == (4.0, 2)
+    assert now.list_rate is not None and now.list_rate <= 3.0
+    assert client.current_limits("pubmed").rate == 3.0  # headers never raise a limit
+
+    fake.limits["crossref"] = Limit(50, 10)
+    client.get_json("crossref", f"/works/{DOI}")
+    assert (
+        client.current_limits("crossref").rate,
+        client.current_limits("crossref").concurrency,
+    ) == (
+        4.0,
+        2,
+    )
+
+
+def test_limits_follow_openalex_ratelimit_headers(fake: FakeServices) -> None:
+    fake.limits["openalex"] = Limit(5, None)
+    client = HttpClient(config(rate_overrides=POLICY_RATES))
+    client.get_json("openalex", f"/works/doi:{DOI}")
+    assert client.current_limits("openalex").rate == 5.0
+
+
+def test_policy_depends_on_key_and_mailto() -> None:
+    polite = HttpClient(HttpConfig(mailto=MAILTO))
+    public = HttpClient(HttpConfig())
+    keyed = HttpClient(HttpConfig(keys={"pubmed": "k"}))
+    assert (polite.limits("crossref").rate, polite.limits("crossref").concurrency) == (10.0, 3)
+    assert polite.limits("crossref").list_rate == 3.0
+    assert (public.limits("crossref").rate, public.limits("crossref").concurrency) == (5.0, 1)
+    assert public.limits("pubmed").rate == 3.0 and keyed.limits("pubmed").rate == 10.0
+    assert polite.limits("s2").rate == 1.0
+
+
+def test_pubmed_rate_is_kept_across_threads(fake: FakeServices) -> None:
+    client = HttpClient(config(rate_overrides=POLICY_RATES))
+    calls = [
+        lambda: client.get_bytes("pubmed", "/esearch.fcgi", {"db": "pubmed", "term": "pain"})
+        for _ in range(3)
+    ]
+    run_parallel(calls, max_workers=3)
+    assert fake.rejected["pubmed"] == 0
+    starts = sorted(r.started for r in fake.requests_for("pubmed"))
+    assert starts[-1] - starts[0] >= 0.62  # 3 req/s: three requests span 2/3 s
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def test_run_parallel_keeps_order_and_returns_exceptions() -> None:
+    def boom() -> int:
+        raise ServiceError("crossref", "HTTP 503 after 4 attempts")
+
+    def slow(n: int) -> int:
+        time.sleep(0.02 * (3 - n))
+        return n
+
+    results = run_parallel([lambda: slow(0), boom, lambda: slow(2)], max_workers=3)
+    assert results[0] == 0 and results[2] == 2
+    assert isinstance(results[1], ServiceError)
+    assert run_parallel([]) == []
+
+
+def test_parse_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(" 0 ") == 0.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
