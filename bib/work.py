@@ -192,15 +192,15 @@ def merge_works(works: list[Work]) -> Work:
         setattr(merged, name, list(value) if isinstance(value, list) else value)
         merged.provenance[name] = best.source
     seen_types: set[tuple[str, str]] = set()
-    seen_notices: set[tuple[str, str, str | None]] = set()
+    seen_notices: set[tuple[str, str, str | None, str | None]] = set()
     for w in works:
         for p in w.publication_types:
             if (p.name, p.source) not in seen_types:
                 seen_types.add((p.name, p.source))
                 merged.publication_types.append(p)
         for n in w.notices:
-            if (n.kind, n.source, n.doi) not in seen_notices:
-                seen_notices.add((n.kind, n.source, n.doi))
+            if (n.kind, n.source, n.doi, n.pmid) not in seen_notices:
+                seen_notices.add((n.kind, n.source, n.doi, n.pmid))
                 merged.notices.append(n)
         merged.extra.update({k: v for k, v in w.extra.items() if k not in merged.extra})
         if w.citekey and not merged.citekey:

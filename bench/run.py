@@ -1,0 +1,98 @@
+"""Run the benchmarks and write docs/benchmarks.md.
+
+    make bench                      # all benchmarks
+    .venv/bin/python bench/run.py --only import --output docs/benchmarks.md
+
+Each benchmark module has ``run(tmpdir: Path) -> dict`` returning a title, the rows of a
+table (measured in one run: ours against a baseline, as ratios) and notes. Machines are
+noisy, so ratios measured side by side in one run are reported, not bare times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCHES = {
+    "import": "bench.bench_import",
+    "fetch": "bench.bench_fetch",
+    "ingest": "bench.bench_ingest",
+    "report": "bench.bench_report",
+}
+
+
+def render(results: list[tuple[str, dict]], command: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} "
+        f"(Python {platform.python_version()}, {platform.machine()}, "
+        f"{platform.system()}). Ratios are measured in the same run as their baseline.",
+        "",
+    ]
+    for name, result in results:
+        lines.append(f"## {result.get('title', name)}")
+        lines.append("")
+        if result.get("skipped"):
+            lines.append(f"Skipped: {result['skipped']}")
+            lines.append("")
+            continue
+        rows = result.get("rows") or []
+        if rows:
+            headers = list(rows[0].keys())
+            lines.append("| " + " | ".join(headers) + " |")
+            lines.append("|" + "---|" * len(headers))
+            for row in rows:
+                lines.append("| " + " | ".join(_fmt(row.get(h)) for h in headers) + " |")
+            lines.append("")
+        for note in result.get("notes") or []:
+            lines.append(f"- {note}")
+        if result.get("notes"):
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return "" if value is None else str(value)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--only", action="append", choices=sorted(BENCHES))
+    args = parser.parse_args()
+    names = args.only or list(BENCHES)
+    results = []
+    for name in names:
+        module_name = BENCHES[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            results.append((name, {"title": name, "skipped": f"{exc}"}))
+            continue
+        print(f"running {name}…", file=sys.stderr)
+        with tempfile.TemporaryDirectory() as tmp:
+            results.append((name, module.run(Path(tmp))))
+    command = (
+        "make bench"
+        if not args.only
+        else "python bench/run.py " + " ".join(f"--only {n}" for n in args.only)
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(results, command) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

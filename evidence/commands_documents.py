@@ -1,0 +1,210 @@
+"""Document commands: ingest, claims, check."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from evidence import documents
+from evidence.cli import app, err, fail, handle_errors, open_store, out, print_json
+from evidence.errors import UsageError
+from evidence.operations import import_files
+from evidence.status import STATUSES
+
+STATUS_STYLE = {
+    "supported": "green",
+    "disputed": "magenta",
+    "retracted": "red",
+    "cited": "cyan",
+    "attributed": "yellow",
+    "vague": "yellow",
+    "unsourced": "red",
+}
+
+
+@app.command()
+@handle_errors
+def ingest(
+    ctx: typer.Context,
+    docs: list[str] = typer.Argument(..., help="Files (.txt .md .qmd .html .tex) or - for stdin."),
+    name: str = typer.Option(None, "--name", help="Document name (default: the file name)."),
+    bib: list[Path] = typer.Option(
+        None, "--bib", help="Bibliography whose citekeys the document uses (repeatable)."
+    ),
+    fmt: str = typer.Option(
+        None, "--format", help="Force the format: txt, md, html or tex (default: by extension)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Read documents, find their claims and what each one cites."""
+    if name and len(docs) > 1:
+        fail("--name works with one document at a time. Ingest the documents separately")
+    exit_code = 0
+    reports = []
+    with open_store(ctx) as store:
+        keys = {r["citekey"]: r["id"] for r in store.query("select id, citekey from studies")}
+        bib_keys: dict[str, int] = {}
+        if bib:
+            imported = import_files(store, bib)
+            for p in imported.problems:
+                err.print(p, markup=False)
+            if imported.unreadable:
+                raise typer.Exit(2)
+            bib_keys = _bib_keys(store, bib)
+            keys.update(bib_keys)
+        for doc in docs:
+            if doc == "-":
+                text = sys.stdin.read()
+                report = documents.ingest_document(
+                    store,
+                    None,
+                    text=text,
+                    name=name or "stdin",
+                    fmt=fmt,
+                    known_keys=keys,
+                    bib_keys=bib_keys,
+                )
+            else:
+                path = Path(doc)
+                if not path.is_file():
+                    raise UsageError(f"{doc}: no such file. Check the path")
+                report = documents.ingest_document(store, path, name=name, fmt=fmt, known_keys=keys)
+            reports.append(report)
+            for p in report.problems:
+                err.print(f"{report.document}: {p}", markup=False)
+            if report.claims == 0:
+                err.print(f"{report.document}: no claims found.", markup=False)
+    if as_json:
+        print_json([r.to_dict() for r in reports])
+    else:
+        for r in reports:
+            _print_ingest(r)
+    raise typer.Exit(exit_code)
+
+
+def _bib_keys(store: object, paths: list[Path]) -> dict[str, int]:
+    """Map the keys used in the bibliography files to the studies they became."""
+    from bib.formats import read_bibliography
+    from evidence.library import find_study_row
+    from evidence.store import Store
+
+    assert isinstance(store, Store)
+    mapping: dict[str, int] = {}
+    for path in paths:
+        for work in read_bibliography(path).works:
+            row = find_study_row(store, work)
+            if row is None and work.citekey:
+                row = store.one("select id from studies where citekey = ?", [work.citekey])
+            if row is not None and work.citekey:
+                mapping[work.citekey] = row["id"]
+    return mapping
+
+
+def _print_ingest(r: documents.IngestReport) -> None:
+    if r.unchanged:
+        out.print(f"{r.document}: unchanged since the last ingest.", markup=False)
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.mentions_by_kind.items())) or "none"
+    out.print(f"{r.document}: {r.claims} claims; mentions: {kinds}; {r.unsourced} unsourced.")
+    if not r.unchanged and (r.kept_claims or r.removed_claims):
+        out.print(
+            f"  {r.kept_claims} claims kept their ids, {r.new_claims} new, "
+            f"{r.removed_claims} removed.",
+            markup=False,
+        )
+    for o in r.orphaned:
+        err.print(
+            f"  orphaned: claim {o['id']} is gone from the document but has tags: {o['text'][:80]}",
+            markup=False,
+        )
+
+
+def _print_claims(claims: list[dict]) -> None:
+    for c in claims:
+        style = STATUS_STYLE.get(c["status"], "")
+        out.print(f"[{style}]{c['status']:<10}[/] [dim]{c['id']}[/]", end=" ")
+        out.print(c["text"], markup=False)
+        for m in c["mentions"]:
+            detail = m["journal"] or m["identifier"] or m["citekey"] or ""
+            study = f" -> {m['study']}" if m["study"] else ""
+            out.print(f"{'':>11}{m['kind']}: {m['text']!r} {detail}{study}".rstrip(), markup=False)
+        for e in c["evidence"]:
+            out.print(f"{'':>11}{e['stance']} {e['study']} ({e['origin']})", markup=False)
+
+
+@app.command()
+@handle_errors
+def claims(
+    ctx: typer.Context,
+    document: str = typer.Option(None, "--document", "-d", help="Only this document."),
+    status: str = typer.Option(
+        None,
+        "--status",
+        "-s",
+        help=f"Only these statuses (comma-separated: {', '.join(STATUSES)}).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print claim objects as JSON."),
+) -> None:
+    """List claims with their status, mentions and evidence."""
+    wanted = set(documents.parse_statuses(status)) if status else None
+    with open_store(ctx) as store:
+        doc_id = documents.document_id(store, document)
+        items = documents.claim_objects(store, document_id=doc_id)
+    if wanted:
+        items = [c for c in items if c["status"] in wanted]
+    if as_json:
+        print_json(items)
+    elif not items:
+        err.print("No claims. Ingest a document with `evidence ingest FILE`.")
+    else:
+        _print_claims(items)
+
+
+@app.command()
+@handle_errors
+def check(
+    ctx: typer.Context,
+    document: str = typer.Option(None, "--document", "-d", help="Only this document."),
+    fail_on: str = typer.Option(
+        ",".join(documents.DEFAULT_FAIL_ON),
+        "--fail-on",
+        help="Statuses that fail the check (comma-separated).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Show the claims that lack sources or rest on bad ones; exit 1 if any fail."""
+    statuses = documents.parse_statuses(fail_on) if fail_on.strip() else []
+    with open_store(ctx) as store:
+        result = documents.check_claims(store, document, statuses)
+    if as_json:
+        print_json(result)
+    else:
+        failing = result["failing"]
+        by_status: dict[str, list[dict]] = {}
+        for c in result["lacking"]:
+            by_status.setdefault(c["status"], []).append(c)
+        for st in STATUSES:
+            group = by_status.get(st)
+            if not group:
+                continue
+            mark = "" if st in result["fail_on"] else " (not failing)"
+            out.print(f"[bold]{st}[/] ({len(group)}){mark}")
+            for c in group:
+                out.print(f"  [dim]{c['id']}[/] ", end="")
+                out.print(c["text"], markup=False)
+                for m in c["mentions"]:
+                    if m["kind"] == "journal":
+                        what = m["journal"] or m["institution"] or m["text"]
+                        out.print(f"      attributed to: {what}", markup=False)
+                    elif m["kind"] == "vague":
+                        out.print(f"      vague appeal: {m['text']}", markup=False)
+                for key in c.get("retracted_studies") or []:
+                    out.print(f"      rests on retracted study {key}", markup=False)
+        counts = ", ".join(f"{n} {s}" for s, n in result["counts"].items() if n)
+        out.print(
+            f"{result['claims']} claims: {counts or 'none'}. "
+            f"{len(failing)} failing ({', '.join(result['fail_on']) or 'nothing'})."
+        )
+    if result["failing"]:
+        raise typer.Exit(1)

@@ -1,0 +1,223 @@
+"""Library commands: add, import, export, studies, show, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from evidence import library, operations
+from evidence.cli import (
+    app,
+    err,
+    fail,
+    handle_errors,
+    http_client,
+    open_store,
+    out,
+    print_json,
+    table,
+)
+
+
+def _print_studies(objs: list[dict]) -> None:
+    t = table("citekey", "year", "first author", "title", "journal", "ids")
+    for s in objs:
+        ids = " ".join(f"{k}:{s[k]}" for k in ("doi", "pmid", "arxiv", "isbn") if s.get(k))
+        first = s["authors"][0]["family"] if s["authors"] else ""
+        flags = " [retracted]" if s["retracted"] else ""
+        if s.get("duplicate_of"):
+            flags += f" [probable duplicate of {s['duplicate_of']}]"
+        t.add_row(
+            s["id"],
+            str(s["year"] or ""),
+            first,
+            (s["title"] or "") + flags,
+            s["journal"] or "",
+            ids,
+        )
+    out.print(t)
+
+
+@app.command()
+@handle_errors
+def add(
+    ctx: typer.Context,
+    ids: list[str] = typer.Argument(None, help="DOIs, pmid:…, PMCIDs, arXiv ids, ISBNs, or URLs."),
+    ref: list[str] = typer.Option(
+        None, "--ref", help="A free-text reference to match to a DOI (repeatable)."
+    ),
+    no_fetch: bool = typer.Option(
+        False, "--no-fetch", help="Store the identifiers only; fetch no metadata."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the added studies as JSON."),
+) -> None:
+    """Add studies by identifier or free-text reference, with metadata from the services."""
+    ids = ids or []
+    refs = ref or []
+    if not ids and not refs:
+        fail("nothing to add. Give identifiers (e.g. 10.1000/xyz, pmid:123) or --ref TEXT")
+    idents, problems = operations.inspect_identifiers(ids)
+    if problems:
+        for p in problems:
+            err.print(f"Error: {p}", markup=False)
+        raise typer.Exit(2)
+    with open_store(ctx) as store:
+        client = None if no_fetch else http_client(ctx)
+        report = operations.add_studies(store, client, idents, refs, progress=_progress())
+        for line in report.notices:
+            err.print(line, markup=False)
+        for line in report.failures:
+            err.print(f"Error: {line}", markup=False)
+        objs = library.study_objects(store, report.rows(store))
+        if as_json:
+            print_json(objs)
+        elif objs:
+            _print_studies(objs)
+        for cand in report.abstained:
+            err.print(cand, markup=False)
+    if report.failures or report.abstained:
+        raise typer.Exit(1)
+
+
+def _progress() -> operations.Progress:
+    return operations.Progress.for_terminal(err)
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="BibTeX (.bib), CSL-JSON (.json) or RIS (.ris)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Import studies from bibliography files (BibTeX, CSL-JSON, RIS)."""
+    with open_store(ctx) as store:
+        report = operations.import_files(store, files, progress=_progress())
+    for p in report.problems:
+        err.print(p, markup=False)
+    if as_json:
+        print_json(report.summary())
+    else:
+        for f in report.files:
+            out.print(
+                f"{f['file']}: {f['added']} added, {f['updated']} updated, "
+                f"{f['duplicates']} probable duplicates, {f['problems']} problems",
+                markup=False,
+            )
+    if report.unreadable and not report.any_read:
+        raise typer.Exit(2)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def export(
+    ctx: typer.Context,
+    fmt: str = typer.Option("bibtex", "--format", help="bibtex, csl-json or ris."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+) -> None:
+    """Export the library as BibTeX, CSL-JSON or RIS."""
+    if fmt not in ("bibtex", "csl-json", "ris"):
+        fail(f'unknown format "{fmt}". Use bibtex, csl-json or ris')
+    with open_store(ctx) as store:
+        text = operations.export_library(store, fmt)
+    if output:
+        operations.write_atomically(output, text)
+        err.print(f"Wrote {output}", markup=False)
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command()
+@handle_errors
+def studies(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print study objects as JSON."),
+) -> None:
+    """List the studies in the library."""
+    with open_store(ctx) as store:
+        objs = library.study_objects(store, library.list_studies(store))
+    if as_json:
+        print_json(objs)
+    elif not objs:
+        err.print("The library is empty. Add studies with `evidence add` or `evidence import`.")
+    else:
+        _print_studies(objs)
+
+
+@app.command()
+@handle_errors
+def show(
+    ctx: typer.Context,
+    study: str = typer.Argument(..., help="Citekey, DOI or PMID."),
+    as_json: bool = typer.Option(False, "--json", help="Print the study object as JSON."),
+) -> None:
+    """Show one study: metadata, identifiers, notices and verification."""
+    with open_store(ctx) as store:
+        row = library.get_study(store, study)
+        obj = library.study_objects(store, [row])[0]
+    if as_json:
+        print_json(obj)
+        return
+    authors = "; ".join(f"{a['family']}, {a['given']}".rstrip(", ") for a in obj["authors"])
+    lines = [
+        ("citekey", obj["id"]),
+        ("title", obj["title"]),
+        ("authors", authors),
+        ("journal", obj["journal"]),
+        ("year", obj["year"]),
+        ("volume", obj["volume"]),
+        ("issue", obj["issue"]),
+        ("pages", obj["pages"]),
+        ("type", obj["type"]),
+        ("doi", obj["doi"]),
+        ("pmid", obj["pmid"]),
+        ("pmcid", obj["pmcid"]),
+        ("arxiv", obj["arxiv"]),
+        ("isbn", obj["isbn"]),
+        ("publication types", ", ".join(obj["publication_types"])),
+        ("evidence level", obj["evidence_level"]),
+        ("retracted", "yes" if obj["retracted"] else "no"),
+        ("verification", obj["verification"]["status"]),
+        ("probable duplicate of", obj.get("duplicate_of")),
+    ]
+    for key, value in lines:
+        if value not in (None, ""):
+            out.print(f"{key:>22}: {value}", markup=False)
+    for n in obj["notices"]:
+        out.print(
+            f"{'notice':>22}: {n['kind']} ({n['source']}) {n.get('date') or ''} "
+            f"{n.get('doi') or ''}".rstrip(),
+            markup=False,
+        )
+
+
+@app.command()
+@handle_errors
+def search(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help="Words to look for (SQLite FTS5 syntax)."),
+    claims: bool = typer.Option(False, "--claims", help="Search claims instead of studies."),
+    limit: int = typer.Option(20, "--limit", help="At most this many results."),
+    as_json: bool = typer.Option(False, "--json", help="Print results as JSON."),
+) -> None:
+    """Full-text search of the local library (or of claims with --claims)."""
+    with open_store(ctx) as store:
+        if claims:
+            rows = store.search("claims", query, limit=limit)
+            if as_json:
+                print_json([{"id": r["id"], "text": r["text"]} for r in rows])
+            else:
+                for r in rows:
+                    out.print(f"{r['id']}  {r['text']}", markup=False)
+            return
+        rows = store.search("studies", query, limit=limit)
+        objs = library.study_objects(store, rows)
+    if as_json:
+        print_json(objs)
+    elif objs:
+        _print_studies(objs)
+    else:
+        err.print(f'No study matches "{query}".', markup=False)

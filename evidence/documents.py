@@ -1,0 +1,422 @@
+"""Ingest documents into the store with stable claim ids; list claims; check them.
+
+Claim ids are stable across re-ingests: an unchanged claim keeps its id by its
+normalised text, a lightly edited one by fuzzy similarity; a claim that disappeared but
+still carries user tags is kept (marked removed) and reported as orphaned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from evidence.errors import DocumentNotFound, UsageError
+from evidence.extract import extract
+from evidence.readers import read_document
+from evidence.status import STATUSES, derive_status
+from evidence.store import Store, now
+
+FORMAT_ALIASES = {"txt": "text", "md": "markdown", "qmd": "markdown", "htm": "html", "tex": "latex"}
+# Two versions of a sentence at least this similar (rapidfuzz ratio, 0-100) are the same claim.
+SIMILAR = 80.0
+
+
+@dataclass
+class IngestReport:
+    document: str
+    unchanged: bool = False
+    claims: int = 0
+    sentences: int = 0
+    mentions_by_kind: dict[str, int] = field(default_factory=dict)
+    unsourced: int = 0
+    new_claims: int = 0
+    kept_claims: int = 0
+    removed_claims: int = 0
+    orphaned: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _slug(name: str) -> str:
+    stem = Path(name).stem if "/" in name or "." in name else name
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:24] or "doc"
+
+
+def _claim_id(doc_slug: str, text: str, taken: set[str]) -> str:
+    digest = hashlib.sha1(_normal(text).encode("utf-8")).hexdigest()
+    base = f"{doc_slug}-{digest[:8]}"
+    cid, n = base, 2
+    while cid in taken:
+        cid = f"{base}-{n}"
+        n += 1
+    taken.add(cid)
+    return cid
+
+
+def ingest_document(
+    store: Store,
+    path: Path | None,
+    *,
+    text: str | None = None,
+    name: str | None = None,
+    fmt: str | None = None,
+    known_keys: dict[str, int] | None = None,
+    bib_keys: Iterable[str] = (),
+) -> IngestReport:
+    """Read, extract and save one document.
+
+    ``known_keys`` maps citekeys to study ids (the library's and the --bib files');
+    ``bib_keys`` are the keys of the --bib files, part of what makes a re-ingest a no-op.
+    """
+    document = read_document(path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
+    doc_name = name or (path.name if path is not None else "stdin")
+    sha = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+    existing = store.one("select * from documents where name = ?", [doc_name])
+    keys = known_keys or {}
+    fingerprint = sorted(set(bib_keys))
+    if (
+        existing
+        and existing["sha256"] == sha
+        and (existing.get("data") or {}).get("keys") == fingerprint
+    ):
+        report = IngestReport(doc_name, unchanged=True)
+        _fill_counts(store, existing["id"], report)
+        return report
+    extraction = extract(document, set(keys))
+    report = IngestReport(doc_name, sentences=len(extraction.sentences))
+    report.problems = [str(p) for p in extraction.problems]
+    with store.transaction():
+        doc_row = {
+            "name": doc_name,
+            "path": str(path) if path else None,
+            "sha256": sha,
+            "format": document.format,
+            "ingested_at": now(),
+            "data": {"keys": fingerprint},
+        }
+        if existing:
+            doc_id = existing["id"]
+            store.update("documents", doc_id, doc_row)
+        else:
+            doc_id = store.insert("documents", doc_row)
+        _save_claims(store, doc_id, doc_name, extraction.claims, keys, report)
+    _fill_counts(store, doc_id, report)
+    return report
+
+
+def _save_claims(
+    store: Store,
+    doc_id: int,
+    doc_name: str,
+    claims: Sequence[Any],
+    keys: dict[str, int],
+    report: IngestReport,
+) -> None:
+    old = store.query(
+        "select id, text, position, removed_at from claims where document_id = ? order by position",
+        [doc_id],
+    )
+    old_mentions: dict[tuple[str, str, str], int | None] = {
+        (m["claim_id"], m["kind"], m["text"]): m["study_id"]
+        for m in store.query(
+            "select claim_id, kind, text, study_id from mentions where document_id = ?", [doc_id]
+        )
+    }
+    by_text: dict[str, list[dict[str, Any]]] = {}
+    for row in old:
+        by_text.setdefault(_normal(row["text"]), []).append(row)
+    assigned: dict[int, str] = {}
+    used: set[str] = set()
+    # 1. unchanged text keeps its id
+    for i, claim in enumerate(claims):
+        rows = by_text.get(_normal(claim.text))
+        if rows:
+            row = rows.pop(0)
+            assigned[i] = row["id"]
+            used.add(row["id"])
+    # 2. lightly edited text keeps its id (best fuzzy match among the unused)
+    unused = [r for r in old if r["id"] not in used]
+    for i, claim in enumerate(claims):
+        if i in assigned or not unused:
+            continue
+        best = max(unused, key=lambda r: fuzz.ratio(_normal(r["text"]), _normal(claim.text)))
+        if fuzz.ratio(_normal(best["text"]), _normal(claim.text)) >= SIMILAR:
+            assigned[i] = best["id"]
+            used.add(best["id"])
+            unused.remove(best)
+    # 3. claims that vanished: keep those with user tags (orphaned), drop the rest
+    tagged = {
+        r["claim_id"]
+        for r in store.query(
+            "select distinct claim_id from evidence where origin = 'user' and claim_id in "
+            "(select id from claims where document_id = ?)",
+            [doc_id],
+        )
+    }
+    gone = [r for r in old if r["id"] not in used]
+    stamp = now()
+    store.delete_where("mentions", "document_id = ?", [doc_id])
+    for row in gone:
+        store.delete_where("evidence", "claim_id = ? and origin != 'user'", [row["id"]])
+        if row["id"] in tagged:
+            if not row["removed_at"]:
+                store.update("claims", row["id"], {"removed_at": stamp, "position": -1})
+            report.orphaned.append({"id": row["id"], "text": row["text"]})
+        else:
+            store.delete_where("claims", "id = ?", [row["id"]])
+    report.removed_claims = len(gone)
+    taken = {r["id"] for r in old}
+    slug = _slug(doc_name)
+    mention_rows: list[dict[str, Any]] = []
+    citation_links: list[tuple[str, int]] = []
+    for i, claim in enumerate(claims):
+        values = {
+            "document_id": doc_id,
+            "position": i,
+            "text": claim.text,
+            "start": claim.start,
+            "end": claim.end,
+            "checkworthiness": round(float(claim.checkworthiness), 3),
+            "reasons": list(claim.reasons),
+            "block": getattr(claim, "block_kind", None),
+            "removed_at": None,
+        }
+        if i in assigned:
+            cid = assigned[i]
+            store.update("claims", cid, values)
+            report.kept_claims += 1
+        else:
+            cid = _claim_id(slug, claim.text, taken)
+            store.insert("claims", {"id": cid, **values})
+            report.new_claims += 1
+        for m in claim.mentions:
+            study_id = old_mentions.get((cid, m.kind, m.text))
+            citekey = getattr(m, "citekey", None)
+            if study_id is None and citekey and citekey in keys:
+                study_id = keys[citekey]
+            identifier = getattr(m, "identifier", None)
+            mention_rows.append(
+                {
+                    "claim_id": cid,
+                    "document_id": doc_id,
+                    "kind": m.kind,
+                    "text": m.text,
+                    "start": m.start,
+                    "end": m.end,
+                    "journal": getattr(m, "journal", None),
+                    "institution": getattr(m, "institution", None),
+                    "authors": list(getattr(m, "authors", None) or []),
+                    "year": _year(getattr(m, "year", None)),
+                    "identifier": str(identifier) if identifier else None,
+                    "citekey": citekey,
+                    "reference": getattr(m, "reference", None),
+                    "numbers": list(getattr(m, "numbers", None) or []),
+                    "data": {"finding": getattr(m, "finding", None)},
+                    "study_id": study_id,
+                }
+            )
+            if study_id is not None:
+                citation_links.append((cid, study_id))
+    if mention_rows:
+        store.insert_all("mentions", mention_rows)
+    for cid, sid in citation_links:
+        link_citation(store, cid, sid)
+    report.claims = len(claims)
+
+
+def link_citation(store: Store, claim_id: str, study_id: int) -> None:
+    """A citation in the document links claim and study (origin ``citation``)."""
+    store.table("evidence").insert(
+        {
+            "claim_id": claim_id,
+            "study_id": study_id,
+            "stance": "mentions",
+            "origin": "citation",
+            "note": None,
+            "created_at": now(),
+        },
+        ignore=True,
+    )
+
+
+def _fill_counts(store: Store, doc_id: int, report: IngestReport) -> None:
+    rows = store.query(
+        "select kind, count(*) as n from mentions where document_id = ? group by kind", [doc_id]
+    )
+    report.mentions_by_kind = {r["kind"]: r["n"] for r in rows}
+    claims = claim_objects(store, document_id=doc_id)
+    report.claims = len(claims)
+    report.unsourced = sum(1 for c in claims if c["status"] == "unsourced")
+
+
+# --- listing ------------------------------------------------------------------------
+
+
+def document_id(store: Store, name: str | None) -> int | None:
+    if name is None:
+        return None
+    row = store.one("select id from documents where name = ?", [name])
+    if row is None:
+        names = [r["name"] for r in store.query("select name from documents order by name")]
+        hint = f" Known documents: {', '.join(names)}" if names else " Ingest it first"
+        raise DocumentNotFound(f'No document named "{name}".{hint}')
+    return int(row["id"])
+
+
+def study_states(store: Store) -> dict[int, dict[str, Any]]:
+    """Per study: citekey, retracted flag, latest verification status (two queries)."""
+    checks = {
+        r["study_id"]: r["status"]
+        for r in store.query(
+            "select c.study_id, c.status from checks c join (select study_id, max(id) as id "
+            "from checks group by study_id) last on last.id = c.id"
+        )
+    }
+    retracted_notice = {
+        r["study_id"]
+        for r in store.query("select distinct study_id from notices where kind = 'retraction'")
+    }
+    return {
+        r["id"]: {
+            "citekey": r["citekey"],
+            "retracted": bool(r["retracted"]) or r["id"] in retracted_notice,
+            "verification": checks.get(r["id"], "unverified"),
+        }
+        for r in store.query("select id, citekey, retracted from studies")
+    }
+
+
+def claim_objects(
+    store: Store,
+    *,
+    document_id: int | None = None,
+    include_removed: bool = False,
+) -> list[dict[str, Any]]:
+    """Claims in the JSON shape of DESIGN.md, built with a fixed number of queries."""
+    where = ["1 = 1"]
+    params: list[Any] = []
+    if document_id is not None:
+        where.append("c.document_id = ?")
+        params.append(document_id)
+    if not include_removed:
+        where.append("c.removed_at is null")
+    rows = store.query(
+        "select c.*, d.name as document from claims c join documents d on d.id = c.document_id "
+        f"where {' and '.join(where)} order by d.name, c.position",
+        params,
+    )
+    ids = {r["id"] for r in rows}
+    mentions: dict[str, list[dict[str, Any]]] = {}
+    for m in store.query(
+        "select * from mentions"
+        + (" where document_id = ?" if document_id is not None else "")
+        + " order by start",
+        [document_id] if document_id is not None else [],
+    ):
+        if m["claim_id"] in ids:
+            mentions.setdefault(m["claim_id"], []).append(m)
+    links: dict[str, list[dict[str, Any]]] = {}
+    for e in store.query("select * from evidence order by id"):
+        if e["claim_id"] in ids:
+            links.setdefault(e["claim_id"], []).append(e)
+    studies = study_states(store)
+    out = []
+    for r in rows:
+        ms = mentions.get(r["id"], [])
+        ls = links.get(r["id"], [])
+        status = derive_status(ms, ls, studies)
+        out.append(
+            {
+                "id": r["id"],
+                "document": r["document"],
+                "index": r["position"],
+                "text": r["text"],
+                "status": status,
+                "checkworthiness": r["checkworthiness"],
+                "reasons": r["reasons"] or [],
+                "span": [r["start"], r["end"]],
+                "removed": r["removed_at"] is not None,
+                "mentions": [
+                    {
+                        "kind": m["kind"],
+                        "text": m["text"],
+                        "journal": m["journal"],
+                        "institution": m["institution"],
+                        "identifier": m["identifier"],
+                        "citekey": m["citekey"],
+                        "year": m["year"],
+                        "reference": m["reference"],
+                        "study": studies.get(m["study_id"], {}).get("citekey")
+                        if m["study_id"] is not None
+                        else None,
+                    }
+                    for m in ms
+                ],
+                "evidence": [
+                    {
+                        "study": studies.get(e["study_id"], {}).get("citekey"),
+                        "stance": e["stance"],
+                        "origin": e["origin"],
+                        "note": e["note"],
+                    }
+                    for e in ls
+                ],
+                "retracted_studies": sorted(
+                    studies[sid]["citekey"]
+                    for sid in {e["study_id"] for e in ls if e["stance"] != "contradicts"}
+                    | {m["study_id"] for m in ms if m["study_id"] is not None}
+                    if studies.get(sid, {}).get("retracted")
+                ),
+            }
+        )
+    return out
+
+
+DEFAULT_FAIL_ON = ("unsourced", "vague", "retracted")
+# Statuses of claims that lack a (sound) source: `check` lists them whatever --fail-on says.
+LACKING = ("retracted", "disputed", "attributed", "vague", "unsourced")
+
+
+def parse_statuses(text: str) -> list[str]:
+    statuses = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [s for s in statuses if s not in STATUSES]
+    if bad:
+        raise UsageError(f"unknown status {', '.join(bad)}. Use any of: {', '.join(STATUSES)}")
+    return statuses
+
+
+def check_claims(
+    store: Store, document: str | None, fail_on: Iterable[str] = DEFAULT_FAIL_ON
+) -> dict[str, Any]:
+    """The `check --json` object: counts by status and the failing claims."""
+    doc_id = document_id(store, document)
+    claims = claim_objects(store, document_id=doc_id)
+    fail_set = set(fail_on)
+    counts = {s: 0 for s in STATUSES}
+    for c in claims:
+        counts[c["status"]] += 1
+    return {
+        "document": document,
+        "counts": counts,
+        "fail_on": sorted(fail_set),
+        "failing": [c for c in claims if c["status"] in fail_set],
+        "lacking": [c for c in claims if c["status"] in fail_set or c["status"] in LACKING],
+        "claims": len(claims),
+    }
+
+
+def _year(value: Any) -> int | None:
+    text = str(value or "").strip()[:4]
+    return int(text) if text.isdigit() else None

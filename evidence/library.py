@@ -1,0 +1,385 @@
+"""The library of studies: save works, find them again, turn them into study objects.
+
+``save_work`` is the one way a study enters the database, whether it comes from a
+service, a bibliography file or the user: same DOI/PMID/PMCID/arXiv/ISBN is the same
+study; a probable duplicate (fuzzy title + year + first author) is flagged, never
+merged silently; fields the user set by hand are never overwritten by fetched metadata.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bib.citekeys import make_citekey
+from bib.design import evidence_level
+from bib.identifiers import Identifier, parse_identifier
+from bib.matching import probable_duplicate
+from bib.work import Author, Notice, PublicationType, Work
+from evidence.errors import StudyNotFound
+from evidence.store import Store, now
+
+# Identifier columns, in the order used to recognise an existing study.
+ID_COLUMNS = ("doi", "pmid", "pmcid", "arxiv", "isbn", "openalex", "s2")
+UNIQUE_ID_COLUMNS = ("doi", "pmid")
+# Metadata columns copied from a Work.
+META_COLUMNS = (
+    "title",
+    "journal",
+    "journal_abbrev",
+    "publisher",
+    "year",
+    "date",
+    "volume",
+    "issue",
+    "pages",
+    "type",
+    "abstract",
+    "url",
+    "language",
+)
+LIST_COLUMNS = ("authors", "issn", "keywords", "publication_types")
+
+
+@dataclass
+class SaveResult:
+    study_id: int
+    citekey: str
+    created: bool
+    duplicate_of: str | None = None
+    changed: list[str] = field(default_factory=list)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters only: 'Müller-Lüdenscheidt' -> 'mullerludenscheidt'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and c.isalpha()).lower()
+
+
+def dedup_key(work: Work) -> str | None:
+    if not work.authors or not work.year:
+        return None
+    return f"{fold(work.authors[0].family)}|{work.year}"
+
+
+def work_to_row(work: Work) -> dict[str, Any]:
+    row: dict[str, Any] = {c: getattr(work, c) for c in ID_COLUMNS + META_COLUMNS}
+    row["authors"] = [a.to_dict() for a in work.authors]
+    row["issn"] = list(work.issn)
+    row["keywords"] = list(work.keywords)
+    row["publication_types"] = [p.to_dict() for p in work.publication_types]
+    row["evidence_level"] = evidence_level(work.publication_types, work.type)
+    row["retracted"] = None if work.retracted is None else int(work.retracted)
+    row["extra"] = dict(work.extra)
+    row["provenance"] = dict(work.provenance)
+    row["dedup_key"] = dedup_key(work)
+    row["source"] = work.source
+    return row
+
+
+def row_to_work(row: dict[str, Any], notices: Iterable[dict[str, Any]] = ()) -> Work:
+    return Work(
+        **{c: row.get(c) for c in ID_COLUMNS + META_COLUMNS},
+        authors=[Author(a.get("family") or "", a.get("given") or "") for a in row["authors"] or []],
+        issn=list(row.get("issn") or []),
+        keywords=list(row.get("keywords") or []),
+        publication_types=[
+            PublicationType(p["name"], p.get("ui"), p.get("source", "pubmed"))
+            for p in row.get("publication_types") or []
+        ],
+        retracted=None if row.get("retracted") is None else bool(row["retracted"]),
+        notices=[
+            Notice(n["kind"], n["source"], n.get("date"), n.get("doi"), n.get("pmid"))
+            for n in notices
+        ],
+        citekey=row.get("citekey"),
+        source=row.get("source") or "user",
+        extra=dict(row.get("extra") or {}),
+        provenance=dict(row.get("provenance") or {}),
+    )
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+class CitekeyRegistry:
+    """Citekeys in use, loaded once so a large import does not query per entry."""
+
+    def __init__(self, store: Store) -> None:
+        self._keys = {r[0] for r in store.db.execute("select citekey from studies").fetchall()}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def claim(self, work: Work) -> str:
+        wanted = work.citekey
+        if wanted and wanted not in self._keys and _valid_citekey(wanted):
+            key = wanted
+        else:
+            key = make_citekey(work, self._keys)
+        self._keys.add(key)
+        return key
+
+
+def _valid_citekey(key: str) -> bool:
+    return bool(key) and len(key) <= 200 and not any(c.isspace() for c in key) and "," not in key
+
+
+def find_study_row(store: Store, work: Work) -> dict[str, Any] | None:
+    for column in ID_COLUMNS:
+        value = getattr(work, column)
+        if value:
+            row = store.one(f"select * from studies where {column} = ?", [value])
+            if row:
+                return row
+    return None
+
+
+def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
+    key = dedup_key(work)
+    if not key or not work.title:
+        return None
+    for row in store.query(
+        "select * from studies where dedup_key = ? and duplicate_of is null", [key]
+    ):
+        if probable_duplicate(work, row_to_work(row)):
+            return row
+    return None
+
+
+def save_work(
+    store: Store,
+    work: Work,
+    *,
+    by_user: bool = False,
+    citekeys: CitekeyRegistry | None = None,
+) -> SaveResult:
+    """Insert or update one study (and its notices) inside one transaction."""
+    with store.transaction(), store.db.atomic():
+        return _save_work(store, work, by_user=by_user, citekeys=citekeys)
+
+
+def _save_work(
+    store: Store, work: Work, *, by_user: bool, citekeys: CitekeyRegistry | None
+) -> SaveResult:
+    stamp = now()
+    row = work_to_row(work)
+    existing = find_study_row(store, work)
+    if existing is None:
+        # A second identifier may already belong to another study (unique columns):
+        # keep this work apart rather than failing, and flag it as a probable duplicate.
+        clash = None
+        for column in UNIQUE_ID_COLUMNS:
+            if row.get(column) and store.one(
+                f"select id from studies where {column} = ?", [row[column]]
+            ):
+                clash = column
+        if clash:
+            row[clash] = None
+        registry = citekeys or CitekeyRegistry(store)
+        row["citekey"] = registry.claim(work)
+        duplicate = _find_probable_duplicate(store, work)
+        row["duplicate_of"] = duplicate["id"] if duplicate else None
+        row["user_fields"] = (
+            sorted(k for k in (*ID_COLUMNS, *META_COLUMNS, *LIST_COLUMNS) if not _empty(row.get(k)))
+            if by_user
+            else []
+        )
+        row["added_at"] = stamp
+        row["updated_at"] = stamp
+        if work.source not in ("user", "bibtex", "csl-json", "ris"):
+            row["fetched_at"] = stamp
+        study_id = store.insert("studies", row)
+        _save_notices(store, study_id, work.notices)
+        return SaveResult(
+            study_id,
+            row["citekey"],
+            created=True,
+            duplicate_of=duplicate["citekey"] if duplicate else None,
+        )
+    user_fields = set(existing.get("user_fields") or [])
+    updates: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in ("source", "dedup_key") or _empty(value):
+            continue
+        if key in user_fields and not by_user:
+            continue
+        if key in UNIQUE_ID_COLUMNS and value != existing.get(key):
+            owner = store.one(f"select id from studies where {key} = ?", [value])
+            if owner and owner["id"] != existing["id"]:
+                continue
+        if key == "provenance":
+            value = {**(existing.get("provenance") or {}), **value}
+        if key == "extra":
+            value = {**(existing.get("extra") or {}), **value}
+        if value != existing.get(key):
+            updates[key] = value
+    if by_user:
+        touched = {k for k in (*ID_COLUMNS, *META_COLUMNS, *LIST_COLUMNS) if not _empty(row.get(k))}
+        if not touched <= user_fields:
+            updates["user_fields"] = sorted(user_fields | touched)
+    changed = sorted(k for k in updates if k not in ("provenance", "extra", "user_fields"))
+    if "authors" in updates or "year" in updates:
+        merged = row_to_work({**existing, **updates})
+        updates["dedup_key"] = dedup_key(merged)
+    if updates:
+        updates["updated_at"] = stamp
+        if work.source not in ("user", "bibtex", "csl-json", "ris"):
+            updates["fetched_at"] = stamp
+        store.update("studies", existing["id"], updates)
+    _save_notices(store, existing["id"], work.notices)
+    return SaveResult(existing["id"], existing["citekey"], created=False, changed=changed)
+
+
+def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> None:
+    for n in notices:
+        store.table("notices").insert(
+            {
+                "study_id": study_id,
+                "kind": n.kind,
+                "source": n.source,
+                "date": n.date,
+                "doi": n.doi or "",
+                "pmid": n.pmid,
+                "reason": n.reason,
+            },
+            ignore=True,
+        )
+    if any(n.kind == "retraction" for n in notices):
+        store.update("studies", study_id, {"retracted": 1})
+
+
+# --- finding studies ------------------------------------------------------------------
+
+
+def get_study(store: Store, ref: str) -> dict[str, Any]:
+    """A study row by citekey, DOI, PMID (``pmid:`` or digits), other identifier, or row id."""
+    ref = ref.strip()
+    row = store.one("select * from studies where citekey = ?", [ref])
+    if row:
+        return row
+    try:
+        ident: Identifier | None = parse_identifier(ref)
+    except Exception:
+        ident = None
+    if ident and ident.kind in ID_COLUMNS:
+        row = store.one(f"select * from studies where {ident.kind} = ?", [ident.value])
+        if row:
+            return row
+    if ref.startswith("#") and ref[1:].isdigit():
+        row = store.one("select * from studies where id = ?", [int(ref[1:])])
+        if row:
+            return row
+    raise StudyNotFound(
+        f'No study "{ref}" in the library. Use `evidence studies` to list citekeys, '
+        "or `evidence add` to add it"
+    )
+
+
+def list_studies(store: Store) -> list[dict[str, Any]]:
+    return store.query("select * from studies order by citekey")
+
+
+def latest_checks(store: Store, study_ids: Iterable[int] | None = None) -> dict[int, dict]:
+    sql = (
+        "select c.* from checks c join (select study_id, max(id) as id from checks "
+        "group by study_id) last on last.id = c.id"
+    )
+    rows = store.query(sql)
+    wanted = set(study_ids) if study_ids is not None else None
+    return {r["study_id"]: r for r in rows if wanted is None or r["study_id"] in wanted}
+
+
+def notices_by_study(store: Store) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for n in store.query("select * from notices order by id"):
+        out.setdefault(n["study_id"], []).append(n)
+    return out
+
+
+def study_object(
+    row: dict[str, Any],
+    notices: list[dict[str, Any]],
+    check: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The study JSON object of DESIGN.md (keys may be added, never renamed)."""
+    pub_types = row.get("publication_types") or []
+    verification: dict[str, Any]
+    if check:
+        verification = {
+            "status": check["status"],
+            "checked_at": check["checked_at"],
+            "sources": check.get("sources") or [],
+            "mismatches": check.get("mismatches") or [],
+            "reason": check.get("reason"),
+        }
+    else:
+        verification = {
+            "status": "unverified",
+            "checked_at": None,
+            "sources": [],
+            "mismatches": [],
+            "reason": "not checked yet",
+        }
+    retracted = bool(row.get("retracted")) or any(n["kind"] == "retraction" for n in notices)
+    return {
+        "id": row["citekey"],
+        "citekey": row["citekey"],
+        "doi": row.get("doi"),
+        "pmid": row.get("pmid"),
+        "pmcid": row.get("pmcid"),
+        "arxiv": row.get("arxiv"),
+        "isbn": row.get("isbn"),
+        "openalex": row.get("openalex"),
+        "title": row.get("title"),
+        "authors": [
+            {"family": a.get("family", ""), "given": a.get("given", "")}
+            for a in row.get("authors") or []
+        ],
+        "journal": row.get("journal"),
+        "issn": row.get("issn") or [],
+        "year": row.get("year"),
+        "volume": row.get("volume"),
+        "issue": row.get("issue"),
+        "pages": row.get("pages"),
+        "type": row.get("type"),
+        "publication_types": [p["name"] for p in pub_types],
+        "evidence_level": row.get("evidence_level"),
+        "retracted": retracted,
+        "notices": [
+            {
+                "kind": n["kind"],
+                "source": n["source"],
+                "date": n.get("date"),
+                "doi": n.get("doi") or None,
+                "pmid": n.get("pmid"),
+            }
+            for n in notices
+        ],
+        "verification": verification,
+        "duplicate_of": row.get("duplicate_of"),
+        "abstract": row.get("abstract"),
+        "url": row.get("url"),
+        "added_at": row.get("added_at"),
+    }
+
+
+def study_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Study objects for many rows with a bounded number of queries."""
+    notices = notices_by_study(store)
+    checks = latest_checks(store)
+    dup_keys = (
+        {r["id"]: r["citekey"] for r in store.query("select id, citekey from studies where 1")}
+        if any(r.get("duplicate_of") for r in rows)
+        else {}
+    )
+    out = []
+    for row in rows:
+        obj = study_object(row, notices.get(row["id"], []), checks.get(row["id"]))
+        if row.get("duplicate_of"):
+            obj["duplicate_of"] = dup_keys.get(row["duplicate_of"])
+        out.append(obj)
+    return out

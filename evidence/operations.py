@@ -1,0 +1,245 @@
+"""What the library commands do, apart from printing: add, import, export."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+from rich.progress import Progress as RichProgress
+
+from bib.errors import BibError, FormatError
+from bib.formats import read_bibliography, write_bibliography
+from bib.http import HttpClient
+from bib.identifiers import Identifier, inspect_identifier
+from bib.lookup import fetch_works, search_crossref_bibliographic
+from bib.matching import choose
+from bib.work import Work
+from evidence.library import CitekeyRegistry, row_to_work, save_work
+from evidence.store import Store
+
+# Entries saved per transaction during import: each entry is fully in or absent after a
+# crash (a transaction is all or nothing), and large imports avoid one commit per entry.
+IMPORT_CHUNK = 500
+
+
+class Progress:
+    """A progress bar on a terminal (rich, through Typer); silent otherwise."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console
+
+    @classmethod
+    def for_terminal(cls, console: Console) -> Progress:
+        return cls(console if console.is_terminal else None)
+
+    @contextmanager
+    def task(self, description: str, total: int) -> Iterator[Any]:
+        if self.console is None or total < 2:
+            yield lambda n=1: None
+            return
+        with RichProgress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=self.console,
+            transient=True,
+        ) as bar:
+            task_id = bar.add_task(description, total=total)
+            yield lambda n=1: bar.advance(task_id, n)
+
+
+def inspect_identifiers(texts: Sequence[str]) -> tuple[list[Identifier], list[str]]:
+    """Check every identifier before any network call; report all problems together."""
+    idents: list[Identifier] = []
+    problems: list[str] = []
+    for text in texts:
+        ident, message = inspect_identifier(text)
+        if ident is None:
+            problems.append(message or f'"{text}" is not a recognised identifier')
+        elif ident.kind == "url":
+            problems.append(
+                f'"{text}" is a web address, not a study identifier. '
+                "Give a DOI, PMID, PMCID, arXiv id or ISBN (doi.org and PubMed links work)"
+            )
+        elif ident not in idents:
+            idents.append(ident)
+    return idents, problems
+
+
+@dataclass
+class AddReport:
+    study_ids: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    abstained: list[str] = field(default_factory=list)
+
+    def rows(self, store: Store) -> list[dict[str, Any]]:
+        if not self.study_ids:
+            return []
+        marks = ",".join("?" for _ in self.study_ids)
+        by_id = {
+            r["id"]: r
+            for r in store.query(f"select * from studies where id in ({marks})", self.study_ids)
+        }
+        return [by_id[i] for i in dict.fromkeys(self.study_ids) if i in by_id]
+
+
+def _work_from_identifier(ident: Identifier) -> Work:
+    work = Work(source="user")
+    setattr(work, ident.kind, ident.value)
+    return work
+
+
+def add_studies(
+    store: Store,
+    client: HttpClient | None,
+    idents: list[Identifier],
+    refs: Sequence[str] = (),
+    *,
+    progress: Progress | None = None,
+) -> AddReport:
+    """Fetch, merge and save studies; one failed item never stops the others."""
+    report = AddReport()
+    if client is None:
+        for ident in idents:
+            report.study_ids.append(save_work(store, _work_from_identifier(ident)).study_id)
+        if refs:
+            report.failures.append("--ref needs a lookup: drop --no-fetch to match references")
+        return report
+    for ref in refs:
+        matched = _match_reference(client, ref, report)
+        if matched is not None and matched not in idents:
+            idents.append(matched)
+    if not client.has_key("openalex"):
+        report.notices.append(
+            "Notice: OpenAlex skipped (set EVIDENCE_OPENALEX_KEY to use it; a free key works)."
+        )
+    if not idents:
+        return report
+    results = fetch_works(client, idents)
+    with (progress or Progress()).task("Saving", len(idents)) as advance:
+        for ident in idents:
+            result = results.get(ident)
+            work = result.work if result is not None else None
+            if work is None or not (work.title or work.identifiers().keys() - {ident.kind}):
+                reason = result.reason() if result is not None else "no answer"
+                report.failures.append(f"{ident}: {reason}")
+            else:
+                report.study_ids.append(save_work(store, work).study_id)
+            advance()
+    return report
+
+
+def _match_reference(client: HttpClient, ref: str, report: AddReport) -> Identifier | None:
+    try:
+        candidates = search_crossref_bibliographic(client, ref, rows=5)
+    except BibError as exc:
+        report.failures.append(f'reference "{_short(ref)}": {exc}')
+        return None
+    result = choose(ref, candidates)
+    if result.best is not None and result.best.doi:
+        return Identifier("doi", result.best.doi)
+    lines = [f'No confident match for "{_short(ref)}" ({result.reason}). Candidates:']
+    for score in sorted(result.scores, key=lambda s: -s.score)[:5]:
+        w = score.work
+        if w is None:
+            continue
+        lines.append(
+            f"  {score.score:.2f}  {w.doi}  {w.first_author or '?'} {w.year or ''} "
+            f"{_short(w.title or '', 70)}"
+        )
+    if len(lines) == 1:
+        lines.append("  (none)")
+    report.abstained.append("\n".join(lines))
+    return None
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@dataclass
+class ImportReport:
+    files: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    unreadable: int = 0
+    any_read: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        return {"files": self.files, "problems": self.problems}
+
+
+def import_files(
+    store: Store, paths: Sequence[Path], *, progress: Progress | None = None
+) -> ImportReport:
+    report = ImportReport()
+    registry = CitekeyRegistry(store)
+    for path in paths:
+        try:
+            result = read_bibliography(path)
+        except (FormatError, OSError) as exc:
+            report.unreadable += 1
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            report.problems.append(f"Error: {path}: {message}")
+            continue
+        report.any_read = True
+        problems = [str(p) for p in result.problems]
+        report.problems.extend(problems)
+        added = updated = duplicates = 0
+        works = result.works
+        with (progress or Progress()).task(f"Importing {path.name}", len(works)) as advance:
+            for start in range(0, len(works), IMPORT_CHUNK):
+                chunk = works[start : start + IMPORT_CHUNK]
+                with store.transaction():
+                    for work in chunk:
+                        try:
+                            saved = save_work(store, work, by_user=True, citekeys=registry)
+                        except sqlite3.IntegrityError as exc:
+                            report.problems.append(f"{path}: {work.citekey}: not saved ({exc})")
+                            continue
+                        added += saved.created
+                        updated += not saved.created
+                        duplicates += saved.duplicate_of is not None
+                advance(len(chunk))
+        report.files.append(
+            {
+                "file": str(path),
+                "added": added,
+                "updated": updated,
+                "duplicates": duplicates,
+                "problems": len(problems),
+            }
+        )
+    return report
+
+
+def export_library(store: Store, fmt: str) -> str:
+    from evidence.library import notices_by_study
+
+    notices = notices_by_study(store)
+    works = []
+    for row in store.query("select * from studies order by citekey"):
+        work = row_to_work(row, notices.get(row["id"], []))
+        works.append(work)
+    return write_bibliography(works, fmt)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that a crash leaves either the old or the new content."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
