@@ -655,6 +655,14 @@ def derived_date(year: int | None, month: str | None, day: str | None) -> str | 
     return f"{year:04d}-{number:02d}"
 
 
+def _needs_raw(value: str, decoded: str) -> bool:
+    """Whether export needs the field as written: escaping the decoded value would not
+    give it back (braces, commands, or a bare special character such as ``%``)."""
+    if decoded == value and not _TO_ESCAPE.search(value):
+        return False
+    return unicode_to_latex(decoded) != value
+
+
 def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | None:
     rest = dict(entry.fields)
     title_raw = rest.pop("title", None)
@@ -671,7 +679,7 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
         problems.append(Problem(filename, entry.line, entry.key, "empty title; entry skipped"))
         return None
     work.title = title
-    if title != title_raw:
+    if _needs_raw(title_raw, title):
         raw["title"] = title_raw
 
     def take(name: str, decode: Any = latex_to_unicode) -> str | None:
@@ -680,7 +688,7 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
         if value is None:
             return None
         decoded: str = decode(value)
-        if decoded != value:
+        if _needs_raw(value, decoded):
             raw[name] = value
         return decoded or None
 
@@ -921,6 +929,8 @@ def work_to_fields(work: Work, keys: set[str] | None = None) -> list[tuple[str, 
         original = raw.get("isbn")
         same = original is not None and normalize_isbn(original) == work.isbn
         out.append(("isbn", original if same and original is not None else work.isbn))
+    elif "isbn" in raw:
+        out.append(("isbn", raw["isbn"]))
     if work.doi and not extra.get("doi_from_url"):
         out.append(("doi", work.doi))
     if work.pmid:

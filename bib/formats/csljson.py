@@ -371,12 +371,12 @@ def work_to_item(work: Work, key: str) -> dict[str, Any]:
     csl_extra: dict[str, Any] = dict(extra.get("csl") or {})
     notes = [csl_extra.pop("note")] if isinstance(csl_extra.get("note"), str) else []
     # Fields kept from a BibTeX import that CSL has a variable for.
-    for name, value in (extra.get("bibtex") or {}).items():
-        var = _BIBTEX_TO_CSL.get(name)
-        if var == "note":
-            notes.append(latex_to_unicode(value))
-        elif var and var not in item and var not in csl_extra:
-            item[var] = latex_to_unicode(value)
+    for name, field_value in (extra.get("bibtex") or {}).items():
+        csl_var = _BIBTEX_TO_CSL.get(name)
+        if csl_var == "note":
+            notes.append(latex_to_unicode(field_value))
+        elif csl_var and csl_var not in item and csl_var not in csl_extra:
+            item[csl_var] = latex_to_unicode(field_value)
     if work.arxiv:
         notes.append(f"arXiv: {work.arxiv}")
     if notes:

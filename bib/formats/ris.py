@@ -231,8 +231,8 @@ def record_to_work(tags: list[tuple[str, str]]) -> Work:
         values["N1"] = notes
     if values:
         ris = extra.setdefault("ris", {})
-        for tag, found in values.items():
-            ris.setdefault(tag, []).extend(found)
+        for tag, tagged in values.items():
+            ris.setdefault(tag, []).extend(tagged)
     work.extra = extra
     return work
 
