@@ -10,7 +10,7 @@ On top of it this module adds what an importer needs and pybtex does not give:
 * conversion to Works: LaTeX decoded to Unicode, names split into family/given, identifiers
   normalised, the entry type mapped to a Crossref/CSL type.
 
-Decisions kept for round trips (see ``docs``-level notes in the module tests):
+Decisions kept for round trips (tested in tests/test_formats_bibtex.py and _roundtrip.py):
 
 * ``Work.title`` (and journal, publisher, names) hold plain Unicode for display and
   matching. The field exactly as written (braces that protect case, LaTeX commands) is
