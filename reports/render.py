@@ -472,5 +472,5 @@ def _render(template: Template, context: dict[str, Any], name: str) -> str:
         else:
             fix = "Check the template's expressions against the report model"
         message = str(getattr(exc, "message", None) or exc).splitlines()[0] if str(exc) else ""
-        detail = message or type(exc).__name__
+        detail = (message or type(exc).__name__).rstrip(".")
         raise TemplateError(f"Template {where}: {detail}. {fix}") from exc
