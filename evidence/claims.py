@@ -83,11 +83,37 @@ _META = re.compile(
     r"(?:organi[sz]ed|structured|preregistered|funded|supported)|"
     r"(?:table|figure|fig\.)\s+\d+\s*[:.]|all\s+data\b|code\s+(?:is\s+)?available|"
     r"the\s+authors?\s+(?:would\s+like\s+to\s+)?thank|(?:funding|acknowledg)|"
-    r"(?:for\s+example|e\.g\.),?\s+what\b)",
+    r"(?:for\s+example|e\.g\.),?\s+what\b|"
+    r"(?:objective|objectives|aims?|design|setting|keywords|funding|trial\s+registration|"
+    r"methods|participants|interventions?|main\s+outcome\s+measures?)\s*:|"
+    r"\b(?:were|was)\s+(?:randomly\s+)?(?:assigned|allocated|randomi[sz]ed|recruited|enrolled|"
+    r"trained|included|excluded|screened|extracted|coded)\b|"
+    r"\bprimary\s+(?:outcome|end\s*point)\s+was\b|\bwe\s+(?:searched|aimed|conducted|hope|"
+    r"thank)\b|\blimitations\s+include\b|\bremainder\s+of\s+this\b|\borgani[sz]ed\s+as\s+follows\b|"
+    r"^let\s+\w+\s+(?:denote|be)\b|\bopen\s+question\b|\bare\s+warranted\b|"
+    r"\b(?:is|are)\s+(?:available|provided)\s+(?:at|from|on|in)\b|\bsupported\s+by\s+(?:grant|award))",
     re.I,
 )
+_METHODS = re.compile(
+    r"^(?:objective|objectives|aims?|design|setting|keywords|funding|trial\s+registration|"
+    r"methods|participants|interventions?|main\s+outcome\s+measures?)\s*:|"
+    r"\b(?:were|was)\s+(?:randomly\s+)?(?:assigned|allocated|randomi[sz]ed|recruited|enrolled|"
+    r"trained|included|excluded|screened|extracted|coded|used)\b|"
+    r"\bprimary\s+(?:outcome|end\s*point)\s+was\b|\bwe\s+(?:searched|aimed|conducted|hope|"
+    r"thank)\b|\blimitations\s+include\b|\bremainder\s+of\s+this\b|"
+    r"\borgani[sz]ed\s+as\s+follows\b|^let\s+\w+\s+(?:denote|be)\b|\bopen\s+question\b|"
+    r"\b(?:are|is)\s+(?:warranted|needed)\b|\b(?:is|are)\s+(?:available|provided)\s+(?:at|from|on|in)\b|"
+    r"\bsupported\s+by\s+(?:grant|award)|\bwill\s+be\s+(?:presented|published|released|discussed)\b",
+    re.I,
+)
+_REPORTED_SPEECH = re.compile(
+    r"^(?:[A-Z][\w.'’-]*\s+){1,4}(?:,[^,]{0,80},\s+)?(?:said|says|called|argued|argue|argues|"
+    r"added|told|noted|believes|thinks|warned|advise|advises|recommend|recommends)\b|"
+    r"\b(?:critics|skeptics|sceptics|some|others|not\s+everyone)\s+(?:argue|say|believe|is|are)\b|"
+    r"\b(?:proud|excited|pleased|delighted|happy|thrilled|encouraging|promising|disappointed)\b",
+)
 _STATISTIC = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|percent|per\s+cent|percentage\s+points?|-?fold|times|mg|kg|g\b|ml|"
+    r"\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*(?:percent|per\s+cent|percentage\s+points?|-?fold|times|mg|kg|g\b|ml|"
     r"mmhg|hours?|days?|weeks?|months?|years?|points?|patients|participants|people|adults|"
     r"children|women|men|subjects|studies|trials)\b"
     r"|\b(?:p\s*[<=>≤]\s*0?\.\d+|ci\b|confidence\s+interval|odds\s+ratio|hazard\s+ratio|"
@@ -145,7 +171,28 @@ _RESEARCH = re.compile(
 )
 _HEDGE_ONLY = re.compile(r"^(?:it\s+)?(?:seems|appears)\s+(?:that\s+)?", re.I)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you’re)\b", re.I)
-_FIRST_PERSON_STORY = re.compile(r"^(?:i|my|we|our)\b", re.I)
+_FIRST_PERSON_STORY = re.compile(r"^(?:i|my|me)\b", re.I)
+_FINDING_LANGUAGE = re.compile(
+    r"\b(?:(?:the\s+|this\s+|our\s+|their\s+)?(?:study|studies|trial|trials|researchers|authors|"
+    r"investigators|scientists|results|data|analysis|analyses|review|survey|we|they)\s+"
+    r"(?:also\s+)?(?:found|find|finds|showed|show|shows|reported|report|reports|observed|"
+    r"suggest|suggests|suggested|concluded|demonstrated|revealed|indicate|indicates|noted)\b|"
+    r"\b(?:was|were|is|are)\s+(?:significantly\s+|strongly\s+|independently\s+|inversely\s+)?"
+    r"(?:associated|correlated|linked)\s+with\b|"
+    r"\b(?:participants|patients|people|women|men|children|adults|subjects|those|mice|rats)\s+"
+    r"(?:who|which|that|with|in\s+the|given|receiving|taking)\b|"
+    r"\b(?:no\s+(?:serious\s+)?(?:adverse|side)\s+(?:events|effects)|(?:did\s+not|didn't)\s+differ|"
+    r"no\s+(?:significant\s+)?(?:difference|effect|association|evidence))\b|"
+    r"\b(?:achieved|outperformed|improved|reduced|increased|lowered)\b)",
+    re.I,
+)
+_PROMOTION = re.compile(
+    r"^(?:our|we)\s+(?!results|findings|data|analys|model|study|trial|review|survey|estimates|"
+    r"observations|experiments|simulations|measurements)|\b(?:our\s+(?:customers|clients|"
+    r"products?|team|signature|formula|blend|pillow|services?|therapists|experts)|"
+    r"risk-free|money-back|free\s+shipping|best-selling|award-winning)\b",
+    re.I,
+)
 
 
 def score_sentence(
@@ -165,6 +212,8 @@ def score_sentence(
     words = re.findall(r"[\w'’%-]+", stripped)
     if block_kind == "heading":
         return Score(0.0, ["heading"])
+    if block_kind == "table_row":
+        return Score(0.0, ["table row"])
     if not words:
         return Score(0.0, ["no words"])
     if _QUESTION.search(stripped):
@@ -183,39 +232,48 @@ def score_sentence(
     if len(words) < 4 and not has_source:
         return Score(0.1, ["too short to assert anything"])
 
-    value = 0.2
+    value = 0.3
     if has_source:
-        value += 0.5
+        value += 0.4
         reasons.append("attributes to a source")
-    if _FINITE_VERB.search(body):
-        value += 0.1
+    if _FINITE_VERB.search(body) or len(words) >= 7:
+        value += 0.15
     else:
         reasons.append("no verb")
         value -= 0.2
+    if _FINDING_LANGUAGE.search(body):
+        value += 0.2
+        reasons.append("reports a finding")
     if _GENERIC_FACT.search(body):
         value += 0.1
         reasons.append("factual assertion")
     if _CAUSAL.search(body):
-        value += 0.2
+        value += 0.15
         reasons.append("causal or effect language")
     if _STATISTIC.search(body):
-        value += 0.2
+        value += 0.15
         reasons.append("statistic")
     if _COMPARATIVE.search(body):
         value += 0.1
         reasons.append("comparison")
     if _HEALTH.search(body):
-        value += 0.1
-        reasons.append("health topic")
-    if _RESEARCH.search(body):
         value += 0.05
-        reasons.append("mentions research")
+        reasons.append("health topic")
     if _OPINION.search(body):
-        value -= 0.25
+        value -= 0.3
         reasons.append("opinion")
     if _META.search(body):
-        value -= 0.3
+        value -= 0.4
         reasons.append("describes the document or its methods")
+    if _METHODS.search(body) and not has_source:
+        value -= 0.35
+        reasons.append("describes methods or aims")
+    if _REPORTED_SPEECH.search(body) and not has_source and not _STATISTIC.search(body):
+        value -= 0.2
+        reasons.append("opinion or reported speech")
+    if _PROMOTION.search(body) and not has_source:
+        value -= 0.3
+        reasons.append("promotion")
     if _SECOND_PERSON.search(body) and not _CAUSAL.search(body):
         value -= 0.15
         reasons.append("addresses the reader")

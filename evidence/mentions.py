@@ -215,6 +215,8 @@ _NARRATIVE = re.compile(
     + _YEAR_TOKEN
     + r"))*)\)"
 )
+_HAS_YEAR = re.compile(r"\((?:[^()]*?\b)?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)")
+_YEAR_IN_PARENS = re.compile(r"\(\s*(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)")
 _NOT_AUTHORS = frozenset(
     """in on at by for from since until the a an this that these those and or but
     january february march april may june july august september october november december
@@ -247,6 +249,8 @@ def author_year_mentions(
     sentence: Sentence, text: str, references: Sequence[Reference]
 ) -> list[Mention]:
     found: list[Mention] = []
+    if not _HAS_YEAR.search(sentence.text):
+        return found
     taken: list[tuple[int, int]] = []
     for group in _PAREN_GROUP.finditer(sentence.text):
         offset = group.start(1)
@@ -260,6 +264,8 @@ def author_year_mentions(
                 found.append(_author_year(text, start, end, m, references))
                 taken.append((start, end))
             offset += len(item) + 1
+    if not _YEAR_IN_PARENS.search(sentence.text):
+        return found
     for m in _NARRATIVE.finditer(sentence.text):
         start = sentence.start + m.start()
         if m.group("authors").split()[0].lower() in _NOT_AUTHORS:

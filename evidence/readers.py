@@ -35,7 +35,7 @@ SUFFIXES = {
     ".tex": "latex",
     ".latex": "latex",
 }
-BLOCK_KINDS = ("heading", "paragraph", "list_item", "quote", "reference")
+BLOCK_KINDS = ("heading", "paragraph", "list_item", "quote", "reference", "table_row")
 
 REFERENCE_HEADING = re.compile(
     r"^\s*(?:\d+\.?\s*)?(references?(?: cited)?|bibliography|works cited|literature cited|"
@@ -828,6 +828,8 @@ _LATEX_DROP_ENVS = {
     "comment",
     "titlepage",
 }
+_LATEX_TABLES = {"tabular", "tabular*", "tabularx", "longtable", "tabulary", "supertabular"}
+_LATEX_LAST_ARG = {"multirow", "multicolumn", "makecell", "thead"}
 _LATEX_FLOATS = {"figure", "figure*", "table", "table*", "wrapfigure", "sidewaystable"}
 _LATEX_LISTS = {"itemize", "enumerate", "description", "compactitem", "tablenotes"}
 _LATEX_QUOTES = {"quote", "quotation", "displayquote"}
@@ -917,6 +919,9 @@ def _latex_context() -> Any:
         macrospec.MacroSpec("todo", "[{"),
         macrospec.MacroSpec("comment", "{"),
         macrospec.MacroSpec("vskip", ""),
+        macrospec.MacroSpec("multirow", "[{[{[{"),
+        macrospec.MacroSpec("multicolumn", "{{{"),
+        macrospec.MacroSpec("makecell", "[{"),
     ]
     macros += [macrospec.MacroSpec(name, "*{") for name in _LATEX_REFS]
     db.add_context_category("evidence", macros=macros, prepend=True)
@@ -986,7 +991,10 @@ class _LatexRenderer:
                     if _SIMPLE_MATH.match(latex):
                         self.builder.add(latex.replace("\\%", "%"))
             elif isinstance(node, lw.LatexSpecialsNode):
-                self.builder.add(self._safe_text(node))
+                if node.specials_chars == "&":
+                    self.builder.add(" | ")
+                else:
+                    self.builder.add(self._safe_text(node))
             # comments were stripped before parsing
 
     def _safe_text(self, node: Any) -> str:
@@ -1067,6 +1075,9 @@ class _LatexRenderer:
                 b.links.append(Link(target, start, end))
         elif name == "par":
             b.start(self.kind, self.list_depth)
+        elif name in _LATEX_LAST_ARG:
+            if args and args[-1] is not None:
+                self.render([args[-1]])
         elif name in _LATEX_REFS:
             b.add("??")
         elif name in _LATEX_DROP_MACROS:
@@ -1137,6 +1148,9 @@ class _LatexRenderer:
     def _environment(self, node: Any) -> None:
         name = node.environmentname
         b = self.builder
+        if name in _LATEX_TABLES:
+            self._render_table_rows(node.nodelist)
+            return
         if name in _LATEX_DROP_ENVS and name != "thebibliography":
             return
         if name == "thebibliography":
@@ -1161,6 +1175,31 @@ class _LatexRenderer:
         self.kind, self.list_depth = saved
         b.start(self.kind, self.list_depth)
 
+    def _render_table_rows(self, nodes: Iterable[Any]) -> None:
+        """Table cells are not prose; a row that cites something is kept as one
+        ``table_row`` block so that its citations stay located."""
+        from pylatexenc import latexwalker as lw
+
+        row: list[Any] = []
+        rows: list[list[Any]] = []
+        for node in nodes:
+            if isinstance(node, lw.LatexMacroNode) and node.macroname in ("\\", "tabularnewline"):
+                rows.append(row)
+                row = []
+            else:
+                row.append(node)
+        rows.append(row)
+        for cells in rows:
+            probe = _LatexRenderer()
+            probe.builder.start("table_row")
+            probe.render(cells)
+            if not probe.builder.citations:
+                continue
+            self.builder.start("table_row")
+            self.render(cells)
+            self.builder.end()
+        self.builder.start(self.kind, self.list_depth)
+
     def _render_captions(self, nodes: Iterable[Any]) -> None:
         from pylatexenc import latexwalker as lw
 
@@ -1168,7 +1207,7 @@ class _LatexRenderer:
             if isinstance(node, lw.LatexMacroNode) and node.macroname == "caption":
                 self._macro(node)
             elif isinstance(node, lw.LatexEnvironmentNode):
-                if node.environmentname in _LATEX_LISTS:
+                if node.environmentname in _LATEX_LISTS or node.environmentname in _LATEX_TABLES:
                     self._environment(node)
                 elif node.environmentname not in _LATEX_DROP_ENVS:
                     self._render_captions(node.nodelist)
