@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 import requests_cache
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 
 from bib import __version__
 from bib.errors import NotFound, OfflineMiss, ServiceError
@@ -204,6 +205,17 @@ POLICIES: dict[str, ServicePolicy] = {
         rate=3.0,
         concurrency=1,
         policy_url="https://openlibrary.org/developers/api",
+    ),
+    # The Retraction Watch CSV that Crossref publishes openly: one large download, so
+    # one request at a time. The base URL is the file itself.
+    # https://crossref.gitlab.io/tutorials/get-rw-metadata/
+    "retractions": ServicePolicy(
+        "retractions",
+        "https://gitlab.com/crossref/retraction-watch-data/-/raw/main/retraction_watch.csv",
+        "EVIDENCE_RETRACTIONS_URL",
+        rate=1.0,
+        concurrency=1,
+        policy_url="https://crossref.gitlab.io/tutorials/get-rw-metadata/",
     ),
 }
 
@@ -706,7 +718,7 @@ class HttpClient:
             service=call.service,
             url=call.safe_url(),
             status=resp.status_code,
-            headers=dict(resp.headers),
+            headers=CaseInsensitiveDict(resp.headers),
             body=body,
             from_cache=from_cache,
             cache_key=getattr(resp, "cache_key", None) or None,
