@@ -432,6 +432,16 @@ class HttpClient:
             name: _ServiceState(self.limits(name)) for name in POLICIES
         }
 
+    def close(self) -> None:
+        """Close pooled connections (and the cache's database connection)."""
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return (
             f"HttpClient(offline={self.config.offline}, cache={self.config.cache_path!r}, "

@@ -138,12 +138,17 @@ def open_store(ctx: typer.Context) -> Iterator[Any]:
         store.close()
 
 
-def http_client(ctx: typer.Context) -> Any:
+@contextmanager
+def http_client(ctx: typer.Context) -> Iterator[Any]:
+    """The process's HTTP session (cache beside the database unless EVIDENCE_CACHE)."""
     from bib.http import HttpClient, HttpConfig
 
     s = settings(ctx)
     cache = os.environ.get("EVIDENCE_CACHE") or str(s.db.with_name(s.db.name + ".http-cache"))
-    return HttpClient(HttpConfig.from_env(mailto=s.mailto, offline=s.offline, cache_path=cache))
+    with HttpClient(
+        HttpConfig.from_env(mailto=s.mailto, offline=s.offline, cache_path=cache)
+    ) as client:
+        yield client
 
 
 def print_json(data: Any) -> None:
@@ -158,7 +163,7 @@ def table(*columns: str) -> Table:
 def _register() -> None:
     # Command modules register themselves on `app`; imported here so `evidence.cli:app`
     # is complete whichever module is imported first.
-    from evidence import commands_documents, commands_library  # noqa: F401
+    from evidence import commands_documents, commands_evidence, commands_library  # noqa: F401
 
 
 def main() -> None:

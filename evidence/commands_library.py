@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
@@ -62,8 +63,7 @@ def add(
         for p in problems:
             err.print(f"Error: {p}", markup=False)
         raise typer.Exit(2)
-    with open_store(ctx) as store:
-        client = None if no_fetch else http_client(ctx)
+    with open_store(ctx) as store, nullcontext(None) if no_fetch else http_client(ctx) as client:
         report = operations.add_studies(store, client, idents, refs, progress=_progress())
         for line in report.notices:
             err.print(line, markup=False)

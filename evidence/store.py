@@ -191,6 +191,25 @@ TABLES: dict[str, dict[str, Any]] = {
         "foreign_keys": [("mention_id", "mentions", "id"), ("study_id", "studies", "id")],
         "not_null": {"mention_id", "study_id"},
     },
+    # Retraction Watch data (Crossref's open CSV), loaded by `evidence retractions update`.
+    "retractions": {
+        "columns": {
+            "id": int,
+            "record_id": str,
+            "original_doi": str,
+            "original_pmid": str,
+            "notice_doi": str,
+            "notice_pmid": str,
+            "kind": str,
+            "date": str,
+            "reason": str,
+            "title": str,
+            "journal": str,
+        },
+        "pk": "id",
+        "foreign_keys": [],
+        "not_null": {"kind"},
+    },
     "evidence": {
         "columns": {
             "id": int,
@@ -225,6 +244,8 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("candidates", ["mention_id"], False),
     ("evidence", ["claim_id", "study_id", "origin"], True),
     ("evidence", ["study_id"], False),
+    ("retractions", ["original_doi"], False),
+    ("retractions", ["original_pmid"], False),
 ]
 
 FTS: dict[str, list[str]] = {
@@ -235,8 +256,8 @@ FTS: dict[str, list[str]] = {
 migrations = Migrations("evidence")
 
 
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
+def ensure_declared(db: sqlite_utils.Database) -> None:
+    """Create what TABLES, INDEXES and FTS declare and the database lacks (idempotent)."""
     for name, spec in TABLES.items():
         table = _table(db, name)
         if not table.exists():
@@ -246,12 +267,27 @@ def m001_initial(db: sqlite_utils.Database) -> None:
                 foreign_keys=spec["foreign_keys"],
                 not_null=spec["not_null"],
             )
+        else:
+            have = set(table.columns_dict)
+            for column, kind in spec["columns"].items():
+                if column not in have:
+                    table.add_column(column, kind)
     for name, columns, unique in INDEXES:
         _table(db, name).create_index(columns, unique=unique, if_not_exists=True)
     for name, columns in FTS.items():
         table = _table(db, name)
         if not db[f"{name}_fts"].exists():
             table.enable_fts(columns, create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    ensure_declared(db)
+
+
+@migrations()
+def m002_retractions(db: sqlite_utils.Database) -> None:
+    ensure_declared(db)
 
 
 def now() -> str:

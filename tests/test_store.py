@@ -29,7 +29,7 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
     Store(tmp_path / "e.db").close()
     store = Store(tmp_path / "e.db")
     applied = [m.name for m in migrations.applied(store.db)]
-    assert applied == ["m001_initial"]
+    assert applied == ["m001_initial", "m002_retractions"]
     assert migrations.pending(store.db) == []
 
 
@@ -71,3 +71,14 @@ def test_not_a_database(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(UsageError, match="Cannot open database"):
         Store(path)
+
+
+def test_migration_adds_tables_declared_later(tmp_path: Path) -> None:
+    """A database made before the retractions table existed gains it on open."""
+    store = Store(tmp_path / "e.db")
+    store.db.execute("drop table retractions")
+    store.db.execute("delete from _sqlite_migrations where name = 'm002_retractions'")
+    store.close()
+    store = Store(tmp_path / "e.db")
+    assert store.table("retractions").exists()
+    assert "original_doi" in store.table("retractions").columns_dict

@@ -1,0 +1,138 @@
+"""Verification and evidence commands: verify, retractions, tag, untag."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from evidence import linking
+from evidence import verify as verification
+from evidence.cli import app, err, fail, handle_errors, http_client, open_store, out, print_json
+
+retractions_app = typer.Typer(
+    help="The local copy of the Retraction Watch data.", no_args_is_help=True
+)
+app.add_typer(retractions_app, name="retractions")
+
+VERDICT_STYLE = {
+    "verified": "green",
+    "mismatch": "yellow",
+    "not_found": "red",
+    "retracted": "red",
+    "unverified": "dim",
+}
+
+
+@app.command("verify")
+@handle_errors
+def verify_cmd(
+    ctx: typer.Context,
+    ids: list[str] = typer.Argument(None, help="Citekeys, DOIs or PMIDs (default: see --all)."),
+    all_studies: bool = typer.Option(False, "--all", help="Verify every study in the library."),
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Ask the services again even when a verdict is fresh."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print verdicts as JSON."),
+) -> None:
+    """Check studies against the services: existence, mismatches, retractions, design."""
+    if not ids and not all_studies:
+        fail("nothing to verify. Give citekeys, DOIs or PMIDs, or --all")
+    with open_store(ctx) as store:
+        rows, fresh = verification.select_studies(
+            store, ids or [], all_studies=all_studies, refresh=refresh
+        )
+        report = verification.VerifyReport()
+        if rows:
+            with http_client(ctx) as client:
+                report = verification.verify_studies(store, client, rows)
+    report.skipped_fresh = fresh
+    for line in report.notices:
+        err.print(line, markup=False)
+    if as_json:
+        print_json(
+            {
+                "verdicts": report.verdicts,
+                "reasons": report.reasons,
+                "skipped_fresh": report.skipped_fresh,
+            }
+        )
+    else:
+        for key, status in report.verdicts.items():
+            style = VERDICT_STYLE.get(status, "")
+            reason = report.reasons.get(key)
+            out.print(f"[{style}]{status:<10}[/] {key}", end="")
+            out.print(f"  ({reason})" if reason else "", markup=False)
+        if fresh:
+            out.print(f"{fresh} studies have a fresh verdict (use --refresh to check again).")
+    if report.failures:
+        raise typer.Exit(1)
+
+
+@retractions_app.command("update")
+@handle_errors
+def retractions_update(
+    ctx: typer.Context,
+    file: Path = typer.Option(
+        None, "--file", help="Load a downloaded Retraction Watch CSV instead of fetching it."
+    ),
+    url: str = typer.Option(
+        None,
+        "--url",
+        help="Where to download the CSV (default: EVIDENCE_RETRACTIONS_URL or Crossref's copy).",
+    ),
+) -> None:
+    """Download the Retraction Watch data into the database for offline checks."""
+    from bib.retractions import parse_retraction_data
+
+    if file is not None:
+        body = file.read_bytes()
+    else:
+        if url:
+            os.environ["EVIDENCE_RETRACTIONS_URL"] = url
+        with http_client(ctx) as client:
+            body = client.get_bytes("retractions", "")
+    with open_store(ctx) as store:
+        count = verification.load_retractions(store, parse_retraction_data(body))
+    out.print(f"Loaded {count} Retraction Watch notices.")
+
+
+@retractions_app.command("status")
+@handle_errors
+def retractions_status(ctx: typer.Context) -> None:
+    """How many Retraction Watch notices the database holds."""
+    with open_store(ctx) as store:
+        n = store.count("retractions")
+        latest = store.scalar("select max(date) from retractions")
+    out.print(f"{n} notices" + (f", latest dated {latest}" if latest else "") + ".")
+
+
+@app.command()
+@handle_errors
+def tag(
+    ctx: typer.Context,
+    claim: str = typer.Argument(..., help="Claim id (as `evidence claims` prints it)."),
+    study: str = typer.Argument(..., help="Study citekey, DOI or PMID."),
+    stance: str = typer.Option(..., "--stance", help="supports, contradicts or mentions."),
+    note: str = typer.Option(None, "--note", help="A note kept with the link."),
+) -> None:
+    """Record that a study supports, contradicts or merely mentions a claim."""
+    with open_store(ctx) as store:
+        link = linking.tag(store, claim, study, stance, note)
+    out.print(f"{link['claim']} {link['stance']} {link['study']} (user)", markup=False)
+
+
+@app.command()
+@handle_errors
+def untag(
+    ctx: typer.Context,
+    claim: str = typer.Argument(..., help="Claim id."),
+    study: str = typer.Argument(..., help="Study citekey, DOI or PMID."),
+) -> None:
+    """Remove a user's evidence link between a claim and a study."""
+    with open_store(ctx) as store:
+        removed = linking.untag(store, claim, study)
+    if not removed:
+        fail(f"claim {claim} has no user tag for {study}. See `evidence claims`", 1)
+    out.print(f"Removed the tag of {claim} for {study}.", markup=False)

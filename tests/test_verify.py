@@ -1,0 +1,231 @@
+"""verify and retractions: verdicts with the evidence behind them, against the local fake
+services (tests/fake_services.py) and the real Retraction Watch rows in ../shared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bib.retractions import parse_retraction_data
+from evidence.cli import app
+from evidence.store import Store
+from tests.conftest import shared_path
+
+RCT = {
+    "doi": "10.3109/00207459608986710",
+    "pmid": "8884390",
+    "title": "Massage therapy reduces anxiety and enhances EEG pattern of alertness and math computations",
+    "authors": [("Field", "T"), ("Ironson", "G")],
+    "journal": "International Journal of Neuroscience",
+    "journal_abbrev": "Int J Neurosci",
+    "issn": "0020-7454",
+    "year": 1996,
+    "volume": "86",
+    "issue": "3-4",
+    "pages": "197-205",
+    "type": "journal-article",
+    "publication_types": [
+        ("Randomized Controlled Trial", "D016449"),
+        ("Journal Article", "D016428"),
+    ],
+}
+RETRACTED = {
+    "doi": "10.1016/s0140-6736(97)11096-0",
+    "pmid": "9500320",
+    "title": "Ileal-lymphoid-nodular hyperplasia, non-specific colitis, and pervasive developmental disorder in children",
+    "authors": [("Wakefield", "A J")],
+    "journal": "The Lancet",
+    "year": 1998,
+    "volume": "351",
+    "pages": "637-641",
+    "type": "journal-article",
+    "retracted": True,
+    "notices": [
+        {
+            "kind": "retraction",
+            "doi": "10.1016/s0140-6736(10)60175-4",
+            "pmid": "20137807",
+            "date": "2010-02-06",
+            "source": "retraction-watch",
+        }
+    ],
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def studies() -> dict[str, dict]:
+    return {s["doi"]: s for s in json.loads(run("studies", "--json")[1])}
+
+
+def test_verify_verdicts_notices_design_and_fresh_skip(fake_services) -> None:  # type: ignore[no-untyped-def]
+    fake_services.add(RCT)
+    fake_services.add(RETRACTED)
+    code, _, err = run("add", "--no-fetch", RCT["doi"], RETRACTED["doi"], "10.1234/not.there")
+    assert code == 0, err
+    code, out, err = run("verify", "--all", "--json")
+    assert code == 0, err
+    verdicts = json.loads(out)["verdicts"]
+    by_doi = studies()
+    assert verdicts[by_doi[RCT["doi"]]["id"]] == "verified"
+    assert verdicts[by_doi[RETRACTED["doi"]]["id"]] == "retracted"
+    assert verdicts[by_doi["10.1234/not.there"]["id"]] == "not_found"
+    rct = by_doi[RCT["doi"]]
+    assert rct["evidence_level"] == "rct"
+    assert rct["pmid"] == "8884390"
+    assert rct["title"] == RCT["title"]  # filled in from the services
+    assert set(rct["verification"]["sources"]) >= {"crossref", "pubmed"}
+    wake = by_doi[RETRACTED["doi"]]
+    assert wake["retracted"] is True
+    assert {(n["kind"], n["source"]) for n in wake["notices"]} >= {
+        ("retraction", "retraction-watch")
+    }
+    assert "not found in crossref" in by_doi["10.1234/not.there"]["verification"]["reason"]
+    # nothing stale: a second verify asks no service
+    fake_services.reset_stats()
+    code, out, _ = run("verify", "--all", "--json")
+    assert json.loads(out)["skipped_fresh"] == 3
+    assert sum(fake_services.count(s) for s in ("crossref", "pubmed", "openalex", "s2")) == 0
+
+
+def test_verify_reports_mismatched_fields(fake_services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake_services.add(RCT)
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{field1997,\n  author = {Field, Tiffany},\n"
+        "  title = {Massage therapy reduces anxiety and enhances EEG pattern of alertness and math computations},\n"
+        "  journal = {International Journal of Neuroscience},\n  year = {1997},\n  volume = {87},\n"
+        "  pages = {197--205},\n  doi = {10.3109/00207459608986710},\n}\n",
+        encoding="utf-8",
+    )
+    assert run("import", str(bib))[0] == 0
+    code, out, _ = run("verify", "field1997", "--json")
+    assert code == 0
+    assert json.loads(out)["verdicts"] == {"field1997": "mismatch"}
+    mismatches = studies()[RCT["doi"]]["verification"]["mismatches"]
+    fields = {(m["field"], str(m["ours"]), str(m["theirs"])) for m in mismatches}
+    assert ("year", "1997", "1996") in fields
+    assert ("volume", "87", "86") in fields
+    # the hand-set (imported) values are kept; the services' values are evidence only
+    assert studies()[RCT["doi"]]["year"] == 1997
+
+
+def test_verify_offline_is_unverified_with_reason(tmp_path: Path) -> None:
+    assert run("add", "--no-fetch", RCT["doi"])[0] == 0
+    code, out, err = run("--offline", "verify", "--all")
+    assert code == 1
+    assert "unverified" in out and "offline" in out
+    assert "Traceback" not in err
+
+
+def test_service_failure_is_unverified_and_rerun_completes(fake_services) -> None:  # type: ignore[no-untyped-def]
+    fake_services.add(RCT)
+    assert run("add", "--no-fetch", RCT["doi"])[0] == 0
+    for service in ("crossref", "pubmed", "openalex", "s2"):
+        fake_services.inject(service, "500", count=50)
+    code, out, _ = run("verify", "--all", "--json")
+    assert code == 1
+    assert list(json.loads(out)["verdicts"].values()) == ["unverified"]
+    store = Store(Path(str(fake_services_db())))
+    assert store.integrity_problems() == []
+    for service in ("crossref", "pubmed", "openalex", "s2"):
+        fake_services._faults[service].clear()  # the services are back
+    code, out, _ = run("verify", "--all", "--json")
+    assert code == 0
+    assert list(json.loads(out)["verdicts"].values()) == ["verified"]
+
+
+def fake_services_db() -> str:
+    import os
+
+    return os.environ["EVIDENCE_DB"]
+
+
+def test_retractions_update_from_file_and_verify_offline(tmp_path: Path) -> None:
+    csv = shared_path("data", "real-api", "crossref", "stub_retractions.csv")
+    rows = list(parse_retraction_data(csv.read_bytes()))
+    assert len(rows) == 20
+    first = rows[0]
+    assert first["original_doi"] == "10.1155/2022/9172719"
+    assert first["notice_doi"] == "10.1155/2023/9756480"
+    assert first["original_pmid"] == "36035816"
+    assert first["date"] == "2023-07-12"
+    assert first["kind"] == "retraction"
+    code, out, _ = run("retractions", "update", "--file", str(csv))
+    assert code == 0
+    assert out.strip() == "Loaded 20 Retraction Watch notices."
+    assert run("add", "--no-fetch", "10.1155/2022/9172719")[0] == 0
+    code, out, _ = run("--offline", "verify", "--all", "--json")
+    assert json.loads(out)["verdicts"] == {next(iter(studies().values()))["id"]: "retracted"}
+
+
+def test_retraction_watch_extract_and_open_retractions() -> None:
+    rw = shared_path(
+        "data",
+        "corpora",
+        "retractions",
+        "retraction-watch-doi-sample",
+        "retractionwatch_doi_nature_sample.csv",
+    )
+    rows = list(parse_retraction_data(rw.read_bytes()))
+    kinds = {(r["original_doi"], r["kind"]) for r in rows}
+    assert ("10.1177/0956797614520714", "retraction") in kinds
+    assert ("10.1186/gb-2013-14-10-r115", "correction") in kinds
+    assert len({r["original_doi"] for r in rows}) == 4800
+    jsonl = shared_path(
+        "data",
+        "corpora",
+        "retractions",
+        "open-retractions-sample",
+        "open_retractions_sample500.jsonl",
+    )
+    rows = list(parse_retraction_data(jsonl.read_bytes()))
+    assert sum(r["kind"] == "retraction" for r in rows) >= 227
+    assert all(r["original_doi"].startswith("10.") for r in rows)
+
+
+def test_retractions_update_downloads_from_configured_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "rw.csv").write_bytes(
+        (
+            Path(__file__).resolve().parent.parent / "evidence" / "data" / "demo_retractions.csv"
+        ).read_bytes()
+    )
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(tmp_path)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/rw.csv"
+        code, out, err = run("retractions", "update", "--url", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, err
+    assert out.strip() == "Loaded 1 Retraction Watch notices."
+
+
+def test_bad_retraction_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, _, err = run("retractions", "update", "--file", str(bad))
+    assert code == 2
+    assert (
+        err.strip()
+        == "Error: not Retraction Watch data: missing column OriginalPaperDOI, RetractionNature."
+    )
