@@ -163,7 +163,12 @@ def table(*columns: str) -> Table:
 def _register() -> None:
     # Command modules register themselves on `app`; imported here so `evidence.cli:app`
     # is complete whichever module is imported first.
-    from evidence import commands_documents, commands_evidence, commands_library  # noqa: F401
+    from evidence import (  # noqa: F401
+        commands_documents,
+        commands_evidence,
+        commands_library,
+        commands_report,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,139 @@
+"""The report model: a plain, JSON-serialisable dict built from the database with a
+bounded number of queries (never one per claim), rendered by :mod:`reports`.
+
+Its keys are documented in docs/report-model.md; `report --format json` prints it and a
+user's `--template` receives it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from bib.design import LEVELS
+from evidence import __version__
+from evidence.documents import claim_objects, document_id
+from evidence.library import study_objects
+from evidence.status import STATUSES
+from evidence.store import Store, now
+
+VERDICTS = ("verified", "mismatch", "not_found", "retracted", "unverified")
+LACKING = ("unsourced", "vague", "attributed")
+
+
+def candidates_by_mention(store: Store, doc_id: int | None) -> dict[tuple[str, str], list]:
+    """Candidate studies of each mention, keyed by (claim id, mention text); one query."""
+    rows = store.query(
+        "select m.claim_id, m.text as mention_text, c.score, c.reasons, c.rank, "
+        "s.citekey, (m.study_id = c.study_id) as accepted "
+        "from candidates c join mentions m on m.id = c.mention_id "
+        "join studies s on s.id = c.study_id"
+        + (" where m.document_id = ?" if doc_id is not None else "")
+        + " order by m.id, c.rank",
+        [doc_id] if doc_id is not None else [],
+    )
+    out: dict[tuple[str, str], list] = {}
+    for r in rows:
+        out.setdefault((r["claim_id"], r["mention_text"]), []).append(
+            {
+                "study": r["citekey"],
+                "score": r["score"],
+                "reasons": r["reasons"] or [],
+                "accepted": bool(r["accepted"]),
+            }
+        )
+    return out
+
+
+def build_report_model(store: Store, document: str | None = None) -> dict[str, Any]:
+    doc_id = document_id(store, document)
+    docs = store.query(
+        "select d.id, d.name, d.format, d.ingested_at, "
+        "(select count(*) from claims c where c.document_id = d.id and c.removed_at is null) "
+        "as claims from documents d"
+        + (" where d.id = ?" if doc_id is not None else "")
+        + " order by d.name",
+        [doc_id] if doc_id is not None else [],
+    )
+    claims = claim_objects(store, document_id=doc_id)
+    candidates = candidates_by_mention(store, doc_id)
+    referenced: set[str] = set()
+    for claim in claims:
+        for m in claim["mentions"]:
+            m["candidates"] = candidates.get((claim["id"], m["text"]), [])
+            referenced.update(c["study"] for c in m["candidates"])
+            if m["study"]:
+                referenced.add(m["study"])
+        referenced.update(e["study"] for e in claim["evidence"] if e["study"])
+    if document is None:
+        rows = store.query("select * from studies order by citekey")
+    else:
+        rows = [
+            r
+            for r in store.query("select * from studies order by citekey")
+            if r["citekey"] in referenced
+        ]
+    studies = {s["id"]: s for s in study_objects(store, rows)}
+    status_counts = Counter(c["status"] for c in claims)
+    verdict_counts = Counter(s["verification"]["status"] for s in studies.values())
+    level_counts = Counter(s["evidence_level"] or "unknown" for s in studies.values())
+    attention = []
+    for key, s in studies.items():
+        reasons = []
+        for n in s["notices"]:
+            reasons.append(
+                f"{n['kind'].replace('_', ' ')} ({n['source']}"
+                + (f", {n['date']}" if n.get("date") else "")
+                + ")"
+            )
+        verdict = s["verification"]["status"]
+        if verdict in ("mismatch", "not_found"):
+            detail = s["verification"].get("reason")
+            reasons.append(verdict.replace("_", " ") + (f": {detail}" if detail else ""))
+        if s["retracted"] and not any(r.startswith("retraction") for r in reasons):
+            reasons.insert(0, "retracted")
+        if s.get("duplicate_of"):
+            reasons.append(f"probable duplicate of {s['duplicate_of']}")
+        if reasons:
+            attention.append({"study": key, "reasons": reasons})
+    cells = [
+        {"claim": c["id"], "study": e["study"], "stance": e["stance"], "origin": e["origin"]}
+        for c in claims
+        for e in c["evidence"]
+        if e["study"] in studies
+    ]
+    map_claims = list(dict.fromkeys(cell["claim"] for cell in cells))
+    map_studies = list(dict.fromkeys(cell["study"] for cell in cells))
+    title = f"Evidence report: {document}" if document else "Evidence report"
+    return {
+        "generated_at": now(),
+        "tool": {"name": "evidence", "version": __version__},
+        "title": title,
+        "documents": [
+            {
+                "name": d["name"],
+                "format": d["format"],
+                "ingested_at": d["ingested_at"],
+                "claims": d["claims"],
+            }
+            for d in docs
+        ],
+        "summary": {
+            "claims_total": len(claims),
+            "claims_by_status": {s: status_counts.get(s, 0) for s in STATUSES},
+            "studies_total": len(studies),
+            "studies_by_verdict": {v: verdict_counts.get(v, 0) for v in VERDICTS},
+            "evidence_levels": {
+                level: level_counts.get(level, 0) for level in (*LEVELS, "unknown")
+            },
+            "retracted_sources": sorted(k for k, s in studies.items() if s["retracted"]),
+            "mismatched_sources": sorted(
+                k for k, s in studies.items() if s["verification"]["status"] == "mismatch"
+            ),
+        },
+        "claims": claims,
+        "studies": studies,
+        "evidence_map": {"claims": map_claims, "studies": map_studies, "cells": cells},
+        "lacking_sources": [c["id"] for c in claims if c["status"] in LACKING],
+        "attention": attention,
+    }
