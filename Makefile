@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/evidence demo
+	$(VENV)/bin/evidence demo --output-dir demo-output
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -25,6 +25,11 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(PY) bench/run.py --output docs/benchmarks.md
+
+# Faults, crashes, concurrent writers and hostile input (docs/reliability.md).
+# RELIABILITY_TRIALS sets the crash trials per command (CI: the default; longer: 200).
+reliability: $(STAMP)
+	$(PY) -m pytest -q -m reliability tests/reliability
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
