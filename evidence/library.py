@@ -346,7 +346,15 @@ def study_object(
         "issue": row.get("issue"),
         "pages": row.get("pages"),
         "type": row.get("type"),
-        "publication_types": [p["name"] for p in pub_types],
+        # PubMed's curated types when there are any; the services' coarse labels otherwise.
+        "publication_types": list(
+            dict.fromkeys(
+                p["name"]
+                for p in pub_types
+                if p.get("source", "pubmed") == "pubmed"
+                or not any(q.get("source", "pubmed") == "pubmed" for q in pub_types)
+            )
+        ),
         "evidence_level": row.get("evidence_level"),
         "retracted": retracted,
         "notices": [
