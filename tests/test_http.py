@@ -92,8 +92,8 @@ def with_keys(cfg: HttpConfig) -> HttpConfig:
 
 
 def test_user_agent_names_version_and_mailto(fake: FakeServices) -> None:
-    client = HttpClient(config())
-    data = client.get_json("crossref", f"/works/{DOI}")
+    with HttpClient(config()) as client:
+        data = client.get_json("crossref", f"/works/{DOI}")
     assert data["message"]["DOI"] == DOI
     agent = fake.requests_for("crossref")[-1].headers["User-Agent"]
     assert agent.startswith("evidence/")
