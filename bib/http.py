@@ -640,8 +640,6 @@ class HttpClient:
             error = ""
             with state.gate.slot():
                 limiter.wait()
-                with self._lock:
-                    self.request_counts[call.service] = self.request_counts.get(call.service, 0) + 1
                 try:
                     resp = self.session.request(
                         call.method,
@@ -672,6 +670,13 @@ class HttpClient:
                     # Bad URL, too many redirects…: not something a retry mends.
                     failure = f"request failed ({type(exc).__name__})"
                     break
+            if resp is not None and getattr(resp, "from_cache", False):
+                # Another thread stored this answer meanwhile: no request was sent.
+                with self._lock:
+                    self.cache_hits[call.service] = self.cache_hits.get(call.service, 0) + 1
+                return self._answer(call, resp, from_cache=True)
+            with self._lock:
+                self.request_counts[call.service] = self.request_counts.get(call.service, 0) + 1
             if resp is not None:
                 log.debug(
                     "%s %s %s -> %s", call.service, call.method, call.safe_url(), resp.status_code

@@ -24,10 +24,9 @@ LACKING = ("unsourced", "vague", "attributed")
 def candidates_by_mention(store: Store, doc_id: int | None) -> dict[tuple[str, str], list]:
     """Candidate studies of each mention, keyed by (claim id, mention text); one query."""
     rows = store.query(
-        "select m.claim_id, m.text as mention_text, c.score, c.reasons, c.rank, "
-        "s.citekey, (m.study_id = c.study_id) as accepted "
+        "select m.claim_id, m.text as mention_text, c.*, s.citekey "
         "from candidates c join mentions m on m.id = c.mention_id "
-        "join studies s on s.id = c.study_id"
+        "left join studies s on s.id = c.study_id"
         + (" where m.document_id = ?" if doc_id is not None else "")
         + " order by m.id, c.rank",
         [doc_id] if doc_id is not None else [],
@@ -37,6 +36,10 @@ def candidates_by_mention(store: Store, doc_id: int | None) -> dict[tuple[str, s
         out.setdefault((r["claim_id"], r["mention_text"]), []).append(
             {
                 "study": r["citekey"],
+                "doi": r["doi"],
+                "title": r["title"],
+                "journal": r["journal"],
+                "year": r["year"],
                 "score": r["score"],
                 "reasons": r["reasons"] or [],
                 "accepted": bool(r["accepted"]),
@@ -61,7 +64,7 @@ def build_report_model(store: Store, document: str | None = None) -> dict[str, A
     for claim in claims:
         for m in claim["mentions"]:
             m["candidates"] = candidates.get((claim["id"], m["text"]), [])
-            referenced.update(c["study"] for c in m["candidates"])
+            referenced.update(c["study"] for c in m["candidates"] if c["study"])
             if m["study"]:
                 referenced.add(m["study"])
         referenced.update(e["study"] for e in claim["evidence"] if e["study"])

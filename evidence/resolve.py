@@ -7,16 +7,24 @@ between its claim and the study.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bib.errors import BibError, OfflineMiss
 from bib.http import HttpClient
-from bib.identifiers import Identifier, inspect_identifier
+from bib.identifiers import Identifier, find_identifiers, inspect_identifier
+from bib.lookup import search_crossref_bibliographic
+from bib.matching import choose
+from bib.work import Work
 from evidence.documents import document_id, link_citation
 from evidence.operations import add_studies
 from evidence.store import Store
 
 ID_KINDS = ("doi", "pmid", "pmcid", "arxiv")
+REFERENCE_KINDS = ("numbered", "author-year")
+# The label of a reference-list entry: "1.", "[1]", "12)".
+LABEL = re.compile(r"^\s*(?:\[\d+\]|\d+[.)])\s*")
 
 
 @dataclass
@@ -49,7 +57,11 @@ def resolve_mentions(
     citekeys = {r["citekey"]: r["id"] for r in store.query("select id, citekey from studies")}
     pending: dict[Identifier, list[dict[str, Any]]] = {}
     resolved: list[tuple[dict[str, Any], int]] = []
+    by_reference: dict[str, list[dict[str, Any]]] = {}
     for m in rows:
+        if m["kind"] in REFERENCE_KINDS and m["reference"]:
+            by_reference.setdefault(m["reference"], []).append(m)
+            continue
         if m["kind"] == "citekey" and m["citekey"]:
             sid = citekeys.get(m["citekey"])
             if sid is not None:
@@ -66,6 +78,13 @@ def resolve_mentions(
                 resolved.append((m, sid))
             else:
                 pending.setdefault(ident, []).append(m)
+    if by_reference and client is None:
+        report.unresolved.extend(
+            f"{ms[0]['claim_id']}: reference not matched (offline): {ref[:60]}"
+            for ref, ms in by_reference.items()
+        )
+    elif by_reference and client is not None:
+        _match_references(store, client, by_reference, pending, report)
     if pending and client is not None:
         added = add_studies(store, client, list(pending))
         report.failures.extend(added.failures)
@@ -87,3 +106,67 @@ def resolve_mentions(
             report.by_kind[m["kind"]] = report.by_kind.get(m["kind"], 0) + 1
     report.resolved = len(resolved)
     return report
+
+
+def _match_references(
+    store: Store,
+    client: HttpClient,
+    by_reference: dict[str, list[dict[str, Any]]],
+    pending: dict[Identifier, list[dict[str, Any]]],
+    report: ResolveReport,
+) -> None:
+    """Match each reference-list entry to a DOI (query.bibliographic + validation); the
+    ones that clear the threshold join ``pending``; the others keep their candidates."""
+    for reference, mentions in by_reference.items():
+        found = find_identifiers(reference)
+        if found:
+            pending.setdefault(found[0][0], []).extend(mentions)
+            continue
+        query = LABEL.sub("", reference).strip()
+        try:
+            candidates = search_crossref_bibliographic(client, query, rows=5)
+        except OfflineMiss:
+            report.failures.append(f"reference {query[:60]!r}: offline and not in the HTTP cache")
+            continue
+        except BibError as exc:
+            report.failures.append(f"reference {query[:60]!r}: {exc}")
+            continue
+        result = choose(query, candidates)
+        if result.best is not None and result.best.doi:
+            pending.setdefault(Identifier("doi", result.best.doi), []).extend(mentions)
+            continue
+        report.unresolved.append(
+            f"{mentions[0]['claim_id']}: no confident match for reference {reference[:60]!r}"
+        )
+        ranked = sorted((s for s in result.scores if s.work is not None), key=lambda s: -s.score)
+        for m in mentions:
+            save_candidates(
+                store, m["id"], [(s.work, s.score, s.reasons) for s in ranked if s.work]
+            )
+
+
+def save_candidates(
+    store: Store, mention_id: int, scored: list[tuple[Work, float, list[str]]]
+) -> None:
+    """Replace the stored candidates of a mention with ``scored`` (best first)."""
+    with store.transaction():
+        store.delete_where("candidates", "mention_id = ?", [mention_id])
+        store.insert_all(
+            "candidates",
+            [
+                {
+                    "mention_id": mention_id,
+                    "study_id": None,
+                    "doi": work.doi,
+                    "title": work.title,
+                    "journal": work.journal,
+                    "year": work.year,
+                    "work": work.to_dict(),
+                    "score": round(score, 3),
+                    "reasons": reasons,
+                    "rank": rank,
+                    "accepted": 0,
+                }
+                for rank, (work, score, reasons) in enumerate(scored, 1)
+            ],
+        )

@@ -37,6 +37,7 @@ JSON_COLUMNS = {
     "sources",
     "data",
     "numbers",
+    "work",
 }
 
 # Schema as data: table -> (columns, primary key, foreign keys).
@@ -178,18 +179,26 @@ TABLES: dict[str, dict[str, Any]] = {
         ],
         "not_null": {"claim_id", "document_id", "kind"},
     },
+    # Candidate works for a mention (reference string or narrative attribution), scored.
+    # A candidate is not a study of the library until it is accepted (then study_id).
     "candidates": {
         "columns": {
             "id": int,
             "mention_id": int,
             "study_id": int,
+            "doi": str,
+            "title": str,
+            "journal": str,
+            "year": int,
+            "work": str,
             "score": float,
             "reasons": str,
             "rank": int,
+            "accepted": int,
         },
         "pk": "id",
         "foreign_keys": [("mention_id", "mentions", "id"), ("study_id", "studies", "id")],
-        "not_null": {"mention_id", "study_id"},
+        "not_null": {"mention_id"},
     },
     # Retraction Watch data (Crossref's open CSV), loaded by `evidence retractions update`.
     "retractions": {
