@@ -1210,12 +1210,14 @@ class _Handler(BaseHTTPRequestHandler):
             if rec is None:
                 raise _Reply(404, "Resource not found.", "text/plain")
             return _json(200, {**envelope, "message-type": "work", "message": crossref_work(rec)})
+        if path.rstrip("/") == "/journals" and entry.method == "GET":
+            return _json(200, {**envelope, **crossref_journal_list(fake, dict(q))})
         if path.rstrip("/") != "/works" or entry.method != "GET":
             raise _Reply(404, "Resource not found.", "text/plain")
         rows = int(dict(q).get("rows", "20") or 20)
         select = [s for s in dict(q).get("select", "").split(",") if s]
         filters = _crossref_filters([v for k, v in q if k == "filter"])
-        unknown = [name for name, _ in filters if name not in ("doi", "type")]
+        unknown = [name for name, _ in filters if name not in ("doi", "type", "issn")]
         if unknown:
             raise _json(
                 400,
@@ -1238,6 +1240,9 @@ class _Handler(BaseHTTPRequestHandler):
             scored = [(1.0, r) for r in fake.records if _knows(r, "crossref") and r.get("doi")]
         dois = {_norm_doi(v) for name, v in filters if name == "doi"}
         types = {v for name, v in filters if name == "type"}
+        issns = {v.upper() for name, v in filters if name == "issn"}
+        if issns:
+            scored = [(s, r) for s, r in scored if issns & {i.upper() for i in _issns(r)}]
         if dois:
             scored = [(s, r) for s, r in scored if _norm_doi(r["doi"]) in dois]
         if types:
@@ -1340,7 +1345,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/esearch.fcgi":
             term = q.get("term", "")
             retmax = int(q.get("retmax") or 20)
-            hits = _pubmed_search(fake, term)
+            hits = _pubmed_search(fake, term, sort=q.get("sort", ""))
             ids = "".join(f"<Id>{r['pmid']}</Id>\n" for r in hits[:retmax])
             head = f'<?xml version="1.0" encoding="UTF-8" ?>\n{ESEARCH_DOCTYPE}\n<eSearchResult>'
             if not hits:
@@ -1422,6 +1427,47 @@ class _Handler(BaseHTTPRequestHandler):
         raise _json(404, {"error": "notfound"})
 
 
+def crossref_journal_list(fake: FakeServices, q: dict[str, str]) -> dict[str, Any]:
+    """``GET /journals?query=…``: the journals of the records whose title shares every
+    query word (Crossref's journal-list shape: title, publisher, ISSN, issn-type)."""
+    words = set(_tokens(q.get("query", "")))
+    rows = int(q.get("rows") or 20)
+    journals: dict[str, dict[str, Any]] = {}
+    for rec in fake.records:
+        title = rec.get("journal")
+        if not title or not _knows(rec, "crossref") or not words <= set(_tokens(title)):
+            continue
+        item = journals.setdefault(
+            title,
+            {
+                "last-status-check-time": 1767225600000,
+                "counts": {"current-dois": 0, "backfile-dois": 0, "total-dois": 0},
+                "publisher": rec.get("publisher") or "Fake Publisher",
+                "title": title,
+                "ISSN": [],
+                "issn-type": [],
+                "subjects": [],
+                "flags": {},
+                "coverage": {},
+            },
+        )
+        item["counts"]["total-dois"] += 1
+        for issn in _issns(rec):
+            if issn not in item["ISSN"]:
+                item["ISSN"].append(issn)
+                item["issn-type"].append({"value": issn, "type": "print"})
+    items = list(journals.values())
+    return {
+        "message-type": "journal-list",
+        "message": {
+            "items-per-page": rows,
+            "query": {"start-index": 0, "search-terms": q.get("query")},
+            "total-results": len(items),
+            "items": items[:rows],
+        },
+    }
+
+
 def _endpoint(service: str, path: str, query: list[tuple[str, str]]) -> str:
     path = path.rstrip("/")
     if service == "crossref":
@@ -1431,6 +1477,8 @@ def _endpoint(service: str, path: str, query: list[tuple[str, str]]) -> str:
             if any(k == "query" or k.startswith("query.") for k, _ in query):
                 return "works-query"
             return "works-list"
+        if path == "/journals":
+            return "journals"
         return "other"
     if service == "openalex":
         return "work" if path.startswith("/works/") else "works-list"
@@ -1463,19 +1511,113 @@ def _crossref_filters(values: list[str]) -> list[tuple[str, str]]:
 _FIELD = re.compile(r"^(.*?)\s*\[([a-zA-Z ]+)\]$")
 
 
-def _pubmed_search(fake: FakeServices, term: str) -> list[dict[str, Any]]:
-    """Evaluate an E-utilities term: OR of AND groups of ``value[field]`` clauses."""
+_BOOL_TOKEN = re.compile(r'"[^"]*"(?:\[[a-zA-Z ]+\])?|\(|\)|[^\s()"]+(?:\[[a-zA-Z ]+\])?')
+
+
+def _pubmed_tokens(term: str) -> list[str]:
+    """Clauses, parentheses and AND/OR/NOT of an E-utilities term; the words of one
+    clause ("Field T[au]", "int j neurosci"[ta]) are joined back into one token."""
+    out: list[str] = []
+    words: list[str] = []
+    for piece in _BOOL_TOKEN.findall(term):
+        if piece in ("(", ")", "AND", "OR", "NOT"):
+            if words:
+                out.append(" ".join(words))
+                words = []
+            out.append(piece)
+        else:
+            words.append(piece)
+    if words:
+        out.append(" ".join(words))
+    return out
+
+
+def _pubmed_eval(tokens: list[str], rec: dict[str, Any]) -> bool:
+    """Evaluate a term on one record: parentheses, then AND/NOT before OR."""
+    pos = 0
+
+    def atom() -> bool:
+        nonlocal pos
+        if pos >= len(tokens):
+            return False
+        token = tokens[pos]
+        pos += 1
+        if token == "(":
+            value = disjunction()
+            if pos < len(tokens) and tokens[pos] == ")":
+                pos += 1
+            return value
+        if token in ("AND", "OR", "NOT", ")"):
+            return False
+        return _pubmed_match(rec, token)
+
+    def conjunction() -> bool:
+        nonlocal pos
+        value = atom()
+        while pos < len(tokens) and tokens[pos] in ("AND", "NOT"):
+            op = tokens[pos]
+            pos += 1
+            right = atom()
+            value = value and (right if op == "AND" else not right)
+        return value
+
+    def disjunction() -> bool:
+        nonlocal pos
+        value = conjunction()
+        while pos < len(tokens) and tokens[pos] == "OR":
+            pos += 1
+            right = conjunction()
+            value = value or right
+        return value
+
+    return disjunction()
+
+
+def _pubmed_search(fake: FakeServices, term: str, sort: str = "") -> list[dict[str, Any]]:
+    """Evaluate an E-utilities term (clauses ``value[field]`` combined by AND, OR, NOT
+    and parentheses). Hits come newest PMID first, or with ``sort=relevance`` by how
+    well the term's title/abstract words match (BM25 over title and abstract; the fake
+    knows no answers, only text)."""
     records = [r for r in fake.records if _knows(r, "pubmed") and r.get("pmid")]
-    hits: list[dict[str, Any]] = []
-    for group in re.split(r"\s+OR\s+", term.replace("(", " ").replace(")", " ")):
-        clauses = [c.strip() for c in re.split(r"\s+AND\s+", group) if c.strip()]
-        if not clauses:
-            continue
-        for rec in records:
-            if all(_pubmed_match(rec, c) for c in clauses) and rec not in hits:
-                hits.append(rec)
+    tokens = _pubmed_tokens(term)
+    hits = [rec for rec in records if _pubmed_eval(tokens, rec)]
     hits.sort(key=lambda r: -int(r["pmid"]))
+    if sort.lower() in ("relevance", "best match") and hits:
+        words: list[str] = []
+        for token in tokens:
+            if token in ("(", ")", "AND", "OR", "NOT"):
+                continue
+            m = _FIELD.match(token)
+            if m is None:
+                words.extend(_tokens(token))
+            elif m.group(2).lower() in ("tiab", "ti", "title", "all", "all fields"):
+                words.extend(_tokens(m.group(1)))
+        docs = [
+            Counter(_tokens(f"{r.get('title') or ''} {r.get('abstract') or ''}")) for r in records
+        ]
+        scores = _bm25_scores(docs, words)
+        by_id = {id(r): s for r, s in zip(records, scores, strict=True)}
+        hits.sort(key=lambda r: -by_id[id(r)])
     return hits
+
+
+def _bm25_scores(docs: list[Counter[str]], terms: list[str]) -> list[float]:
+    n = len(docs)
+    avg = sum(sum(d.values()) for d in docs) / max(1, n)
+    df: Counter[str] = Counter()
+    for d in docs:
+        df.update(d.keys())
+    out = []
+    for doc in docs:
+        length = sum(doc.values())
+        score = 0.0
+        for t in set(terms):
+            tf = doc.get(t, 0)
+            if tf:
+                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / max(avg, 1.0)))
+        out.append(score)
+    return out
 
 
 def _pubmed_match(rec: dict[str, Any], clause: str) -> bool:
@@ -1502,10 +1644,17 @@ def _pubmed_match(rec: dict[str, Any], clause: str) -> bool:
         text = " ".join(f for f, _ in _authors(rec))
         words = set(_tokens(value.split()[0])) if value.split() else set()
     elif tag in ("ta", "journal", "jour"):
-        text = f"{rec.get('journal') or ''} {rec.get('journal_abbrev') or ''}"
-        return _tokens(value) == _tokens(rec.get("journal_abbrev") or "") or _tokens(
-            value
-        ) == _tokens(rec.get("journal") or "")
+        # PubMed ignores a leading "the" ("The Lancet" is "Lancet").
+        def bare(name: str) -> list[str]:
+            words = _tokens(name)
+            return words[1:] if words[:1] == ["the"] else words
+
+        return bool(bare(value)) and bare(value) in (
+            bare(rec.get("journal_abbrev") or ""),
+            bare(rec.get("journal") or ""),
+        )
+    elif tag in ("tiab", "title/abstract"):
+        text = f"{rec.get('title') or ''} {rec.get('abstract') or ''}"
     elif tag in ("pt", "publication type"):
         return any(n.lower() == value.lower() for n, _ in rec.get("publication_types") or [])
     else:
