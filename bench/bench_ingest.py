@@ -1,0 +1,205 @@
+"""Ingest speed and memory against the sentence segmenter alone.
+
+Two documents:
+
+- the deep-review manuscript (every Markdown file of its ``content`` folder, read as one
+  Manubot-style document; skipped with a note when ../shared is absent);
+- about 10 MB of real prose: the health-news articles of the FakeHealth corpus, each as
+  a Markdown section (``# title`` then the text), repeated until the file reaches 10 MB.
+
+For each, two fresh subprocesses (so that memory and caches do not leak between them),
+each warmed up on a small document first:
+
+(a) ``evidence.segment.segment`` on the Document read beforehand (the baseline);
+(b) ``evidence.documents.ingest_document`` into a fresh Store (reading, segmentation,
+    mention extraction, claim scoring, saving), then the same call again on the
+    unchanged document (a re-ingest).
+
+Memory is the growth of the process's peak resident set (``ru_maxrss``) over what it
+was after the warm-up, so it counts SQLite's allocations as well as Python's; both sides
+count reading the document. Budgets: ingest at most 2x the segmenter's time and peak
+memory; a re-ingest at least 10x faster than the first ingest.
+
+    .venv/bin/python bench/bench_ingest.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT.parent / "shared" / "data" / "corpora"
+DEEP_REVIEW = CORPORA / "manuscripts" / "deep-review" / "content"
+HEALTH_NEWS = (
+    CORPORA / "claims" / "health-news-fakehealth" / "health_news_with_study_attributions.jsonl"
+)
+SEED = ROOT.parent / "shared" / "seed" / "article.txt"
+TARGET_BYTES = 10 * 1024 * 1024
+
+_MEASURE = r"""
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from evidence.documents import ingest_document
+from evidence.readers import read_document
+from evidence.segment import segment
+from evidence.store import Store
+
+which, path, tmp = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+warm = tmp / f"warm-{{which}}.txt"
+warm.write_text(
+    "A study published in the International Journal of Neuroscience found that massage "
+    "reduces anxiety (Field et al., 1996). Research has shown benefits [1]. "
+    "See doi:10.3109/00207459608986710 for details.\n",
+    encoding="utf-8",
+)
+if which == "segment":
+    segment(read_document(warm))
+else:
+    scratch = Store(tmp / f"warm-{{which}}.db")
+    ingest_document(scratch, warm)
+    scratch.close()
+
+def peak() -> int:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+before = peak()
+out = {{}}
+if which == "segment":
+    document = read_document(path)
+    start = time.perf_counter()
+    sentences = segment(document)
+    out["seconds"] = time.perf_counter() - start
+    out["sentences"] = len(sentences)
+    out["chars"] = len(document.text)
+else:
+    store = Store(tmp / "ingest.db")
+    start = time.perf_counter()
+    report = ingest_document(store, path)
+    out["seconds"] = time.perf_counter() - start
+    out["sentences"] = report.sentences
+    out["claims"] = report.claims
+    start = time.perf_counter()
+    again = ingest_document(store, path)
+    out["reingest_seconds"] = time.perf_counter() - start
+    out["reingest_unchanged"] = again.unchanged
+    store.close()
+out["peak_growth_bytes"] = peak() - before
+out["peak_bytes"] = peak()
+print(json.dumps(out))
+"""
+
+
+def build_news(tmpdir: Path, target: int = TARGET_BYTES) -> Path | None:
+    """About ``target`` bytes of Markdown: the health-news articles, one section each,
+    repeated; the seed article alone when the corpus is absent."""
+    if HEALTH_NEWS.exists():
+        articles = [json.loads(line) for line in HEALTH_NEWS.read_text("utf-8").splitlines()]
+        sections = [f"# {a['title']}\n\n{a['text'].strip()}\n" for a in articles if a.get("text")]
+    elif SEED.exists():
+        sections = [f"# Article\n\n{SEED.read_text('utf-8').strip()}\n"]
+    else:
+        return None
+    one = "\n".join(sections)
+    copies = max(1, round(target / len(one.encode("utf-8"))))
+    path = tmpdir / "health-news-10mb.md"
+    path.write_text("\n".join([one] * copies), encoding="utf-8")
+    return path
+
+
+def _measure(which: str, path: Path, tmpdir: Path) -> dict[str, Any]:
+    work = tmpdir / f"{which}-{path.stem}"
+    work.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE.format(root=str(ROOT)), which, str(path), str(work)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _case(name: str, path: Path, tmpdir: Path) -> tuple[list[dict[str, Any]], str]:
+    seg = _measure("segment", path, tmpdir)
+    ing = _measure("ingest", path, tmpdir)
+    mb = path.stat().st_size / 1e6 if path.is_file() else seg["chars"] / 1e6
+    time_ratio = ing["seconds"] / seg["seconds"]
+    memory_ratio = ing["peak_growth_bytes"] / max(1, seg["peak_growth_bytes"])
+    reingest_speedup = ing["seconds"] / ing["reingest_seconds"]
+    rows = [
+        {
+            "document": name,
+            "measure": "sentences/s",
+            "ingest": ing["sentences"] / ing["seconds"],
+            "segmenter": seg["sentences"] / seg["seconds"],
+            "ratio": time_ratio,
+            "target": "time ≤ 2×",
+            "met": "yes" if time_ratio <= 2 else "**no**",
+        },
+        {
+            "document": name,
+            "measure": "peak memory growth, MB",
+            "ingest": ing["peak_growth_bytes"] / 1e6,
+            "segmenter": seg["peak_growth_bytes"] / 1e6,
+            "ratio": memory_ratio,
+            "target": "≤ 2×",
+            "met": "yes" if memory_ratio <= 2 else "**no**",
+        },
+        {
+            "document": name,
+            "measure": "first ingest vs re-ingest, s",
+            "ingest": ing["seconds"],
+            "segmenter": ing["reingest_seconds"],
+            "ratio": reingest_speedup,
+            "target": "≥ 10× faster",
+            "met": "yes" if reingest_speedup >= 10 and ing["reingest_unchanged"] else "**no**",
+        },
+    ]
+    note = (
+        f"{name}: {mb:.2f} MB, {seg['sentences']:,} sentences ({ing['sentences']:,} in the "
+        f"ingest), {ing['claims']:,} claims; segmenter {seg['seconds']:.2f} s, ingest "
+        f"{ing['seconds']:.2f} s, re-ingest {ing['reingest_seconds']:.3f} s; peak RSS "
+        f"{ing['peak_bytes'] / 1e6:.0f} MB (ingest) and {seg['peak_bytes'] / 1e6:.0f} MB "
+        "(segmenter)."
+    )
+    return rows, note
+
+
+def run(tmpdir: str | Path) -> dict[str, Any]:
+    tmp = Path(tmpdir)
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if DEEP_REVIEW.is_dir() and any(DEEP_REVIEW.glob("*.md")):
+        case_rows, note = _case("deep-review", DEEP_REVIEW, tmp)
+        rows += case_rows
+        notes.append(note)
+    else:
+        notes.append(f"deep-review skipped: {DEEP_REVIEW} is absent.")
+    news = build_news(tmp)
+    if news is not None:
+        case_rows, note = _case("health news ×n (10 MB)", news, tmp)
+        rows += case_rows
+        notes.append(note)
+    else:
+        notes.append("10 MB text skipped: neither the health-news corpus nor the seed is here.")
+    notes.append(
+        "In the memory rows the columns are MB of peak-RSS growth; in the re-ingest row "
+        "they are the first ingest's and the re-ingest's seconds (the ratio is the speed-up)."
+    )
+    return {
+        "title": "Ingest: sentences per second and memory against the segmenter",
+        "rows": rows,
+        "notes": notes,
+    }
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(run(tmp), indent=2))
