@@ -84,7 +84,7 @@ def fetch_works_by_doi(client: HttpClient, dois: list[str]) -> Any:
         "rows": len(dois),
         "select": ",".join(SELECT_FIELDS),
     }
-    return client.get_json(SERVICE, "/works", params)
+    return client.get_json(SERVICE, "/works", params, shape=work_list_problem)
 
 
 def fetch_bibliographic(client: HttpClient, reference: str, rows: int = 5) -> Any:
@@ -94,7 +94,7 @@ def fetch_bibliographic(client: HttpClient, reference: str, rows: int = 5) -> An
         "rows": rows,
         "select": ",".join(SELECT_FIELDS),
     }
-    return client.get_json(SERVICE, "/works", params)
+    return client.get_json(SERVICE, "/works", params, shape=work_list_problem)
 
 
 # ---------------------------------------------------------------------------- parse
@@ -123,11 +123,25 @@ def parse_work(payload: dict[str, Any]) -> Work:
 
 def parse_work_list(payload: dict[str, Any]) -> list[Work]:
     """The items of a ``message-type: work-list`` page as Works (score kept in extra)."""
-    message = payload.get("message")
+    problem = work_list_problem(payload)
+    if problem:
+        raise ServiceError(SERVICE, problem)
+    return [to_work(item) for item in payload["message"]["items"] if isinstance(item, dict)]
+
+
+def work_list_problem(payload: Any) -> str | None:
+    """Why ``payload`` is not a work list, or None. A page of another kind (a single
+    work, an error envelope) is not "nothing found": taking it for an empty list would
+    report existing works as not found."""
+    message = payload.get("message") if isinstance(payload, dict) else None
     if not isinstance(message, dict):
-        raise ServiceError(SERVICE, "work list without a message")
-    items = message.get("items") or []
-    return [to_work(item) for item in items if isinstance(item, dict)]
+        return "work list without a message"
+    if (
+        not isinstance(message.get("items"), list)
+        or payload.get("message-type", "work-list") != "work-list"
+    ):
+        return "answered with something other than a work list"
+    return None
 
 
 def to_work(item: dict[str, Any]) -> Work:

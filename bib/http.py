@@ -390,6 +390,8 @@ class _NoNetworkAdapter(HTTPAdapter):
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 Expect = Literal["json", "xml"] | None
+# What is wrong with a decoded JSON answer, or None when it has the expected shape.
+ShapeCheck = Callable[[Any], str | None] | None
 
 
 class HttpClient:
@@ -535,8 +537,14 @@ class HttpClient:
                 return self._checked(answer, expect)
         return self._checked(self._send(call, refresh), expect)
 
-    def get_json(self, service: str, path: str, params: Params = None) -> Any:
-        return self._json_of(self.request_answer(service, "GET", path, params=params))
+    def get_json(
+        self, service: str, path: str, params: Params = None, *, shape: ShapeCheck = None
+    ) -> Any:
+        """Decoded JSON. ``shape`` names what is wrong with a decoded answer (or None): a
+        wrong-shaped answer raises ServiceError and is dropped from the cache, so a rerun
+        asks again instead of meeting the same bad answer."""
+        answer = self.request_answer(service, "GET", path, params=params)
+        return self._json_of(answer, shape)
 
     def post_json(
         self,
@@ -544,9 +552,11 @@ class HttpClient:
         path: str,
         params: Params = None,
         json_body: Any = None,
+        *,
+        shape: ShapeCheck = None,
     ) -> Any:
         answer = self.request_answer(service, "POST", path, params=params, json_body=json_body)
-        return self._json_of(answer)
+        return self._json_of(answer, shape)
 
     def get_bytes(
         self, service: str, path: str, params: Params = None, *, expect: Expect = None
@@ -757,10 +767,14 @@ class HttpClient:
             raise
         return answer
 
-    def _json_of(self, answer: Answer) -> Any:
-        """Decode a JSON answer; an undecodable one is dropped from the cache."""
+    def _json_of(self, answer: Answer, shape: ShapeCheck = None) -> Any:
+        """Decode a JSON answer; an undecodable or wrong-shaped one is dropped from the cache."""
         try:
-            return answer.json()
+            data = answer.json()
+            problem = shape(data) if shape is not None else None
+            if problem:
+                raise ServiceError(answer.service, problem)
+            return data
         except ServiceError:
             self.forget(answer)
             raise

@@ -41,7 +41,7 @@ def fetch_works_by_doi(client: HttpClient, dois: list[str]) -> Any:
         "filter": "doi:" + "|".join(f"https://doi.org/{d}" for d in dois),
         "per_page": BATCH_SIZE,
     }
-    return client.get_json(SERVICE, "/works", params)
+    return client.get_json(SERVICE, "/works", params, shape=work_list_problem)
 
 
 # ---------------------------------------------------------------------------- parse
@@ -49,10 +49,18 @@ def fetch_works_by_doi(client: HttpClient, dois: list[str]) -> Any:
 
 def parse_work_list(payload: dict[str, Any]) -> list[Work]:
     """The ``results`` of a list response as Works."""
-    results = payload.get("results")
-    if not isinstance(results, list):
-        raise ServiceError(SERVICE, "list response without results")
-    return [to_work(r) for r in results if isinstance(r, dict)]
+    problem = work_list_problem(payload)
+    if problem:
+        raise ServiceError(SERVICE, problem)
+    return [to_work(r) for r in payload["results"] if isinstance(r, dict)]
+
+
+def work_list_problem(payload: Any) -> str | None:
+    """Why ``payload`` is not a list response, or None (an empty list is "not found";
+    anything else is a failed answer)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        return "list response without results"
+    return None
 
 
 def is_not_found_page(body: bytes | str) -> bool:
