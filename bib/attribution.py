@@ -114,7 +114,6 @@ _POPULATIONS: dict[str, str] = {
     "elderly": "older",
     "senior": "older",
     "geriatric": "older",
-    "aged": "older",
     "retiree": "older",
     "child": "child",
     "kid": "child",
@@ -606,14 +605,24 @@ def choose_attribution(
 # --------------------------------------------------------------------------- fetch
 
 
+# Acronyms PubMed's journal index does not know, as NLM abbreviations. Other names go
+# as written: [ta] maps full titles to their NLM entry itself (and a rewritten name
+# could miss an older title, such as "British Medical Journal" for "Br Med J").
+_PUBMED_JOURNALS: dict[str, str] = {
+    "nejm": "N Engl J Med",
+    "pnas": "Proc Natl Acad Sci U S A",
+    "journal of the american medical association": "JAMA",
+}
+
+
 def pubmed_journal_term(journal: str) -> str:
     """The PubMed journal clause for a named journal: ``"<title>"[ta]`` (PubMed's [ta]
-    takes the full title, the NLM abbreviation or the ISSN), acronyms expanded."""
+    takes the full title, the NLM abbreviation or the ISSN); a leading "the" dropped and
+    a few acronyms (NEJM, PNAS) spelt out."""
     text = re.sub(r"^\s*(?:the\s+)?journal\s+(?=[A-Z])", "", journal.strip())
     text = re.sub(r"^\s*the\s+", "", text, flags=re.IGNORECASE)
     plain = " ".join(re.findall(r"[a-z0-9]+", ascii_fold(text).lower()))
-    # An acronym or alias (NEJM, PNAS, British Medical Journal): search by its title.
-    text = _JOURNAL_ALIASES.get(plain, text)
+    text = _PUBMED_JOURNALS.get(plain, text)
     return '"' + text.replace('"', "") + '"[ta]'
 
 

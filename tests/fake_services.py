@@ -980,6 +980,9 @@ class _Handler(BaseHTTPRequestHandler):
     _left: bool = False
     protocol_version = "HTTP/1.1"
     server_version = "FakeServices/1.0"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+    # and the client's delayed ACK hold each keep-alive answer back by tens of ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
