@@ -308,10 +308,13 @@ def _words(text: str) -> list[str]:
 def _weight(word: str) -> float:
     if word.isdigit() or re.fullmatch(r"\d+\.\d+", word):
         return 0.3
-    if word in _GENERIC or _stem(word) in {_stem(g) for g in _GENERIC}:
+    if word in _GENERIC or _stem(word) in _GENERIC_STEMS:
         return 0.4
     # Long words are mostly specific (osteoarthritis, fibromyalgia, hippocampus).
     return 1.2 if len(word) >= 8 else 1.0
+
+
+_GENERIC_STEMS = frozenset(_stem(g) for g in _GENERIC)
 
 
 def finding_terms(finding: str) -> list[Term]:
