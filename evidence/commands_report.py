@@ -28,7 +28,7 @@ def resolve(
     from evidence.resolve import resolve_mentions
 
     with open_store(ctx) as store, http_client(ctx) as client:
-        report = resolve_mentions(store, client, document)
+        report = resolve_mentions(store, client, document, accept=accept)
     if as_json:
         print_json(report.__dict__)
     else:

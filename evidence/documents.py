@@ -223,7 +223,10 @@ def _save_claims(
                     "citekey": citekey,
                     "reference": getattr(m, "reference", None),
                     "numbers": list(getattr(m, "numbers", None) or []),
-                    "data": {"finding": getattr(m, "finding", None)},
+                    "data": {
+                        "finding": getattr(m, "finding", None),
+                        "inherited": bool(getattr(m, "inherited", False)),
+                    },
                     "study_id": study_id,
                 }
             )

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bib.attribution import AttributionResult, resolve_attribution
 from bib.errors import BibError, OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier, find_identifiers, inspect_identifier
@@ -18,6 +19,7 @@ from bib.lookup import search_crossref_bibliographic
 from bib.matching import choose
 from bib.work import Work
 from evidence.documents import document_id, link_citation
+from evidence.library import save_work
 from evidence.operations import add_studies
 from evidence.store import Store
 
@@ -43,9 +45,19 @@ def _study_by_identifier(store: Store, ident: Identifier) -> int | None:
 
 
 def resolve_mentions(
-    store: Store, client: HttpClient | None, document: str | None = None
+    store: Store,
+    client: HttpClient | None,
+    document: str | None = None,
+    *,
+    accept: bool = False,
 ) -> ResolveReport:
-    """Resolve the unresolved identifier and citekey mentions of one or all documents."""
+    """Resolve the unresolved mentions of one or all documents.
+
+    Identifiers, citekeys and reference-list entries become studies when they match.
+    Narrative attributions get scored candidates searched within the named journal;
+    with ``accept`` the top one is taken when it clears the threshold and clearly beats
+    the runner-up (never one from another journal).
+    """
     report = ResolveReport()
     doc_id = document_id(store, document)
     rows = store.query(
@@ -58,6 +70,7 @@ def resolve_mentions(
     pending: dict[Identifier, list[dict[str, Any]]] = {}
     resolved: list[tuple[dict[str, Any], int]] = []
     by_reference: dict[str, list[dict[str, Any]]] = {}
+    attributions = [m for m in rows if m["kind"] == "journal" and m["journal"]]
     for m in rows:
         if m["kind"] in REFERENCE_KINDS and m["reference"]:
             by_reference.setdefault(m["reference"], []).append(m)
@@ -99,6 +112,8 @@ def resolve_mentions(
             for ident, ms in pending.items()
             for m in ms
         )
+    if attributions and client is not None:
+        resolved.extend(_resolve_attributions(store, client, attributions, accept, report))
     with store.transaction():
         for m, sid in resolved:
             store.update("mentions", m["id"], {"study_id": sid})
@@ -170,3 +185,51 @@ def save_candidates(
                 for rank, (work, score, reasons) in enumerate(scored, 1)
             ],
         )
+
+
+def _resolve_attributions(
+    store: Store,
+    client: HttpClient,
+    mentions: list[dict[str, Any]],
+    accept: bool,
+    report: ResolveReport,
+) -> list[tuple[dict[str, Any], int]]:
+    """Search each attribution's journal for its finding; store the candidates; accept
+    the top one only when asked and when it is clearly right."""
+    accepted: list[tuple[dict[str, Any], int]] = []
+    last: dict[str, AttributionResult] = {}
+    for m in mentions:
+        data = m.get("data") or {}
+        journal = m["journal"]
+        # "The study also found…" continues the previous attribution: same study.
+        if data.get("inherited") and journal in last:
+            result = last[journal]
+        else:
+            finding = data.get("finding")
+            if not finding:
+                claim = store.one("select text from claims where id = ?", [m["claim_id"]])
+                finding = claim["text"] if claim else m["text"]
+            try:
+                result = resolve_attribution(
+                    client, journal, finding, year=m["year"], institution=m["institution"]
+                )
+            except BibError as exc:
+                report.failures.append(f"{m['claim_id']}: attribution to {journal}: {exc}")
+                continue
+            last[journal] = result
+        save_candidates(store, m["id"], list(result.candidates))
+        if accept and result.accepted and result.best is not None:
+            saved = save_work(store, result.best)
+            with store.transaction():
+                store.db.execute(
+                    "update candidates set accepted = 1, study_id = ? where mention_id = ? "
+                    "and rank = 1",
+                    [saved.study_id, m["id"]],
+                )
+            accepted.append((m, saved.study_id))
+        else:
+            report.unresolved.append(
+                f"{m['claim_id']}: attributed to {journal}: {result.reason}"
+                + (f" ({len(result.candidates)} candidates)" if result.candidates else "")
+            )
+    return accepted

@@ -80,3 +80,52 @@ def test_offline_resolve_reports_what_it_could_not_do(tmp_path: Path) -> None:
         "Error: reference 'Field T, Ironson G, Scafidi F, et al. Massage therapy reduce': "
         "offline and not in the HTTP cache"
     )
+
+
+ATTRIBUTED = (
+    "A study released in the International Journal of Neuroscience discovered that attendees "
+    "who gotten a 15-minute office chair massage experienced a notable decrease in anxiety "
+    "contrasted to those who simply sat quietly. The study also found that math computations "
+    "got faster and more accurate after the massage.\n\n"
+    "One more research study released in the Journal of Clinical Nursing discovered that "
+    "normal massage decreased indicators of anxiety among office workers.\n"
+)
+FIELD_ABSTRACT = (
+    "Twenty-six adults were given a chair massage and 24 control group adults were asked to "
+    "relax in the chair for 15 minutes, two times per week for five weeks. Anxiety levels "
+    "and job stress were lower after massage, and math computations were completed in less "
+    "time with fewer errors."
+)
+
+
+def test_attribution_candidates_and_accept(fake_services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake_services.add(dict(RCT, abstract=FIELD_ABSTRACT))
+    fake_services.add(
+        dict(
+            RCT,
+            doi="10.3109/other",
+            pmid="7",
+            title="Spinal cord injury outcomes after surgery",
+            abstract="Outcomes of spinal surgery in 40 patients.",
+            year=2001,
+        )
+    )
+    doc = tmp_path / "article.txt"
+    doc.write_text(ATTRIBUTED, encoding="utf-8")
+    assert run("ingest", str(doc))[0] == 0
+    code, out, err = run("resolve", "--json")
+    assert code == 0, err
+    claims = json.loads(run("claims", "--json")[1])
+    assert [c["status"] for c in claims] == ["attributed", "attributed", "attributed"]
+    model = json.loads(run("report", "--format", "json")[1])
+    first = model["claims"][0]["mentions"][0]
+    assert first["candidates"][0]["doi"] == RCT["doi"]
+    assert first["candidates"][0]["accepted"] is False
+    # --accept takes it, for the sentence and its continuation, never for the other journal
+    code, out, err = run("resolve", "--accept", "--json")
+    assert code == 0, err
+    claims = json.loads(run("claims", "--json")[1])
+    assert [c["status"] for c in claims] == ["cited", "cited", "attributed"]
+    assert claims[0]["mentions"][0]["study"] == claims[1]["mentions"][0]["study"]
+    nursing = claims[2]["mentions"][0]
+    assert nursing["journal"] == "Journal of Clinical Nursing" and nursing["study"] is None
