@@ -199,8 +199,11 @@ def check(
                         out.print(f"      attributed to: {what}", markup=False)
                     elif m["kind"] == "vague":
                         out.print(f"      vague appeal: {m['text']}", markup=False)
-                for key in c.get("retracted_studies") or []:
-                    out.print(f"      rests on retracted study {key}", markup=False)
+                for r in c.get("retracted_studies") or []:
+                    notices = "; ".join(r["notices"]) or "marked retracted by a service"
+                    out.print(
+                        f"      rests on retracted study {r['study']}: {notices}", markup=False
+                    )
         counts = ", ".join(f"{n} {s}" for s, n in result["counts"].items() if n)
         out.print(
             f"{result['claims']} claims: {counts or 'none'}. "

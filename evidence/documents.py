@@ -287,14 +287,17 @@ def study_states(store: Store) -> dict[int, dict[str, Any]]:
             "from checks group by study_id) last on last.id = c.id"
         )
     }
-    retracted_notice = {
-        r["study_id"]
-        for r in store.query("select distinct study_id from notices where kind = 'retraction'")
-    }
+    retraction_notices: dict[int, list[str]] = {}
+    for n in store.query(
+        "select study_id, source, date, doi from notices where kind = 'retraction' order by id"
+    ):
+        detail = ", ".join(x for x in (n["source"], n["date"], n["doi"] and f"doi:{n['doi']}") if x)
+        retraction_notices.setdefault(n["study_id"], []).append(f"retraction ({detail})")
     return {
         r["id"]: {
             "citekey": r["citekey"],
-            "retracted": bool(r["retracted"]) or r["id"] in retracted_notice,
+            "retracted": bool(r["retracted"]) or r["id"] in retraction_notices,
+            "notices": retraction_notices.get(r["id"], []),
             "verification": checks.get(r["id"], "unverified"),
         }
         for r in store.query("select id, citekey, retracted from studies")
@@ -376,12 +379,15 @@ def claim_objects(
                     }
                     for e in ls
                 ],
-                "retracted_studies": sorted(
-                    studies[sid]["citekey"]
-                    for sid in {e["study_id"] for e in ls if e["stance"] != "contradicts"}
-                    | {m["study_id"] for m in ms if m["study_id"] is not None}
+                # which retracted studies the claim rests on, and the notices that say so
+                "retracted_studies": [
+                    {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
+                    for sid in sorted(
+                        {e["study_id"] for e in ls if e["stance"] != "contradicts"}
+                        | {m["study_id"] for m in ms if m["study_id"] is not None}
+                    )
                     if studies.get(sid, {}).get("retracted")
-                ),
+                ],
             }
         )
     return out
