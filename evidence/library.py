@@ -8,6 +8,7 @@ merged silently; fields the user set by hand are never overwritten by fetched me
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,10 @@ def dedup_key(work: Work) -> str | None:
 
 def work_to_row(work: Work) -> dict[str, Any]:
     row: dict[str, Any] = {c: getattr(work, c) for c in ID_COLUMNS + META_COLUMNS}
+    if isinstance(row["year"], int) and not -9999 <= row["year"] <= 9999:
+        # An absurd year (a file or service said 10**30) is no year; SQLite could not
+        # even hold some of them.
+        row["year"] = None
     row["authors"] = [a.to_dict() for a in work.authors]
     row["issn"] = list(work.issn)
     row["keywords"] = list(work.keywords)
@@ -128,26 +133,67 @@ def _valid_citekey(key: str) -> bool:
     return bool(key) and len(key) <= 200 and not any(c.isspace() for c in key) and "," not in key
 
 
+def _study_id_with(store: Store, column: str, value: Any) -> int | None:
+    """The id of the study whose ``column`` is ``value`` (an indexed lookup that decodes
+    nothing: most lookups during an import find no study)."""
+    hit = store.db.execute(f"select id from studies where [{column}] = ?", [value]).fetchone()
+    return None if hit is None else int(hit[0])
+
+
 def find_study_row(store: Store, work: Work) -> dict[str, Any] | None:
     for column in ID_COLUMNS:
         value = getattr(work, column)
         if value:
-            row = store.one(f"select * from studies where {column} = ?", [value])
-            if row:
-                return row
+            study_id = _study_id_with(store, column, value)
+            if study_id is not None:
+                return store.one("select * from studies where id = ?", [study_id])
     return None
+
+
+# What probable_duplicate compares: identifiers, title, year and first author.
+_DUPLICATE_COLUMNS = ("id", "citekey", "doi", "pmid", "pmcid", "arxiv", "isbn", "title", "year")
 
 
 def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
+    """The first study with the same first author and year that probably is this work.
+
+    Reads only the compared columns and the first author (a bibliography of one prolific
+    author puts many studies under one key, and each is compared)."""
     key = dedup_key(work)
     if not key or not work.title:
         return None
-    for row in store.query(
-        "select * from studies where dedup_key = ? and duplicate_of is null", [key]
-    ):
-        if probable_duplicate(work, row_to_work(row)):
+    columns = ", ".join(_DUPLICATE_COLUMNS)
+    cursor = store.db.execute(
+        f"select {columns}, json_extract(authors, '$[0].family') from studies "
+        "where dedup_key = ? and duplicate_of is null",
+        [key],
+    )
+    for values in cursor.fetchall():
+        row = dict(zip(_DUPLICATE_COLUMNS, values[:-1], strict=True))
+        candidate = Work(
+            **{c: row[c] for c in _DUPLICATE_COLUMNS[2:]},
+            authors=[Author(values[-1] or "")] if values[-1] is not None else [],
+        )
+        if probable_duplicate(work, candidate):
             return row
     return None
+
+
+def _insert_study(store: Store, row: dict[str, Any]) -> int:
+    """Insert one studies row (lists and dicts stored as JSON text, as the store does)
+    with one prepared statement; the FTS triggers keep the index in step."""
+    columns = list(row)
+    values = [
+        json.dumps(v, default=repr, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+        for v in row.values()
+    ]
+    sql = (
+        f"insert into studies ({', '.join(f'[{c}]' for c in columns)}) "
+        f"values ({', '.join('?' for _ in columns)})"
+    )
+    cursor = store.db.execute(sql, values)
+    assert cursor.lastrowid is not None
+    return int(cursor.lastrowid)
 
 
 def save_work(
@@ -173,9 +219,7 @@ def _save_work(
         # keep this work apart rather than failing, and flag it as a probable duplicate.
         clash = None
         for column in UNIQUE_ID_COLUMNS:
-            if row.get(column) and store.one(
-                f"select id from studies where {column} = ?", [row[column]]
-            ):
+            if row.get(column) and _study_id_with(store, column, row[column]) is not None:
                 clash = column
         if clash:
             row[clash] = None
@@ -192,7 +236,7 @@ def _save_work(
         row["updated_at"] = stamp
         if work.source not in ("user", "bibtex", "csl-json", "ris"):
             row["fetched_at"] = stamp
-        study_id = store.insert("studies", row)
+        study_id = _insert_study(store, row)
         _save_notices(store, study_id, work.notices)
         return SaveResult(
             study_id,
