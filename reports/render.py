@@ -12,10 +12,12 @@ A template receives every top-level key of the model as a variable (``title``,
 
 - ``reference(study_or_id)``: the formatted reference (CSL, citeproc-py);
 - ``status_bar(counts)`` / ``evidence_map_svg()``: inline SVG (HTML);
-- ``map_extent``: how much of the evidence map the drawing shows;
+- ``compact``: true for long reports (more than COMPACT_CLAIMS claims);
+- ``map_extent``: how much of the evidence map the drawing shows; ``map_cells(claim,
+  study)`` (the links in one cell) and ``map_table(max_studies, max_claims)`` (rows);
 - ``text_bar(count, total, width=20)`` and ``pct(count, total)``;
 - ``claim_number``, ``claim_anchor``, ``study_anchor``: id -> number / fragment id;
-- ``claims_by_id``, ``citing`` (study id -> ids of the claims that lean on it);
+- ``claims_by_id``, ``lacking_claims`` (the claims of ``lacking_sources``), ``citing`` (study id -> ids of the claims that lean on it);
 - ``labels`` (vocabulary tables) and ``label(table, key)``;
 - ``links(study)`` (DOI, PubMed… links) and ``when(iso_timestamp)``;
 - the filter ``md`` (escape for Markdown, returns Markup).
@@ -56,6 +58,10 @@ from .svg import map_extent, render_evidence_map, render_status_bar
 
 Format = Literal["md", "html", "json"]
 FORMATS: tuple[str, ...] = get_args(Format)
+
+# Beyond this many claims the HTML report shows each claim's studies by key and verdict
+# and lists full references once, under Studies (keeps 10,000 claims under 5 MB).
+COMPACT_CLAIMS = 1000
 
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -341,6 +347,36 @@ def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
             study_anchors=study_anchor,
         )
 
+    cells_at: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    for cell in data["evidence_map"]["cells"] or []:
+        if isinstance(cell, Mapping):
+            by_study = cells_at.setdefault(str(cell.get("claim")), {})
+            by_study.setdefault(str(cell.get("study")), []).append(cell)
+
+    def map_cells(claim_id: Any, study_id: Any) -> list[Mapping[str, Any]]:
+        return cells_at.get(str(claim_id), {}).get(str(study_id), [])
+
+    def map_table(max_studies: int = 8, max_claims: int = 60) -> dict[str, Any]:
+        """The evidence map as table rows: the first studies, and the claims linked to them."""
+        all_studies = list(data["evidence_map"]["studies"] or [])
+        shown = all_studies[:max_studies]
+        linked = [
+            cid
+            for cid in data["evidence_map"]["claims"] or []
+            if any(map_cells(cid, sid) for sid in shown)
+        ]
+        rows = [
+            {"claim": cid, "cells": [map_cells(cid, sid) for sid in shown]}
+            for cid in linked[:max_claims]
+        ]
+        return {
+            "studies": shown,
+            "rows": rows,
+            "studies_total": len(all_studies),
+            "claims_total": len(linked),
+            "complete": len(shown) == len(all_studies) and len(rows) == len(linked),
+        }
+
     tables = {
         "status": vocab.STATUS_LABELS,
         "status_description": vocab.STATUS_DESCRIPTIONS,
@@ -363,17 +399,23 @@ def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     }
     helpers: dict[str, Any] = {
         "model": data,
+        "compact": len(claims) > COMPACT_CLAIMS,
         "format": fmt,
         "reference": reference,
         "status_bar": render_status_bar,
         "evidence_map_svg": evidence_map_svg,
         "map_extent": map_extent(data["evidence_map"]),
+        "map_cells": map_cells,
+        "map_table": map_table,
         "text_bar": _text_bar,
         "pct": _pct,
         "claim_number": claim_number,
         "claim_anchor": claim_anchor,
         "study_anchor": study_anchor,
         "claims_by_id": claims_by_id,
+        "lacking_claims": [
+            claims_by_id[cid] for cid in data["lacking_sources"] if cid in claims_by_id
+        ],
         "citing": citing,
         "labels": tables,
         "label": vocab.label,

@@ -529,3 +529,34 @@ def test_normalisation_does_not_touch_the_model() -> None:
     render_report(model, "html")
     render_report(model, "md")
     assert model == before
+
+
+def test_long_report_is_compact_and_complete() -> None:
+    model = load_model()
+    base = model["claims"]
+    model["claims"] = [
+        {**claim, "id": f"{claim['id']}-{n}"} for n in range(90) for claim in base
+    ]  # 1,080 claims
+    model["lacking_sources"] = [
+        c["id"] for c in model["claims"] if c["status"] in ("unsourced", "vague", "attributed")
+    ]
+    source = render_report(model, "html")
+    page = parse_html(source)
+    articles = [a for t, a in page.tags if t == "article"]
+    assert len(articles) == len(model["claims"])
+    badges = [
+        a["class"] for t, a in page.tags if t == "b" and (a.get("class") or "").startswith("s-")
+    ]
+    assert badges == [f"s-{c['status']}" for c in model["claims"]]
+    text = "".join(page.text)
+    # Claim ids are shown (they are what `evidence tag` takes), studies by key, bad verdicts by label.
+    assert "article-9f31a6e0-89" in text
+    assert "− Contradicts furlan2015massage" in text
+    assert (
+        source.count("Wakefield AJ, Murch SH") == 3
+    )  # retracted list, attention, studies: once each
+    assert (
+        "Retracted" in text and "candidates: cherkin2011comparison 0.62, smith2019hip 0.41" in text
+    )
+    assert "A long report, so shown compactly" in text
+    assert len(source) < 600 * len(model["claims"])
