@@ -103,9 +103,10 @@ class IdentifierHandler(ABC):
 class DoiHandler(IdentifierHandler):
     kind = "doi"
     prefixes = ("doi",)
-    pattern = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
+    # ASCII digits only: \d would also take Arabic-Indic or Devanagari look-alikes.
+    pattern = re.compile(r"^10\.[0-9]{4,9}(?:\.[0-9]+)*/\S+$")
     _resolver = re.compile(r"^(?:https?://)?(?:dx\.)?doi\.org/", re.IGNORECASE)
-    _registrant = re.compile(r"^10\.\d{4,9}(?:\.\d+)*$")
+    _registrant = re.compile(r"^10\.[0-9]{4,9}(?:\.[0-9]+)*$")
 
     def _clean(self, value: str) -> str:
         value = value.strip()

@@ -190,6 +190,14 @@ def import_files(
             message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             report.problems.append(f"Error: {path}: {message}")
             continue
+        if not result.works and not result.problems:
+            # Comments only, an HTML page, words: nothing that looks like an entry.
+            report.unreadable += 1
+            report.problems.append(
+                f"Error: {path}: no entries found. Give a BibTeX (.bib), CSL-JSON (.json) "
+                "or RIS (.ris) file with at least one entry"
+            )
+            continue
         report.any_read = True
         problems = [str(p) for p in result.problems]
         report.problems.extend(problems)

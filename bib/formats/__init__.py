@@ -163,12 +163,29 @@ def read_text(path: Path) -> str:
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
+# "10.", an ASCII-digit registrant, "/", and a suffix without spaces or control characters.
+_DOI_SHAPE = re.compile(r"^10\.[0-9]+(?:\.[0-9]+)*/\S+$")
+
+
 def normalize_doi(value: str) -> str | None:
-    """A DOI in normal form (lower-case, no resolver or ``doi:`` prefix), or None."""
+    """A DOI in normal form (lower-case, no resolver or ``doi:`` prefix), or None when the
+    value is not a well-formed DOI (``10.1234/`` alone, spaces, look-alike digits)."""
     doi = _DOI_PREFIX.sub("", value.strip()).strip()
-    if not doi.startswith("10.") or "/" not in doi:
+    if not _DOI_SHAPE.match(doi) or not doi.isprintable():
         return None
     return doi.lower()
+
+
+def normalize_pmid(value: str) -> str | None:
+    """A PMID as ASCII digits, or None when the value is not one."""
+    pmid = value.strip()
+    return pmid if pmid.isascii() and pmid.isdigit() and len(pmid) <= 9 else None
+
+
+def normalize_pmcid(value: str) -> str | None:
+    """A PMCID (``PMC`` and ASCII digits) as written, or None when the value is not one."""
+    pmcid = value.strip()
+    return pmcid if re.fullmatch(r"(?:PMC)?[0-9]{1,10}", pmcid, re.IGNORECASE) else None
 
 
 def normalize_pages(value: str) -> str:

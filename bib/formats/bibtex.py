@@ -41,6 +41,8 @@ from bib.formats import (
     normalize_doi,
     normalize_isbn,
     normalize_pages,
+    normalize_pmcid,
+    normalize_pmid,
     parse_issns,
 )
 from bib.work import Author, Work
@@ -766,11 +768,12 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
             work.doi = normalize_doi(value)
             if work.doi is not None:
                 extra["doi_from_url"] = True
-    for name in ("pmid", "pmcid"):
+    for name, normalize in (("pmid", normalize_pmid), ("pmcid", normalize_pmcid)):
         value = rest.get(name)
-        if value:
+        # A malformed identifier stays a plain field (exported back as it came).
+        if value and normalize(value) is not None:
             del rest[name]
-            setattr(work, name, value.strip())
+            setattr(work, name, normalize(value))
     value = rest.get("eprint")
     if value is not None:
         archive = (rest.get("archiveprefix") or rest.get("eprinttype") or "").lower()

@@ -14,7 +14,16 @@ import json
 import re
 from typing import Any
 
-from bib.formats import Problem, ReadResult, normalize_doi, normalize_pages, parse_issns
+from bib.formats import (
+    Problem,
+    ReadResult,
+    normalize_doi,
+    normalize_isbn,
+    normalize_pages,
+    normalize_pmcid,
+    normalize_pmid,
+    parse_issns,
+)
 from bib.work import Author, Work
 
 # CSL item type -> Work.type.
@@ -183,9 +192,17 @@ def item_to_work(item: dict[str, Any]) -> Work:
     work.doi = normalize_doi(doi) if doi else None
     if doi and work.doi is None:
         extra.setdefault("csl", {})["DOI"] = item["DOI"]
-    work.pmid = _text(item.get("PMID"))
-    work.pmcid = _text(item.get("PMCID"))
-    work.isbn = _text(item.get("ISBN"))
+    # A malformed identifier is kept as a plain CSL field, never stored as an identifier.
+    for name, attr, valid in (
+        ("PMID", "pmid", normalize_pmid),
+        ("PMCID", "pmcid", normalize_pmcid),
+        ("ISBN", "isbn", normalize_isbn),
+    ):
+        value = _text(item.get(name))
+        if value and valid(value) is None:
+            extra.setdefault("csl", {})[name] = item[name]
+            value = None
+        setattr(work, attr, value)
     issn = item.get("ISSN")
     if isinstance(issn, list):
         work.issn = parse_issns(" ".join(str(i) for i in issn))

@@ -19,6 +19,7 @@ from bib.formats import (
     normalize_doi,
     normalize_isbn,
     normalize_pages,
+    normalize_pmid,
     parse_issns,
 )
 from bib.work import Author, Work
@@ -210,8 +211,8 @@ def record_to_work(tags: list[tuple[str, str]]) -> Work:
     work.language = first("LA")
     accession = first("AN")
     if accession:
-        digits = accession.removeprefix("PMID:").strip()
-        if digits.isdigit():
+        digits = normalize_pmid(accession.removeprefix("PMID:"))
+        if digits is not None:
             work.pmid = digits
         else:
             extra.setdefault("ris", {})["AN"] = [accession]
