@@ -5,10 +5,13 @@ renamed keys), then measures, each in a fresh subprocess so that caches and peak
 do not leak from one to the other:
 
 (a) ``pybtex.database.parse_file`` alone;
-(b) ``bib.formats.read_bibliography`` (pybtex's scanner plus conversion to Works).
+(b) ``bib.formats.read_bibliography`` (pybtex's scanner plus conversion to Works);
+(c) the whole ``evidence import`` path: ``evidence.operations.import_files`` into a fresh
+    Store (parsing, citekeys, the probable-duplicate search, saving, the FTS index).
 
-Peak memory is tracemalloc's peak (Python allocations). The budget is
-``time_ratio <= 1.5`` and ``memory_ratio <= 2.0``.
+Peak memory is tracemalloc's peak (Python allocations; SQLite's own are not counted).
+Time is measured in a second run without tracemalloc (into another fresh Store for (c)).
+The budget, for (b) and for (c), is at most 1.5x pybtex's time and 2x its peak memory.
 
     .venv/bin/python bench/bench_import.py
 """
@@ -26,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TUGBOAT = ROOT.parent / "shared" / "data" / "corpora" / "bibtex" / "tugboat" / "tugboat.bib"
 COPIES = 10
+TITLE = "Import: ~27,000 BibTeX entries against pybtex"
 
 _MEASURE = r"""
 import json, sys, time, tracemalloc
@@ -34,9 +38,21 @@ which, path = sys.argv[1], sys.argv[2]
 if which == "pybtex":
     from pybtex.database import parse_file
     run = lambda: len(parse_file(path, bib_format="bibtex").entries)
-else:
+elif which == "read":
     from bib.formats import read_bibliography
     run = lambda: len(read_bibliography(path).works)
+else:
+    import os, tempfile
+    from pathlib import Path
+    from evidence.operations import import_files
+    from evidence.store import Store
+    def run():
+        folder = tempfile.mkdtemp(dir=os.path.dirname(path))
+        store = Store(Path(folder) / "import.db")
+        report = import_files(store, [Path(path)])
+        count = store.count("studies")
+        store.close()
+        return count
 tracemalloc.start()
 start = time.perf_counter()
 count = run()
@@ -44,13 +60,11 @@ wall = time.perf_counter() - start
 peak = tracemalloc.get_traced_memory()[1]
 tracemalloc.stop()
 # Time again without tracemalloc, which slows allocation-heavy code unevenly.
-if which == "pybtex":
-    import pybtex.database
-    start = time.perf_counter(); run(); wall = time.perf_counter() - start
-else:
+if which != "pybtex":
     import bib.formats.bibtex as b
-    b._NAME_CACHE.clear(); b._DECODE_CACHE.clear()
-    start = time.perf_counter(); run(); wall = time.perf_counter() - start
+    for cache in ("_NAME_CACHE", "_DECODE_CACHE"):
+        getattr(b, cache, {{}}).clear()
+start = time.perf_counter(); run(); wall = time.perf_counter() - start
 print(json.dumps({{"count": count, "seconds": wall, "peak_bytes": peak}}))
 """
 
@@ -85,17 +99,62 @@ def _measure(which: str, path: Path) -> dict[str, Any]:
 
 
 def run(tmpdir: str | Path) -> dict[str, Any]:
-    """Build the file in ``tmpdir``, measure both readers, return numbers and ratios."""
+    """Build the file in ``tmpdir``, measure pybtex, the reader and the whole import."""
+    if not TUGBOAT.exists():
+        return {"title": TITLE, "skipped": f"{TUGBOAT} is absent."}
     path, entries = build_file(tmpdir)
     pybtex = _measure("pybtex", path)
-    ours = _measure("evidence", path)
-    return {
-        "entries": entries,
-        "pybtex": pybtex,
-        "evidence": ours,
-        "time_ratio": ours["seconds"] / pybtex["seconds"],
-        "memory_ratio": ours["peak_bytes"] / pybtex["peak_bytes"],
-    }
+    read = _measure("read", path)
+    full = _measure("import", path)
+    rows = []
+    for name, ours in (
+        ("read_bibliography (parse only)", read),
+        ("evidence import (parse + save)", full),
+    ):
+        time_ratio = ours["seconds"] / pybtex["seconds"]
+        memory_ratio = ours["peak_bytes"] / pybtex["peak_bytes"]
+        rows.append(
+            {
+                "path": name,
+                "entries": ours["count"],
+                "seconds": ours["seconds"],
+                "pybtex s": pybtex["seconds"],
+                "time ratio": time_ratio,
+                "peak MB": ours["peak_bytes"] / 1e6,
+                "pybtex MB": pybtex["peak_bytes"] / 1e6,
+                "memory ratio": memory_ratio,
+                "target": "≤ 1.5× time, ≤ 2× memory",
+                "met": "yes" if time_ratio <= 1.5 and memory_ratio <= 2 else "**no**",
+            }
+        )
+    save = full["seconds"] - read["seconds"]
+    notes = [
+        f"{entries:,} entries: TUGboat's bibliography ten times over with renamed keys, so "
+        "nine in ten entries are probable duplicates of an earlier one (flagged, not "
+        f"merged); pybtex read {pybtex['count']:,} entries, the import saved "
+        f"{full['count']:,} studies (entries pybtex accepts but that hold nothing to save "
+        "are reported as problems).",
+        "Each path runs in its own subprocess: once under tracemalloc for the peak, then "
+        "again without it for the time (the import into a second fresh Store).",
+        f"Saving takes about {save:.1f} s of the import ({save / full['seconds']:.0%}), "
+        f"parsing {read['seconds']:.1f} s. Where the saving goes (cProfile of "
+        "evidence.library.save_work over these entries): about half is the "
+        "probable-duplicate search (one indexed query per entry, then "
+        "bib.matching.probable_duplicate against every study with the same first author "
+        "and year, about 5 per entry here, and each comparison normalises both titles "
+        "again: 270,000 normalize_title calls, a quarter of the saving time); about 30% "
+        "is the INSERT with its FTS5 trigger; the rest is work_to_row, citekeys and a "
+        "savepoint per entry.",
+        "Already done: identifier probes read only the id, the duplicate search reads only "
+        "the compared columns, and the insert is one prepared statement instead of "
+        "sqlite-utils' per-row insert (saving went from about 27 s to about 11 s on this "
+        "file). Proposed next, outside evidence/: memoise bib.matching.normalize_title "
+        "(or let probable_duplicate take pre-normalised titles), which halves the "
+        "duplicate search; then, for large imports, insert each chunk with one "
+        "executemany and rebuild the FTS index once at the end instead of per-row "
+        "triggers.",
+    ]
+    return {"title": TITLE, "rows": rows, "notes": notes}
 
 
 if __name__ == "__main__":

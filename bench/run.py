@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 BENCHES = {
     "import": "bench.bench_import",
     "fetch": "bench.bench_fetch",
+    "verify": "bench.bench_verify",
     "ingest": "bench.bench_ingest",
     "report": "bench.bench_report",
 }
