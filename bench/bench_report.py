@@ -31,7 +31,7 @@ from reports import citation, render_report  # noqa: E402
 
 CLAIMS = 10_000
 STUDIES = 2_000
-HTML_BUDGET = 5 * 1024 * 1024
+HTML_BUDGET = 5_000_000  # bytes
 STATUSES = ("supported", "disputed", "retracted", "cited", "attributed", "vague", "unsourced")
 VERDICTS = ("verified", "mismatch", "not_found", "retracted", "unverified")
 LEVELS = ("systematic-review", "rct", "trial", "observational", "case-report", "review", "other")
