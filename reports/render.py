@@ -141,7 +141,18 @@ _CLAIM_DEFAULTS: dict[str, Any] = {
     "evidence": [],
 }
 _LINK_DEFAULTS: dict[str, Any] = {"stance": "mentions", "origin": None, "note": None}
-_CANDIDATE_DEFAULTS: dict[str, Any] = {"score": None, "reasons": [], "accepted": False}
+# A candidate is a study of the library (``study``) or a work found by a search that is
+# not in the library yet (``doi``, ``title``, ``journal``, ``year``).
+_CANDIDATE_DEFAULTS: dict[str, Any] = {
+    "study": None,
+    "doi": None,
+    "title": None,
+    "journal": None,
+    "year": None,
+    "score": None,
+    "reasons": [],
+    "accepted": False,
+}
 _STUDY_DEFAULTS: dict[str, Any] = {
     "doi": None,
     "pmid": None,

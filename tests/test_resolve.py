@@ -121,6 +121,11 @@ def test_attribution_candidates_and_accept(fake_services, tmp_path: Path) -> Non
     first = model["claims"][0]["mentions"][0]
     assert first["candidates"][0]["doi"] == RCT["doi"]
     assert first["candidates"][0]["accepted"] is False
+    # candidates not yet in the library are shown by title and DOI in both reports
+    for fmt in ("md", "html"):
+        text = run("report", "--format", fmt)[1]
+        assert "Massage therapy reduces anxiety and enhances EEG pattern" in text
+        assert f"doi:{RCT['doi']}" in text
     # --accept takes it, for the sentence and its continuation, never for the other journal
     code, out, err = run("resolve", "--accept", "--json")
     assert code == 0, err
