@@ -96,7 +96,7 @@ def ingest_document(
         return report
     extraction = extract(document, set(keys))
     report = IngestReport(doc_name, sentences=len(extraction.sentences))
-    report.problems = [str(p) for p in extraction.problems]
+    report.problems = [p.message for p in extraction.problems]
     with store.transaction():
         doc_row = {
             "name": doc_name,

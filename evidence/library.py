@@ -154,6 +154,23 @@ def find_study_row(store: Store, work: Work) -> dict[str, Any] | None:
 _DUPLICATE_COLUMNS = ("id", "citekey", "doi", "pmid", "pmcid", "arxiv", "isbn", "title", "year")
 
 
+def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
+    """The study saved earlier from this same bibliography entry: same citekey, no
+    identifier that disagrees, probably the same work. Importing a file again (after an
+    interruption, or to pick up edits) then updates those studies instead of adding a
+    second copy of each entry that has no identifier."""
+    if not work.citekey:
+        return None
+    row = store.one("select * from studies where citekey = ?", [work.citekey])
+    if row is None:
+        return None
+    for column in ID_COLUMNS:
+        ours, theirs = getattr(work, column), row.get(column)
+        if ours and theirs and str(ours).lower() != str(theirs).lower():
+            return None
+    return row if probable_duplicate(work, row_to_work(row)) else None
+
+
 def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
     """The first study with the same first author and year that probably is this work.
 
@@ -213,7 +230,7 @@ def _save_work(
 ) -> SaveResult:
     stamp = now()
     row = work_to_row(work)
-    existing = find_study_row(store, work)
+    existing = find_study_row(store, work) or _same_entry(store, work)
     if existing is None:
         # A second identifier may already belong to another study (unique columns):
         # keep this work apart rather than failing, and flag it as a probable duplicate.
