@@ -104,6 +104,8 @@ def test_reingest_unchanged_changes_nothing_and_edit_keeps_ids(tmp_path: Path) -
         "evidence",
         {"claim_id": stretching, "study_id": sid, "stance": "supports", "origin": "user"},
     )
+    # and one on the coffee claim, which the edit below changes lightly
+    assert run("tag", coffee, "x2020stretch", "--stance", "contradicts", "--note", "kept")[0] == 0
     snapshot = db.query("select * from claims order by id")
     code, out, _ = run("ingest", str(doc))
     assert "unchanged" in out
@@ -122,7 +124,13 @@ def test_reingest_unchanged_changes_nothing_and_edit_keeps_ids(tmp_path: Path) -
     assert walking in after
     assert after[stretching]["removed_at"] is not None  # kept: it carries a user tag
     assert "orphaned" in err and stretching in err
-    assert db.count("evidence") == 1
+    assert db.count("evidence") == 2
+    code, out, _ = run("claims", "--json")
+    coffee_now = next(c for c in json.loads(out) if c["id"] == coffee)
+    assert coffee_now["evidence"] == [
+        {"study": "x2020stretch", "stance": "contradicts", "origin": "user", "note": "kept"}
+    ]
+    assert coffee_now["status"] == "disputed"
     code, out, _ = run("claims", "--json")
     assert stretching not in {c["id"] for c in json.loads(out)}
 
