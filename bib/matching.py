@@ -183,7 +183,8 @@ def probable_duplicate(a: Work, b: Work) -> bool:
     A shared DOI or PMID decides it; two different DOIs are distinct registered records
     (a preprint and its article included) and are never called duplicates. Otherwise the
     titles must be near-identical (≥ 0.9), the years at most one apart (print versus
-    online) and the first authors the same when both are known.
+    online), volume, issue and first page the same where both records give them, and
+    the first authors the same when both are known.
     """
     for kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
         va, vb = getattr(a, kind), getattr(b, kind)
@@ -195,6 +196,15 @@ def probable_duplicate(a: Work, b: Work) -> bool:
         return False
     if a.year and b.year and abs(a.year - b.year) > 1:
         return False
+    # Same title in another issue or on other pages is another work: a recurring column
+    # ("Editorial comments", "Letters") appears in every issue of a year.
+    for va, vb in (
+        (a.volume, b.volume),
+        (a.issue, b.issue),
+        (_first_page(a.pages), _first_page(b.pages)),
+    ):
+        if va and vb and str(va).strip().lower() != str(vb).strip().lower():
+            return False
     fa, fb = family_key(a.first_author), family_key(b.first_author)
     return not (fa and fb and fa != fb)
 

@@ -10,6 +10,7 @@ import typer
 from evidence import linking
 from evidence import verify as verification
 from evidence.cli import app, err, fail, handle_errors, http_client, open_store, out, print_json
+from evidence.operations import Progress
 
 retractions_app = typer.Typer(
     help="The local copy of the Retraction Watch data.", no_args_is_help=True
@@ -46,7 +47,9 @@ def verify_cmd(
         report = verification.VerifyReport()
         if rows:
             with http_client(ctx) as client:
-                report = verification.verify_studies(store, client, rows)
+                report = verification.verify_studies(
+                    store, client, rows, Progress.for_terminal(err)
+                )
     report.skipped_fresh = fresh
     for line in report.notices:
         err.print(line, markup=False)

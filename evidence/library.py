@@ -151,7 +151,20 @@ def find_study_row(store: Store, work: Work) -> dict[str, Any] | None:
 
 
 # What probable_duplicate compares: identifiers, title, year and first author.
-_DUPLICATE_COLUMNS = ("id", "citekey", "doi", "pmid", "pmcid", "arxiv", "isbn", "title", "year")
+_DUPLICATE_COLUMNS = (
+    "id",
+    "citekey",
+    "doi",
+    "pmid",
+    "pmcid",
+    "arxiv",
+    "isbn",
+    "title",
+    "year",
+    "volume",
+    "issue",
+    "pages",
+)
 
 
 def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:

@@ -55,6 +55,16 @@ class Progress:
             task_id = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task_id, n)
 
+    @contextmanager
+    def status(self, message: str) -> Iterator[None]:
+        """A spinner with a message for work whose length is not known in advance
+        (batched lookups across services)."""
+        if self.console is None:
+            yield
+            return
+        with self.console.status(message):
+            yield
+
 
 def inspect_identifiers(texts: Sequence[str]) -> tuple[list[Identifier], list[str]]:
     """Check every identifier before any network call; report all problems together."""
@@ -124,8 +134,10 @@ def add_studies(
         )
     if not idents:
         return report
-    results = fetch_works(client, idents)
-    with (progress or Progress()).task("Saving", len(idents)) as advance:
+    progress = progress or Progress()
+    with progress.status(f"Looking up {len(idents)} identifiers…"):
+        results = fetch_works(client, idents)
+    with progress.task("Saving", len(idents)) as advance:
         for ident in idents:
             result = results.get(ident)
             work = result.work if result is not None else None

@@ -25,6 +25,7 @@ from bib.matching import family_key, journal_similarity, title_similarity
 from bib.retractions import to_notice
 from bib.work import Work
 from evidence.library import get_study, row_to_work, save_work
+from evidence.operations import Progress
 from evidence.store import Store, now
 
 # A verdict younger than this is fresh: `verify` does not ask the services again
@@ -175,16 +176,23 @@ def verdict_for(
 
 
 def verify_studies(
-    store: Store, client: HttpClient, rows: Sequence[dict[str, Any]]
+    store: Store,
+    client: HttpClient,
+    rows: Sequence[dict[str, Any]],
+    progress: Progress | None = None,
 ) -> VerifyReport:
     """Look every study up (batched across services), then record one check each."""
+    progress = progress or Progress()
     report = VerifyReport()
     idents: dict[int, Identifier] = {}
     for row in rows:
         ident = primary_identifier(row)
         if ident is not None:
             idents[row["id"]] = ident
-    results = fetch_works(client, list(dict.fromkeys(idents.values()))) if idents else {}
+    results = {}
+    if idents:
+        with progress.status(f"Checking {len(idents)} studies against the services…"):
+            results = fetch_works(client, list(dict.fromkeys(idents.values())))
     local = local_retractions(store, rows)
     notice_rows: dict[int, list[dict[str, Any]]] = {}
     for n in store.query("select * from notices"):

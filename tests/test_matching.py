@@ -481,3 +481,14 @@ if __name__ == "__main__":
     corpus = load_corpus(SHARED.joinpath(*DEEP_REVIEW))
     size = int(sys.argv[1]) if len(sys.argv) > 1 else len(corpus)
     print(json.dumps(evaluate(corpus, size), indent=2))
+
+
+def test_same_title_in_another_issue_is_not_a_duplicate() -> None:
+    column = Work(title="Editorial comments", authors=[Author("Beeton", "Barbara")], year=1985)
+    assert probable_duplicate(replace(column, issue="1"), replace(column, issue="1"))
+    assert not probable_duplicate(replace(column, issue="1"), replace(column, issue="2"))
+    assert not probable_duplicate(
+        replace(column, volume="6", pages="3-4"), replace(column, volume="6", pages="130-131")
+    )
+    # one record without pages: still a probable duplicate
+    assert probable_duplicate(replace(column, pages="3-4"), column)
