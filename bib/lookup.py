@@ -13,7 +13,7 @@ nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -114,8 +114,14 @@ def fetch_works(
     client: HttpClient,
     identifiers: list[Identifier],
     services: Iterable[str] = SERVICES,
+    *,
+    also_known: Mapping[Identifier, Mapping[str, str]] | None = None,
 ) -> dict[Identifier, LookupResult]:
     """Look up every identifier in every useful service; one result per identifier.
+
+    ``also_known`` gives other identifiers already known for the same work (a stored
+    study's PMID beside its DOI), so each service is asked by the key that costs it
+    least: PubMed by PMID needs no DOI search.
 
     Never raises for a service failure: each LookupResult records per-service errors,
     "not found" answers (with where it looked) and skipped services.
@@ -131,6 +137,9 @@ def fetch_works(
             item.known[ident.kind] = value
             if ident.kind == "doi" and value.startswith(ARXIV_DOI_PREFIX):
                 item.known["arxiv"] = value[len(ARXIV_DOI_PREFIX) :]
+        for kind, other in (also_known or {}).get(ident, {}).items():
+            if kind in ("doi", "pmid", "pmcid", "arxiv", "isbn") and other:
+                item.known.setdefault(kind, other.lower() if kind == "doi" else other)
         if "openalex" in wanted and not client.has_key("openalex"):
             item.result.skipped["openalex"] = OPENALEX_NO_KEY
         items[ident] = item

@@ -192,7 +192,10 @@ def verify_studies(
     results = {}
     if idents:
         with progress.status(f"Checking {len(idents)} studies against the services…"):
-            results = fetch_works(client, list(dict.fromkeys(idents.values())))
+            also_known = {idents[row["id"]]: _ids_of(row) for row in rows if row["id"] in idents}
+            results = fetch_works(
+                client, list(dict.fromkeys(idents.values())), also_known=also_known
+            )
     local = local_retractions(store, rows)
     notice_rows: dict[int, list[dict[str, Any]]] = {}
     for n in store.query("select * from notices"):

@@ -523,3 +523,23 @@ def test_a_doi_whose_pmid_was_in_a_failed_efetch_is_an_error() -> None:
         r = lookup.fetch_works(make_client(openalex_key=False), [ident])[ident]
     assert "pubmed" not in r.not_found
     assert r.errors["pubmed"].reason.startswith("HTTP 502")
+
+
+def test_also_known_pmid_saves_the_doi_search(fake_services) -> None:  # type: ignore[no-untyped-def]
+    """A study whose PMID is already stored is fetched from PubMed by PMID (efetch only)."""
+    fake_services.add(
+        doi="10.1000/known.1",
+        pmid="111",
+        title="Known both ways",
+        authors=[("Roe", "R")],
+        year=2001,
+    )
+    ident = Identifier("doi", "10.1000/known.1")
+    with HttpClient(HttpConfig.from_env(mailto="t@example.org")) as client:
+        results = lookup.fetch_works(
+            client, [ident], also_known={ident: {"doi": "10.1000/known.1", "pmid": "111"}}
+        )
+    assert results[ident].work is not None
+    assert set(results[ident].sources) >= {"crossref", "pubmed"}
+    assert fake_services.count("pubmed", "esearch") == 0
+    assert fake_services.count("pubmed", "efetch") == 1
