@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -90,6 +91,7 @@ class MatchResult:
 _MARKUP = re.compile(r"<[^>]+>|\\[a-zA-Z]+\s*|[{}$]")
 
 
+@lru_cache(maxsize=65536)
 def normalize_title(s: str | None) -> str:
     """Lower-case ASCII words separated by single spaces, without markup or punctuation.
 
@@ -192,8 +194,7 @@ def probable_duplicate(a: Work, b: Work) -> bool:
             return True
     if a.doi and b.doi:
         return False
-    if title_similarity(a.title, b.title) < 0.9:
-        return False
+    # Cheap tests first; the fuzzy title comparison last.
     if a.year and b.year and abs(a.year - b.year) > 1:
         return False
     # Same title in another issue or on other pages is another work: a recurring column
@@ -206,7 +207,9 @@ def probable_duplicate(a: Work, b: Work) -> bool:
         if va and vb and str(va).strip().lower() != str(vb).strip().lower():
             return False
     fa, fb = family_key(a.first_author), family_key(b.first_author)
-    return not (fa and fb and fa != fb)
+    if fa and fb and fa != fb:
+        return False
+    return title_similarity(a.title, b.title) >= 0.9
 
 
 # --- parsing ------------------------------------------------------------------------------

@@ -193,10 +193,14 @@ def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
     if not key or not work.title:
         return None
     columns = ", ".join(_DUPLICATE_COLUMNS)
+    # Volume and issue, where both records give them, must agree (see
+    # probable_duplicate): let SQLite drop the others before any Work is built.
     cursor = store.db.execute(
         f"select {columns}, json_extract(authors, '$[0].family') from studies "
-        "where dedup_key = ? and duplicate_of is null",
-        [key],
+        "where dedup_key = :key and duplicate_of is null "
+        "and (volume is null or :volume is null or lower(volume) = lower(:volume)) "
+        "and (issue is null or :issue is null or lower(issue) = lower(:issue))",
+        {"key": key, "volume": work.volume, "issue": work.issue},
     )
     for values in cursor.fetchall():
         row = dict(zip(_DUPLICATE_COLUMNS, values[:-1], strict=True))
