@@ -180,6 +180,7 @@ def _save_claims(
     taken = {r["id"] for r in old}
     slug = _slug(doc_name)
     mention_rows: list[dict[str, Any]] = []
+    new_rows: list[dict[str, Any]] = []
     citation_links: list[tuple[str, int]] = []
     for i, claim in enumerate(claims):
         values = {
@@ -199,7 +200,7 @@ def _save_claims(
             report.kept_claims += 1
         else:
             cid = _claim_id(slug, claim.text, taken)
-            store.insert("claims", {"id": cid, **values})
+            new_rows.append({"id": cid, **values})
             report.new_claims += 1
         for m in claim.mentions:
             study_id = old_mentions.get((cid, m.kind, m.text))
@@ -232,6 +233,9 @@ def _save_claims(
             )
             if study_id is not None:
                 citation_links.append((cid, study_id))
+    # One batch each: claims first, then the mentions that point at them.
+    if new_rows:
+        store.insert_all("claims", new_rows)
     if mention_rows:
         store.insert_all("mentions", mention_rows)
     for cid, sid in citation_links:
