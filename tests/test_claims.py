@@ -60,3 +60,15 @@ def test_a_source_raises_the_score() -> None:
 def test_opinion_and_methods_lower_the_score() -> None:
     assert not score_sentence("In my opinion this is the best massage chair.").is_claim
     assert not score_sentence("We randomly assigned 50 scientists to two groups.").is_claim
+
+
+def test_case_insensitive_patterns_are_written_in_lower_case() -> None:
+    """score_sentence matches the word patterns against lower-cased text."""
+    import re
+
+    import evidence.claims as claims
+
+    for name, value in vars(claims).items():
+        if isinstance(value, re.Pattern) and name != "_REPORTED_SPEECH":
+            literal = re.sub(r"\\[A-Za-z]", "", value.pattern)
+            assert not re.search(r"[A-Z]", literal), name
