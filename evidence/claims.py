@@ -195,6 +195,10 @@ _PROMOTION = re.compile(
 )
 
 
+_WORDS = re.compile(r"[\w'’%-]+")
+_LIST_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+")
+
+
 def _lower_case_patterns() -> None:
     """Drop re.I from the module's word patterns; score_sentence lower-cases the text
     instead. Every such pattern is written in lower case (a test keeps it so)."""
@@ -220,7 +224,7 @@ def score_sentence(
     result; such a sentence is always a claim."""
     stripped = text.strip()
     reasons: list[str] = []
-    words = re.findall(r"[\w'’%-]+", stripped)
+    words = _WORDS.findall(stripped)
     if block_kind == "heading":
         return Score(0.0, ["heading"])
     if block_kind == "table_row":
@@ -231,7 +235,7 @@ def score_sentence(
         return Score(0.05, ["question"])
     if states_finding:
         return Score(0.95, ["states a research finding"])
-    body = re.sub(r"^\s*(?:\d{1,3}[.)]|[-*•])\s+", "", stripped)
+    body = _LIST_MARKER.sub("", stripped)
     # The word patterns are written in lower case and compiled without re.I (see
     # _lower_case_patterns): matching lower-cased text is about twice as fast.
     low = body.lower()
