@@ -52,7 +52,7 @@ def ingest(
                 err.print(p, markup=False)
             if imported.unreadable:
                 raise typer.Exit(2)
-            bib_keys = _bib_keys(store, bib)
+            bib_keys = imported.keys
             keys.update(bib_keys)
         for doc in docs:
             if doc == "-":
@@ -82,24 +82,6 @@ def ingest(
         for r in reports:
             _print_ingest(r)
     raise typer.Exit(exit_code)
-
-
-def _bib_keys(store: object, paths: list[Path]) -> dict[str, int]:
-    """Map the keys used in the bibliography files to the studies they became."""
-    from bib.formats import read_bibliography
-    from evidence.library import find_study_row
-    from evidence.store import Store
-
-    assert isinstance(store, Store)
-    mapping: dict[str, int] = {}
-    for path in paths:
-        for work in read_bibliography(path).works:
-            row = find_study_row(store, work)
-            if row is None and work.citekey:
-                row = store.one("select id from studies where citekey = ?", [work.citekey])
-            if row is not None and work.citekey:
-                mapping[work.citekey] = row["id"]
-    return mapping
 
 
 def _print_ingest(r: documents.IngestReport) -> None:

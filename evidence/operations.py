@@ -184,6 +184,8 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)
     unreadable: int = 0
     any_read: bool = False
+    # the key each entry has in its file -> the study it became (for `ingest --bib`)
+    keys: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {"files": self.files, "problems": self.problems}
@@ -225,6 +227,8 @@ def import_files(
                         except sqlite3.IntegrityError as exc:
                             report.problems.append(f"{path}: {work.citekey}: not saved ({exc})")
                             continue
+                        if work.citekey:
+                            report.keys[work.citekey] = saved.study_id
                         added += saved.created
                         updated += not saved.created
                         duplicates += saved.duplicate_of is not None

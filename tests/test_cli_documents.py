@@ -153,3 +153,29 @@ def test_ingest_stdin_and_errors(tmp_path: Path) -> None:
     code, _, err = run("claims", "--document", "nope")
     assert code == 2
     assert err.startswith('Error: No document named "nope".')
+
+
+def test_ingest_with_bib_resolves_citekeys_and_reports_unknown(tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{field1996,\n  author = {Field, Tiffany},\n"
+        "  title = {Massage therapy reduces anxiety},\n  journal = {Int J Neurosci},\n"
+        "  year = {1996},\n}\n",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "paper.md"
+    doc.write_text(
+        "---\ntitle: A paper\nauthor: someone@example.org\n---\n\n"
+        "Chair massage lowered anxiety in office workers [@field1996].\n\n"
+        "Stretching reduced injuries by a third [@nobody2020].\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("ingest", str(doc), "--bib", str(bib))
+    assert code == 0, err
+    assert "nobody2020" in err
+    claims = {c["text"][:14]: c for c in json.loads(run("claims", "--json")[1])}
+    massage = claims["Chair massage "]
+    assert massage["status"] == "cited"
+    assert massage["mentions"][0]["citekey"] == "field1996"
+    assert massage["mentions"][0]["study"] == "field1996"
+    assert claims["Stretching red"]["mentions"][0]["study"] is None
