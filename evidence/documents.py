@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.extract import extract
-from evidence.readers import read_document
+from evidence.readers import MAX_BYTES, read_document
 from evidence.status import STATUSES, derive_status
 from evidence.store import Store, now
 
@@ -80,20 +80,27 @@ def ingest_document(
     ``known_keys`` maps citekeys to study ids (the library's and the --bib files');
     ``bib_keys`` are the keys of the --bib files, part of what makes a re-ingest a no-op.
     """
-    document = read_document(path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
     doc_name = name or (path.name if path is not None else "stdin")
-    sha = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
     existing = store.one("select * from documents where name = ?", [doc_name])
     keys = known_keys or {}
     fingerprint = sorted(set(bib_keys))
+    stored = (existing or {}).get("data") or {}
+    # An unchanged file is known by its bytes, before any parsing. (Not for LaTeX, whose
+    # \input files may have changed, nor directories of Markdown files.)
+    raw_sha = _raw_sha256(path) if text is None else None
     if (
         existing
-        and existing["sha256"] == sha
-        and (existing.get("data") or {}).get("keys") == fingerprint
+        and raw_sha
+        and stored.get("raw_sha256") == raw_sha
+        and stored.get("keys") == fingerprint
     ):
-        report = IngestReport(doc_name, unchanged=True)
-        _fill_counts(store, existing["id"], report)
-        return report
+        return _unchanged(store, existing, doc_name)
+    document = read_document(path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
+    sha = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+    if existing and existing["sha256"] == sha and stored.get("keys") == fingerprint:
+        if raw_sha and stored.get("raw_sha256") != raw_sha:
+            store.update("documents", existing["id"], {"data": {**stored, "raw_sha256": raw_sha}})
+        return _unchanged(store, existing, doc_name)
     extraction = extract(document, set(keys))
     report = IngestReport(doc_name, sentences=len(extraction.sentences))
     report.problems = [p.message for p in extraction.problems]
@@ -104,7 +111,7 @@ def ingest_document(
             "sha256": sha,
             "format": document.format,
             "ingested_at": now(),
-            "data": {"keys": fingerprint},
+            "data": {"keys": fingerprint, "raw_sha256": raw_sha},
         }
         if existing:
             doc_id = existing["id"]
@@ -258,14 +265,42 @@ def link_citation(store: Store, claim_id: str, study_id: int) -> None:
     )
 
 
+def _raw_sha256(path: Path | None) -> str | None:
+    """SHA-256 of the bytes a document is read from: the file, or every file of a
+    directory of Markdown files (by name). None where that is not knowable up front."""
+    if path is None or path.suffix.lower() == ".tex":
+        return None
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    if not all(p.is_file() for p in files) or sum(p.stat().st_size for p in files) > MAX_BYTES:
+        return None
+    digest = hashlib.sha256()
+    for p in files:
+        digest.update(p.name.encode("utf-8") + b"\0" + p.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _unchanged(store: Store, existing: dict[str, Any], doc_name: str) -> IngestReport:
+    report = IngestReport(doc_name, unchanged=True)
+    _fill_counts(store, existing["id"], report)
+    return report
+
+
 def _fill_counts(store: Store, doc_id: int, report: IngestReport) -> None:
     rows = store.query(
         "select kind, count(*) as n from mentions where document_id = ? group by kind", [doc_id]
     )
     report.mentions_by_kind = {r["kind"]: r["n"] for r in rows}
-    claims = claim_objects(store, document_id=doc_id)
-    report.claims = len(claims)
-    report.unsourced = sum(1 for c in claims if c["status"] == "unsourced")
+    report.claims = store.scalar(
+        "select count(*) from claims where document_id = ? and removed_at is null", [doc_id]
+    )
+    # Unsourced (evidence.status): no mention of any kind and no link that counts.
+    report.unsourced = store.scalar(
+        "select count(*) from claims c where c.document_id = ? and c.removed_at is null "
+        "and not exists (select 1 from mentions m where m.claim_id = c.id) "
+        "and not exists (select 1 from evidence e where e.claim_id = c.id "
+        "and e.origin != 'suggested')",
+        [doc_id],
+    )
 
 
 # --- listing ------------------------------------------------------------------------

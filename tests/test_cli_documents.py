@@ -179,3 +179,30 @@ def test_ingest_with_bib_resolves_citekeys_and_reports_unknown(tmp_path: Path) -
     assert massage["mentions"][0]["citekey"] == "field1996"
     assert massage["mentions"][0]["study"] == "field1996"
     assert claims["Stretching red"]["mentions"][0]["study"] is None
+
+
+def test_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    doc = tmp_path / "a.md"
+    doc.write_text("# Title\n\nStudies show that naps restore attention.\n", encoding="utf-8")
+    assert run("ingest", str(doc))[0] == 0
+    import evidence.documents as documents
+
+    original = documents.read_document
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the unchanged file was parsed again")
+
+    monkeypatch.setattr(documents, "read_document", fail)
+    code, out, _ = run("ingest", str(doc))
+    assert code == 0
+    assert "unchanged" in out and "1 claims" in out and "0 unsourced" in out
+    # a directory of Markdown files is known by the bytes of its files too
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "01.md").write_text(
+        "Coffee lowers the risk of heart failure by 15%.\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(documents, "read_document", original)
+    assert run("ingest", str(folder))[0] == 0
+    monkeypatch.setattr(documents, "read_document", fail)
+    assert "unchanged" in run("ingest", str(folder))[1]
