@@ -28,7 +28,9 @@ STATUS_STYLE = {
 @handle_errors
 def ingest(
     ctx: typer.Context,
-    docs: list[str] = typer.Argument(..., help="Files (.txt .md .qmd .html .tex) or - for stdin."),
+    docs: list[str] = typer.Argument(
+        ..., help="Files (.txt .md .qmd .html .tex), a folder of Markdown files, or - for stdin."
+    ),
     name: str = typer.Option(None, "--name", help="Document name (default: the file name)."),
     bib: list[Path] = typer.Option(
         None, "--bib", help="Bibliography whose citekeys the document uses (repeatable)."
@@ -68,7 +70,7 @@ def ingest(
                 )
             else:
                 path = Path(doc)
-                if not path.is_file():
+                if not path.exists():
                     raise UsageError(f"{doc}: no such file. Check the path")
                 report = documents.ingest_document(store, path, name=name, fmt=fmt, known_keys=keys)
             reports.append(report)
