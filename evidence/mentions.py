@@ -477,7 +477,6 @@ def journal_mentions(sentence: Sentence, text: str) -> list[Mention]:
                 continue
             if group == "name3" and not m.groupdict().get("suffix") and _is_place_or_time(name):
                 continue
-            name_start = m.start(group) + raw.find(name[:1]) if name else m.start(group)
             name_start = s.find(name, m.start(group))
             name_end = name_start + len(name)
             if any(mn.start <= sentence.start + name_start < mn.end for mn in found):

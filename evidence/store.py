@@ -346,11 +346,11 @@ class Store:
 
     def ensure_shape(self) -> None:
         if migrations.pending(self.db):
-            with self.write_lock():
+            with self.transaction():
                 migrations.apply(self.db)
 
     @contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """Take SQLite's write lock up front (BEGIN IMMEDIATE) so concurrent writers
         queue on the busy timeout instead of failing with "database is locked" when a
         read transaction tries to upgrade."""
@@ -367,7 +367,6 @@ class Store:
         else:
             conn.execute("COMMIT")
 
-    transaction = write_lock
 
     def close(self) -> None:
         self.db.conn.close()
