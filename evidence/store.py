@@ -367,7 +367,6 @@ class Store:
         else:
             conn.execute("COMMIT")
 
-
     def close(self) -> None:
         self.db.conn.close()
 
