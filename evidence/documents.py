@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.extract import extract
+from evidence.library import latest_checks
 from evidence.readers import MAX_BYTES, read_document
 from evidence.status import STATUSES, derive_status
 from evidence.store import Store, now
@@ -319,13 +320,7 @@ def document_id(store: Store, name: str | None) -> int | None:
 
 def study_states(store: Store) -> dict[int, dict[str, Any]]:
     """Per study: citekey, retracted flag, latest verification status (two queries)."""
-    checks = {
-        r["study_id"]: r["status"]
-        for r in store.query(
-            "select c.study_id, c.status from checks c join (select study_id, max(id) as id "
-            "from checks group by study_id) last on last.id = c.id"
-        )
-    }
+    checks = {sid: check["status"] for sid, check in latest_checks(store).items()}
     retraction_notices: dict[int, list[str]] = {}
     for n in store.query(
         "select study_id, source, date, doi from notices where kind = 'retraction' order by id"

@@ -9,7 +9,6 @@ merged silently; fields the user set by hand are never overwritten by fetched me
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from bib.citekeys import make_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
-from bib.matching import probable_duplicate
+from bib.matching import family_key, probable_duplicate
 from bib.work import Author, Notice, PublicationType, Work
 from evidence.errors import StudyNotFound
 from evidence.store import Store, now
@@ -53,16 +52,10 @@ class SaveResult:
     changed: list[str] = field(default_factory=list)
 
 
-def fold(text: str) -> str:
-    """Lower-case ASCII letters only: 'Müller-Lüdenscheidt' -> 'mullerludenscheidt'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if c.isascii() and c.isalpha()).lower()
-
-
 def dedup_key(work: Work) -> str | None:
     if not work.authors or not work.year:
         return None
-    return f"{fold(work.authors[0].family)}|{work.year}"
+    return f"{family_key(work.authors[0].family)}|{work.year}"
 
 
 def work_to_row(work: Work) -> dict[str, Any]:
@@ -361,14 +354,16 @@ def list_studies(store: Store) -> list[dict[str, Any]]:
     return store.query("select * from studies order by citekey")
 
 
-def latest_checks(store: Store, study_ids: Iterable[int] | None = None) -> dict[int, dict]:
-    sql = (
-        "select c.* from checks c join (select study_id, max(id) as id from checks "
-        "group by study_id) last on last.id = c.id"
-    )
-    rows = store.query(sql)
-    wanted = set(study_ids) if study_ids is not None else None
-    return {r["study_id"]: r for r in rows if wanted is None or r["study_id"] in wanted}
+def latest_checks(store: Store) -> dict[int, dict[str, Any]]:
+    """Each study's most recent verification (one query; the raw response left out)."""
+    return {
+        r["study_id"]: r
+        for r in store.query(
+            "select c.study_id, c.checked_at, c.status, c.sources, c.mismatches, c.reason "
+            "from checks c join (select study_id, max(id) as id from checks "
+            "group by study_id) last on last.id = c.id"
+        )
+    }
 
 
 def notices_by_study(store: Store) -> dict[int, list[dict[str, Any]]]:

@@ -24,7 +24,7 @@ from bib.lookup import LookupResult, fetch_works
 from bib.matching import family_key, journal_similarity, title_similarity
 from bib.retractions import to_notice
 from bib.work import Work
-from evidence.library import get_study, row_to_work, save_work
+from evidence.library import get_study, latest_checks, row_to_work, save_work
 from evidence.operations import Progress
 from evidence.store import Store, now
 
@@ -58,13 +58,7 @@ def select_studies(
         rows = []
     if refresh:
         return rows, 0
-    latest = {
-        r["study_id"]: r
-        for r in store.query(
-            "select c.study_id, c.status, c.checked_at from checks c join "
-            "(select study_id, max(id) as id from checks group by study_id) l on l.id = c.id"
-        )
-    }
+    latest = latest_checks(store)
     cutoff = datetime.now(UTC) - FRESH
     stale = []
     for row in rows:
