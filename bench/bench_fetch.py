@@ -227,7 +227,9 @@ def sequential_baseline(fake: FakeServices, dois: list[str], cache: Path) -> flo
         return time.perf_counter() - start
 
 
-def _row(what: str, ours: float, baseline: float, ratio: float, target: str, met: bool) -> dict:
+def _row(
+    what: str, ours: float, baseline: float, ratio: float | str, target: str, met: bool
+) -> dict:
     return {
         "measure": what,
         "ours": ours,

@@ -37,6 +37,7 @@ from bench.bench_fetch import (  # noqa: E402
     ESEARCH_BATCH,
     LATENCY,
     PUBMED_RATE,
+    _row,
     counts,
     fake_environment,
     make_records,
@@ -73,19 +74,6 @@ def write_library(records: list[dict[str, Any]], path: Path) -> Path:
     ]
     path.write_text(write_bibliography(works, "bibtex"), encoding="utf-8")
     return path
-
-
-def _row(
-    what: str, ours: float, baseline: float, ratio: float | str, target: str, met: bool
-) -> dict:
-    return {
-        "measure": what,
-        "ours": ours,
-        "baseline": baseline,
-        "ratio": ratio,
-        "target": target,
-        "met": "yes" if met else "**no**",
-    }
 
 
 def run(tmpdir: str | Path) -> dict[str, Any]:
