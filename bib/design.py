@@ -192,4 +192,7 @@ def evidence_level(
     ``work_type`` (Crossref/CSL type) names the document, not the design; it only turns a
     work with no design signal into ``other`` and is accepted for callers that have it.
     """
-    return study_design(Work(type=work_type, publication_types=list(publication_types))).level
+    types = list(publication_types)
+    if not types:
+        return OTHER.level
+    return study_design(Work(type=work_type, publication_types=types)).level

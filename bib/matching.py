@@ -16,8 +16,10 @@ claim to a study it never cited.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -120,6 +122,7 @@ def title_similarity(a: str | None, b: str | None) -> float:
     return best / 100.0
 
 
+@lru_cache(maxsize=65536)
 def family_key(name: str | None) -> str:
     """A family name as lower-case ASCII letters only: ``"O'Brien-Smith"`` → ``obriensmith``."""
     return re.sub(r"[^a-z]", "", ascii_fold(name or "").lower())
@@ -172,42 +175,92 @@ def is_preprint(work: Work) -> bool:
     return bool(venue and _PREPRINT_VENUES.search(venue))
 
 
-def _first_page(pages: str | None) -> str | None:
+_FIRST_PAGE = re.compile(r"\s*([A-Za-z]?\d+[A-Za-z]?)")
+
+
+def first_page(pages: str | None) -> str | None:
     if not pages:
         return None
-    match = re.match(r"\s*([A-Za-z]?\d+[A-Za-z]?)", pages)
+    match = _FIRST_PAGE.match(pages)
     return match.group(1).lower() if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateFacts:
+    """What probable_duplicate compares about one record, computed once: a library
+    comparing one entry with many studies prepares each side a single time."""
+
+    # doi, pmid, pmcid, arxiv, isbn, lower-cased (None where absent)
+    ids: tuple[str | None, ...]
+    year: int | None
+    # volume, issue, first page: stripped and lower-cased (None where absent)
+    locators: tuple[str | None, ...]
+    family: str
+    title: str | None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        ids: Iterable[str | None],
+        year: int | None,
+        volume: Any,
+        issue: Any,
+        pages: str | None,
+        first_author: str | None,
+        title: str | None,
+    ) -> DuplicateFacts:
+        return cls(
+            tuple(str(v).lower() if v else None for v in ids),
+            year,
+            tuple(
+                str(v).strip().lower() if v else None for v in (volume, issue, first_page(pages))
+            ),
+            family_key(first_author),
+            title,
+        )
+
+
+def duplicate_facts(work: Work) -> DuplicateFacts:
+    return DuplicateFacts.of(
+        ids=(work.doi, work.pmid, work.pmcid, work.arxiv, work.isbn),
+        year=work.year,
+        volume=work.volume,
+        issue=work.issue,
+        pages=work.pages,
+        first_author=work.first_author,
+        title=work.title,
+    )
 
 
 def probable_duplicate(a: Work, b: Work) -> bool:
     """Whether two records probably describe the same work.
 
-    A shared DOI or PMID decides it; two different DOIs are distinct registered records
-    (a preprint and its article included) and are never called duplicates. Otherwise the
-    titles must be near-identical (≥ 0.9), the years at most one apart (print versus
-    online), volume, issue and first page the same where both records give them, and
-    the first authors the same when both are known.
+    A shared DOI, PMID, PMCID, arXiv id or ISBN decides it; two different DOIs are
+    distinct registered records (a preprint and its article included) and are never
+    called duplicates. Otherwise the titles must be near-identical (≥ 0.9), the years at
+    most one apart (print versus online), volume, issue and first page the same where
+    both records give them, and the first authors the same when both are known.
     """
-    for kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
-        va, vb = getattr(a, kind), getattr(b, kind)
-        if va and vb and va.lower() == vb.lower():
+    return same_work(duplicate_facts(a), duplicate_facts(b))
+
+
+def same_work(a: DuplicateFacts, b: DuplicateFacts) -> bool:
+    """probable_duplicate on prepared facts."""
+    for va, vb in zip(a.ids, b.ids, strict=True):
+        if va is not None and va == vb:
             return True
-    if a.doi and b.doi:
+    if a.ids[0] is not None and b.ids[0] is not None:
         return False
     # Cheap tests first; the fuzzy title comparison last.
     if a.year and b.year and abs(a.year - b.year) > 1:
         return False
     # Same title in another issue or on other pages is another work: a recurring column
     # ("Editorial comments", "Letters") appears in every issue of a year.
-    for va, vb in (
-        (a.volume, b.volume),
-        (a.issue, b.issue),
-        (_first_page(a.pages), _first_page(b.pages)),
-    ):
-        if va and vb and str(va).strip().lower() != str(vb).strip().lower():
+    for va, vb in zip(a.locators, b.locators, strict=True):
+        if va is not None and vb is not None and va != vb:
             return False
-    fa, fb = family_key(a.first_author), family_key(b.first_author)
-    if fa and fb and fa != fb:
+    if a.family and b.family and a.family != b.family:
         return False
     return title_similarity(a.title, b.title) >= 0.9
 
@@ -508,7 +561,7 @@ def score_candidate(
             f"volume {candidate.volume} " + ("matches" if same else f"≠ {parsed.volume}")
         )
 
-    cand_page = _first_page(candidate.pages)
+    cand_page = first_page(candidate.pages)
     if parsed.first_page and cand_page:
         same = parsed.first_page.lower() == cand_page
         evidence["page"] = 1.0 if same else 0.0

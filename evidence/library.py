@@ -9,6 +9,9 @@ merged silently; fields the user set by hand are never overwritten by fetched me
 from __future__ import annotations
 
 import json
+import operator
+import re
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +19,13 @@ from typing import Any
 from bib.citekeys import make_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
-from bib.matching import family_key, probable_duplicate
+from bib.matching import (
+    DuplicateFacts,
+    duplicate_facts,
+    family_key,
+    probable_duplicate,
+    same_work,
+)
 from bib.work import Author, Notice, PublicationType, Work
 from evidence.errors import StudyNotFound
 from evidence.store import Store, now
@@ -122,8 +131,11 @@ class CitekeyRegistry:
         return key
 
 
+_CITEKEY_BREAKERS = re.compile(r"[\s,]")
+
+
 def _valid_citekey(key: str) -> bool:
-    return bool(key) and len(key) <= 200 and not any(c.isspace() for c in key) and "," not in key
+    return bool(key) and len(key) <= 200 and not _CITEKEY_BREAKERS.search(key)
 
 
 def _study_id_with(store: Store, column: str, value: Any) -> int | None:
@@ -235,6 +247,39 @@ def save_work(
         return _save_work(store, work, by_user=by_user, citekeys=citekeys)
 
 
+def _fill_new_row(
+    row: dict[str, Any],
+    work: Work,
+    citekey: str,
+    duplicate: dict[str, Any] | None,
+    *,
+    by_user: bool,
+    stamp: str,
+) -> None:
+    """Complete ``work_to_row``'s row with what a new study gets once, when inserted."""
+    row["citekey"] = citekey
+    row["duplicate_of"] = duplicate["id"] if duplicate else None
+    row["user_fields"] = (
+        # not _empty(value), spelled out: this runs for every entry of an import
+        [
+            k
+            for k in _USER_FIELD_COLUMNS
+            if (v := row.get(k)) or (v is not None and v != "" and v != [] and v != {})
+        ]
+        if by_user
+        else []
+    )
+    row["added_at"] = stamp
+    row["updated_at"] = stamp
+    row["fetched_at"] = None if work.source in _FILE_SOURCES else stamp
+
+
+# The fields a user can set by hand, sorted (the order user_fields lists them in).
+_USER_FIELD_COLUMNS = tuple(sorted((*ID_COLUMNS, *META_COLUMNS, *LIST_COLUMNS)))
+# Sources that are not a fetch from a service: no fetched_at stamp.
+_FILE_SOURCES = ("user", "bibtex", "csl-json", "ris")
+
+
 def _save_work(
     store: Store, work: Work, *, by_user: bool, citekeys: CitekeyRegistry | None
 ) -> SaveResult:
@@ -242,27 +287,11 @@ def _save_work(
     row = work_to_row(work)
     existing = find_study_row(store, work) or _same_entry(store, work)
     if existing is None:
-        # A second identifier may already belong to another study (unique columns):
-        # keep this work apart rather than failing, and flag it as a probable duplicate.
-        clash = None
-        for column in UNIQUE_ID_COLUMNS:
-            if row.get(column) and _study_id_with(store, column, row[column]) is not None:
-                clash = column
-        if clash:
-            row[clash] = None
+        # No identifier of this work belongs to a study yet (find_study_row probed each
+        # one), so none of its unique columns can clash.
         registry = citekeys or CitekeyRegistry(store)
-        row["citekey"] = registry.claim(work)
         duplicate = _find_probable_duplicate(store, work)
-        row["duplicate_of"] = duplicate["id"] if duplicate else None
-        row["user_fields"] = (
-            sorted(k for k in (*ID_COLUMNS, *META_COLUMNS, *LIST_COLUMNS) if not _empty(row.get(k)))
-            if by_user
-            else []
-        )
-        row["added_at"] = stamp
-        row["updated_at"] = stamp
-        if work.source not in ("user", "bibtex", "csl-json", "ris"):
-            row["fetched_at"] = stamp
+        _fill_new_row(row, work, registry.claim(work), duplicate, by_user=by_user, stamp=stamp)
         study_id = _insert_study(store, row)
         _save_notices(store, study_id, work.notices)
         return SaveResult(
@@ -298,11 +327,235 @@ def _save_work(
         updates["dedup_key"] = dedup_key(merged)
     if updates:
         updates["updated_at"] = stamp
-        if work.source not in ("user", "bibtex", "csl-json", "ris"):
+        if work.source not in _FILE_SOURCES:
             updates["fetched_at"] = stamp
         store.update("studies", existing["id"], updates)
     _save_notices(store, existing["id"], work.notices)
     return SaveResult(existing["id"], existing["citekey"], created=False, changed=changed)
+
+
+# --- saving a chunk of a bibliography at once ----------------------------------------------
+
+# Every column a new study row has, in one order: rows inserted together share it.
+_ROW_COLUMNS = (
+    "id",
+    *ID_COLUMNS,
+    *META_COLUMNS,
+    *LIST_COLUMNS,
+    "evidence_level",
+    "retracted",
+    "extra",
+    "provenance",
+    "dedup_key",
+    "source",
+    "citekey",
+    "duplicate_of",
+    "user_fields",
+    "added_at",
+    "updated_at",
+    "fetched_at",
+)
+_ROW_VALUES = operator.itemgetter(*_ROW_COLUMNS)
+_JSON_ROW_INDEXES = tuple(
+    i
+    for i, c in enumerate(_ROW_COLUMNS)
+    if c in (*LIST_COLUMNS, "extra", "provenance", "user_fields")
+)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _sql_lower(value: Any) -> Any:
+    """SQLite's lower(): ASCII letters only."""
+    return value.translate(_ASCII_LOWER) if isinstance(value, str) else value
+
+
+# One encoder for every JSON column of a chunk (json.dumps with options builds one a call).
+_JSON = json.JSONEncoder(ensure_ascii=False, default=repr)
+
+
+def _json_text(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return _JSON.encode(value) if value else str(value)
+    return value
+
+
+class _Candidate:
+    """A study that a later entry may probably duplicate, with its facts prepared."""
+
+    __slots__ = ("row", "volume", "issue", "facts")
+
+    def __init__(self, row: dict[str, Any], first_family: str | None) -> None:
+        self.row = row
+        self.volume = _sql_lower(row["volume"])
+        self.issue = _sql_lower(row["issue"])
+        self.facts = DuplicateFacts.of(
+            ids=(row["doi"], row["pmid"], row["pmcid"], row["arxiv"], row["isbn"]),
+            year=row["year"],
+            volume=row["volume"],
+            issue=row["issue"],
+            pages=row["pages"],
+            first_author=first_family,
+            title=row["title"],
+        )
+
+
+def save_new_works(
+    store: Store, works: list[Work], *, by_user: bool, citekeys: CitekeyRegistry
+) -> list[SaveResult | sqlite3.IntegrityError]:
+    """Save a chunk of works as ``save_work`` would one by one, inside the caller's
+    transaction, with a few queries for the whole chunk instead of several per work.
+
+    Works that are new studies (no identifier or citekey already in the library) are
+    checked against the chunk's probable-duplicate candidates in memory and inserted
+    together. From the first work that touches an existing study, or carries notices,
+    the rest of the chunk is saved by ``save_work`` itself, after the rows gathered so
+    far are written, so each sees exactly what the one-by-one path would. One result
+    per work, in order: its SaveResult, or the IntegrityError that kept it out.
+    """
+    results: list[SaveResult | sqlite3.IntegrityError] = []
+    taken = _taken_identifiers(store, works)
+    candidates = _candidates_for(store, works)
+    next_id = int(store.scalar("select coalesce(max(id), 0) + 1 from studies"))
+    pending: list[dict[str, Any]] = []
+    stamp = now()
+    for position, work in enumerate(works):
+        ids = [(c, getattr(work, c)) for c in ID_COLUMNS if getattr(work, c)]
+        if (
+            work.notices
+            or any(value in taken[column] for column, value in ids)
+            or (work.citekey and work.citekey in taken["citekey"])
+        ):
+            _insert_rows(store, pending, results)
+            for rest in works[position:]:
+                try:
+                    results.append(save_work(store, rest, by_user=by_user, citekeys=citekeys))
+                except sqlite3.IntegrityError as exc:
+                    results.append(exc)
+            return results
+        row = work_to_row(work)
+        duplicate = None
+        key = row["dedup_key"]
+        if key and work.title and key in candidates:
+            volume, issue = _sql_lower(work.volume), _sql_lower(work.issue)
+            facts = duplicate_facts(work)
+            for candidate in candidates[key]:
+                # The SQL filter of _find_probable_duplicate, then probable_duplicate.
+                if (
+                    (candidate.volume is None or volume is None or candidate.volume == volume)
+                    and (candidate.issue is None or issue is None or candidate.issue == issue)
+                    and same_work(facts, candidate.facts)
+                ):
+                    duplicate = candidate.row
+                    break
+        _fill_new_row(row, work, citekeys.claim(work), duplicate, by_user=by_user, stamp=stamp)
+        row["id"] = next_id
+        next_id += 1
+        pending.append(row)
+        for column, value in ids:
+            taken[column].add(value)
+        taken["citekey"].add(row["citekey"])
+        if key and duplicate is None:
+            first = row["authors"][0].get("family") if row["authors"] else None
+            candidates.setdefault(key, []).append(
+                _Candidate({c: row[c] for c in _DUPLICATE_COLUMNS}, first)
+            )
+        results.append(
+            SaveResult(
+                row["id"],
+                row["citekey"],
+                created=True,
+                duplicate_of=duplicate["citekey"] if duplicate else None,
+            )
+        )
+    _insert_rows(store, pending, results)
+    return results
+
+
+def _taken_identifiers(store: Store, works: list[Work]) -> dict[str, set[Any]]:
+    """The chunk's identifier values and citekeys that already belong to a study."""
+    taken: dict[str, set[Any]] = {}
+    for column in (*ID_COLUMNS, "citekey"):
+        values = list({v for v in (getattr(w, column) for w in works) if v})
+        taken[column] = set()
+        for start in range(0, len(values), 500):
+            part = values[start : start + 500]
+            sql = (
+                f"select [{column}] from studies "
+                f"where [{column}] in ({', '.join('?' for _ in part)})"
+            )
+            taken[column].update(r[0] for r in store.db.execute(sql, part))
+    return taken
+
+
+def _candidates_for(store: Store, works: list[Work]) -> dict[str, list[_Candidate]]:
+    """Studies that entries of the chunk may probably duplicate, by dedup key, in id
+    order (the order in which _find_probable_duplicate meets them)."""
+    keys = list({k for k in (dedup_key(w) for w in works if w.title) if k})
+    out: dict[str, list[_Candidate]] = {}
+    columns = ", ".join(_DUPLICATE_COLUMNS)
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        cursor = store.db.execute(
+            f"select dedup_key, {columns}, json_extract(authors, '$[0].family') from studies "
+            f"where dedup_key in ({', '.join('?' for _ in part)}) and duplicate_of is null "
+            "order by id",
+            part,
+        )
+        for values in cursor:
+            row = dict(zip(_DUPLICATE_COLUMNS, values[1:-1], strict=True))
+            out.setdefault(values[0], []).append(_Candidate(row, values[-1]))
+    return out
+
+
+def _insert_rows(
+    store: Store,
+    rows: list[dict[str, Any]],
+    results: list[SaveResult | sqlite3.IntegrityError],
+) -> None:
+    """Insert new study rows in one statement; should one break a constraint, insert
+    them one by one so that only that one is left out (and reported in ``results``)."""
+    if not rows:
+        return
+    sql = (
+        f"insert into studies ({', '.join(f'[{c}]' for c in _ROW_COLUMNS)}) "
+        f"values ({', '.join('?' for _ in _ROW_COLUMNS)})"
+    )
+    values = []
+    for row in rows:
+        row_values = list(_ROW_VALUES(row))
+        for i in _JSON_ROW_INDEXES:
+            row_values[i] = _json_text(row_values[i])
+        values.append(row_values)
+    with store.indexing_after("studies"):
+        try:
+            with store.db.atomic():
+                store.db.conn.executemany(sql, values)
+        except sqlite3.IntegrityError:
+            _insert_one_by_one(store, sql, rows, values, results)
+    rows.clear()
+
+
+def _insert_one_by_one(
+    store: Store,
+    sql: str,
+    rows: list[dict[str, Any]],
+    values: list[list[Any]],
+    results: list[SaveResult | sqlite3.IntegrityError],
+) -> None:
+    """Each row in its own savepoint; a row that breaks a constraint becomes its error in
+    ``results``, and rows flagged as its duplicates lose that flag."""
+    index = {r.study_id: i for i, r in enumerate(results) if isinstance(r, SaveResult)}
+    failed: set[int] = set()
+    for row, row_values in zip(rows, values, strict=True):
+        if row["duplicate_of"] in failed:
+            row_values[_ROW_COLUMNS.index("duplicate_of")] = None
+            results[index[row["id"]]] = SaveResult(row["id"], row["citekey"], created=True)
+        try:
+            with store.db.atomic():
+                store.db.execute(sql, row_values)
+        except sqlite3.IntegrityError as exc:
+            failed.add(row["id"])
+            results[index[row["id"]]] = exc
 
 
 def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> None:

@@ -22,7 +22,7 @@ from bib.identifiers import Identifier, inspect_identifier
 from bib.lookup import fetch_works, search_crossref_bibliographic
 from bib.matching import choose
 from bib.work import Work
-from evidence.library import CitekeyRegistry, row_to_work, save_work
+from evidence.library import CitekeyRegistry, row_to_work, save_new_works, save_work
 from evidence.store import Store
 
 # Entries saved per transaction during import: each entry is fully in or absent after a
@@ -221,11 +221,10 @@ def import_files(
             for start in range(0, len(works), IMPORT_CHUNK):
                 chunk = works[start : start + IMPORT_CHUNK]
                 with store.transaction():
-                    for work in chunk:
-                        try:
-                            saved = save_work(store, work, by_user=True, citekeys=registry)
-                        except sqlite3.IntegrityError as exc:
-                            report.problems.append(f"{path}: {work.citekey}: not saved ({exc})")
+                    results = save_new_works(store, chunk, by_user=True, citekeys=registry)
+                    for work, saved in zip(chunk, results, strict=True):
+                        if isinstance(saved, sqlite3.IntegrityError):
+                            report.problems.append(f"{path}: {work.citekey}: not saved ({saved})")
                             continue
                         if work.citekey:
                             report.keys[work.citekey] = saved.study_id

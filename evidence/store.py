@@ -367,6 +367,38 @@ class Store:
         else:
             conn.execute("COMMIT")
 
+    @contextmanager
+    def indexing_after(self, table: str) -> Iterator[None]:
+        """Insert many rows into ``table`` and add them to its full-text index in one
+        statement at the end, instead of one trigger run per row (several times faster).
+
+        Only for inserts, inside a transaction: the insert trigger is dropped and created
+        again within it, so no other connection, and no crash, ever sees the table
+        without its trigger or a row missing from the index.
+        """
+        conn = self.db.conn
+        if not conn.in_transaction:
+            raise RuntimeError("indexing_after needs a transaction")
+        trigger = f"{table}_ai"
+        found = conn.execute(
+            "select sql from sqlite_master where type = 'trigger' and name = ?", [trigger]
+        ).fetchone()
+        if found is None or table not in FTS:
+            yield
+            return
+        columns = ", ".join(f"[{c}]" for c in FTS[table])
+        first = conn.execute(f"select coalesce(max(rowid), 0) + 1 from [{table}]").fetchone()[0]
+        conn.execute(f"drop trigger [{trigger}]")
+        try:
+            yield
+        finally:
+            conn.execute(
+                f"insert into [{table}_fts] (rowid, {columns}) "
+                f"select rowid, {columns} from [{table}] where rowid >= ?",
+                [first],
+            )
+            conn.execute(found[0])
+
     def close(self) -> None:
         self.db.conn.close()
 
