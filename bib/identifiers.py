@@ -500,6 +500,19 @@ _PROSE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# What every match of each prose pattern contains, lower-cased.
+_PROSE_LABELS = {
+    "link": "http",
+    "doi": "10.",
+    "pmid": "pmid",
+    "pmcid": "pmc",
+    "arxiv": "arxiv",
+    "isbn": "isbn",
+}
+# (lower-cased, İ becomes i and a combining dot)
+_FOLDED_TO_ASCII = ("ı", "ſ", "\u0307")
+
+
 def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     """Identifiers named in prose, with the span of the text naming each, in order.
 
@@ -510,7 +523,14 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     """
     found: list[tuple[Identifier, int, int]] = []
     taken: list[tuple[int, int]] = []
+    lowered = text.lower()
+    # A pattern whose label is nowhere in the text is not run over it (most prose names
+    # no identifier). Characters that re's IGNORECASE reads as ASCII letters but that
+    # str.lower() keeps apart switch this shortcut off.
+    shortcut = not any(c in lowered for c in _FOLDED_TO_ASCII)
     for kind, pattern in _PROSE_PATTERNS:
+        if shortcut and _PROSE_LABELS[kind] not in lowered:
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             raw = match.group(0)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from evidence.gates import AnyMatch, Screen
+
 THRESHOLD = 0.5
 """Sentences scoring at or above this are claims."""
 
@@ -169,7 +171,6 @@ _RESEARCH = re.compile(
     r"survey\w*|data|findings|results|analysis|investigation|scientists|cohort)\b",
     re.I,
 )
-_HEDGE_ONLY = re.compile(r"^(?:it\s+)?(?:seems|appears)\s+(?:that\s+)?", re.I)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you’re)\b", re.I)
 _FIRST_PERSON_STORY = re.compile(r"^(?:i|my|me)\b", re.I)
 _FINDING_LANGUAGE = re.compile(
@@ -209,6 +210,48 @@ def _lower_case_patterns() -> None:
 
 _lower_case_patterns()
 
+# The patterns that score_sentence searches, each behind the literals it needs
+# (evidence.gates): one scan of a sentence tells which of them can match at all.
+_SCREEN = Screen()
+(
+    _list_intro,
+    _advice,
+    _transition,
+    _finite_verb,
+    _finding_language,
+    _generic_fact,
+    _causal,
+    _statistic,
+    _comparative,
+    _health,
+    _opinion,
+    _meta,
+    _methods,
+    _reported_speech,
+    _promotion,
+    _second_person,
+) = (
+    AnyMatch(pattern, _SCREEN)
+    for pattern in (
+        _LIST_INTRO,
+        _ADVICE,
+        _TRANSITION,
+        _FINITE_VERB,
+        _FINDING_LANGUAGE,
+        _GENERIC_FACT,
+        _CAUSAL,
+        _STATISTIC,
+        _COMPARATIVE,
+        _HEALTH,
+        _OPINION,
+        _META,
+        _METHODS,
+        _REPORTED_SPEECH,
+        _PROMOTION,
+        _SECOND_PERSON,
+    )
+)
+
 
 def score_sentence(
     text: str,
@@ -239,13 +282,14 @@ def score_sentence(
     # The word patterns are written in lower case and compiled without re.I (see
     # _lower_case_patterns): matching lower-cased text is about twice as fast.
     low = body.lower()
-    if _LIST_INTRO.search(low) and not has_source and len(words) <= 12:
+    seen = _SCREEN.scan(low)
+    if _list_intro(low, seen) and not has_source and len(words) <= 12:
         return Score(0.1, ["introduces a list"])
     if _IMPERATIVE.match(low) and not has_source:
         return Score(0.1, ["imperative"])
-    if _ADVICE.search(low) and not has_source:
+    if _advice(low, seen) and not has_source:
         return Score(0.15, ["advice"])
-    if _TRANSITION.search(low) and not has_source:
+    if _transition(low, seen) and not has_source:
         return Score(0.15, ["transition"])
     if len(words) < 4 and not has_source:
         return Score(0.1, ["too short to assert anything"])
@@ -254,48 +298,50 @@ def score_sentence(
     if has_source:
         value += 0.4
         reasons.append("attributes to a source")
-    if _FINITE_VERB.search(low) or len(words) >= 7:
+    if _finite_verb(low, seen) or len(words) >= 7:
         value += 0.15
     else:
         reasons.append("no verb")
         value -= 0.2
-    if _FINDING_LANGUAGE.search(low):
+    if _finding_language(low, seen):
         value += 0.2
         reasons.append("reports a finding")
-    if _GENERIC_FACT.search(low):
+    if _generic_fact(low, seen):
         value += 0.1
         reasons.append("factual assertion")
-    if _CAUSAL.search(low):
+    causal = _causal(low, seen)
+    statistic = _statistic(low, seen)
+    if causal:
         value += 0.15
         reasons.append("causal or effect language")
-    if _STATISTIC.search(low):
+    if statistic:
         value += 0.15
         reasons.append("statistic")
-    if _COMPARATIVE.search(low):
+    if _comparative(low, seen):
         value += 0.1
         reasons.append("comparison")
-    if _HEALTH.search(low):
+    if _health(low, seen):
         value += 0.05
         reasons.append("health topic")
-    if _OPINION.search(low):
+    if _opinion(low, seen):
         value -= 0.3
         reasons.append("opinion")
-    if _META.search(low):
+    if _meta(low, seen):
         value -= 0.4
         reasons.append("describes the document or its methods")
-    if _METHODS.search(low) and not has_source:
+    if not has_source and _methods(low, seen):
         value -= 0.35
         reasons.append("describes methods or aims")
-    if _REPORTED_SPEECH.search(body) and not has_source and not _STATISTIC.search(low):
+    if not has_source and not statistic and _reported_speech(body, seen):
         value -= 0.2
         reasons.append("opinion or reported speech")
-    if _PROMOTION.search(low) and not has_source:
+    if not has_source and _promotion(low, seen):
         value -= 0.3
         reasons.append("promotion")
-    if _SECOND_PERSON.search(low) and not _CAUSAL.search(low):
+    if not causal and _second_person(low, seen):
         value -= 0.15
         reasons.append("addresses the reader")
-    if _FIRST_PERSON_STORY.match(low) and not has_source and not _STATISTIC.search(low):
+    if not has_source and not statistic and _FIRST_PERSON_STORY.match(low):
         value -= 0.1
         reasons.append("first-person account")
     if body.endswith(":"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
+from evidence.gates import Gated, Opened, Screen
 from evidence.readers import Citation, Document, Link, Reference, plain_text
 from evidence.segment import Sentence
 
@@ -458,12 +459,15 @@ def _finding_after(sentence_text: str, position: int) -> str | None:
     return finding or None
 
 
-def journal_mentions(sentence: Sentence, text: str) -> list[Mention]:
-    """Narrative attributions naming a journal or an institution."""
+def journal_mentions(sentence: Sentence, text: str, seen: Opened | None = None) -> list[Mention]:
+    """Narrative attributions naming a journal or an institution. ``seen``: what
+    ``SCREEN.scan`` found in the sentence's lower-cased text (scanned here if not given)."""
     found: list[Mention] = []
     s = sentence.text
+    if seen is None:
+        seen = SCREEN.scan(s.lower())
     for pattern in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN):
-        for m in pattern.finditer(s):
+        for m in _GATED[pattern].finditer(s, seen):
             group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
             raw = m.group(group)
             name = _clean_name(raw)
@@ -501,7 +505,7 @@ def journal_mentions(sentence: Sentence, text: str) -> list[Mention]:
     if found:
         return found
     for pattern in (_INSTITUTION, _PUBLISHED_BY, _PREFIX_INSTITUTION):
-        for m in pattern.finditer(s):
+        for m in _GATED[pattern].finditer(s, seen):
             inst = _clean_name(m.group("inst"))
             if not inst or not _INSTITUTION_WORDS.search(inst):
                 continue
@@ -614,10 +618,28 @@ _VAGUE_PATTERNS = [
 ]
 
 
-def vague_mentions(sentence: Sentence, text: str) -> list[Mention]:
+# Each pattern of journal_mentions and vague_mentions behind the literals it needs
+# (evidence.gates): one scan of a sentence tells which can match it at all.
+SCREEN = Screen()
+_GATED = {
+    pattern: Gated(pattern, SCREEN)
+    for pattern in (
+        _JOURNAL_AFTER_VERB,
+        _JOURNAL_AFTER_NOUN,
+        _INSTITUTION,
+        _PUBLISHED_BY,
+        _PREFIX_INSTITUTION,
+        *_VAGUE_PATTERNS,
+    )
+}
+
+
+def vague_mentions(sentence: Sentence, text: str, seen: Opened | None = None) -> list[Mention]:
     found: list[Mention] = []
+    if seen is None:
+        seen = SCREEN.scan(sentence.text.lower())
     for pattern in _VAGUE_PATTERNS:
-        for m in pattern.finditer(sentence.text):
+        for m in _GATED[pattern].finditer(sentence.text, seen):
             start = sentence.start + m.start()
             end = sentence.start + m.end()
             if any(f.start < end and start < f.end for f in found):
@@ -712,12 +734,13 @@ def find_mentions(
             if not any(s <= m.start < e for s, e in blocked)
         )
         mentions.extend(author_year_mentions(sentence, text, document.references))
-        mentions.extend(journal_mentions(sentence, text))
+        seen = SCREEN.scan(sentence.text.lower())
+        mentions.extend(journal_mentions(sentence, text, seen))
         if index > 0 and not any(m.kind == "journal" for m in mentions):
             inherited = inherited_mention(sentence, result[index - 1])
             if inherited is not None:
                 mentions.append(inherited)
         if not any(m.kind in SOURCE_KINDS for m in mentions):
-            mentions.extend(vague_mentions(sentence, text))
+            mentions.extend(vague_mentions(sentence, text, seen))
         mentions.sort(key=lambda mention: (mention.start, mention.end))
     return result

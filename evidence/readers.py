@@ -286,7 +286,7 @@ class _Builder:
     def add(self, text: str) -> None:
         if not text:
             return
-        text = re.sub(r"\s+", " ", text)
+        text = _SPACES.sub(" ", text)
         if self._block_start is None:
             text = text.lstrip(" ")
             if not text:
@@ -335,6 +335,7 @@ class _Builder:
 # ---------------------------------------------------------------------------
 # Plain text
 
+_SPACES = re.compile(r"\s+")
 _LIST_LINE = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•–]|\(\w\)|\[\d{1,3}\])\s+\S")
 _TERMINAL = re.compile(r"[.!?:;\"”’')\]]\s*$")
 _FUNCTION_END = re.compile(

@@ -426,6 +426,28 @@ class Store:
     def insert_all(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         self.table(table).insert_all(rows)
 
+    def insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows that all have the same keys with one prepared statement (lists
+        and dicts stored as JSON text, as sqlite-utils stores them) and add them to the
+        table's full-text index in one statement. Needs a transaction."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        sql = (
+            f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"values ({', '.join('?' for _ in columns)})"
+        )
+        encoder = json.JSONEncoder(ensure_ascii=False, default=repr)
+        values = [
+            [
+                encoder.encode(v) if isinstance(v, (dict, list)) else v
+                for v in (row[c] for c in columns)
+            ]
+            for row in rows
+        ]
+        with self.indexing_after(table):
+            self.db.conn.executemany(sql, values)
+
     def update(self, table: str, pk: Any, values: dict[str, Any]) -> None:
         try:
             self.table(table).update(pk, values)

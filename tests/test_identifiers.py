@@ -432,3 +432,12 @@ def test_find_identifiers_never_crashes(text: str) -> None:
 def test_every_isbn13_body_has_exactly_one_valid_check_digit(body: str) -> None:
     valid = [d for d in "0123456789" if inspect_identifier(f"isbn:{body}{d}")[0] is not None]
     assert len(valid) == 1
+
+
+def test_find_identifiers_reads_labels_as_re_ignorecase_does() -> None:
+    """Labels are matched case-insensitively, including the letters re folds to ASCII
+    (dotless i, dotted capital I): skipping patterns whose label is absent must not lose
+    those."""
+    for text in ("see PMİD: 12345678", "see pmıd: 12345678", "see Pmid: 12345678"):
+        assert [str(i) for i, _, _ in find_identifiers(text)] == ["pmid:12345678"], text
+    assert find_identifiers("no label here, just 12345678") == []

@@ -1,0 +1,121 @@
+"""evidence.gates answers exactly what the patterns themselves answer, only faster.
+
+Every pattern that claim scoring and mention finding put behind a gate is compared with
+its plain regular expression on the labelled sentences, the bundled demo article, the
+seed article and (when ../shared is present) real manuscripts and health news, plus
+strings built to sit on the edges (case, digits, the characters re folds to ASCII).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SHARED, TEST_DATA
+
+from evidence import claims, mentions
+from evidence.gates import AnyMatch, Gated, Screen, _needs_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sentences() -> list[str]:
+    texts = [
+        json.loads(line)["text"]
+        for line in (TEST_DATA / "claims_labelled.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    texts.append((ROOT / "evidence" / "data" / "demo_article.md").read_text("utf-8"))
+    for extra in (
+        SHARED / "seed" / "article.txt",
+        SHARED
+        / "data"
+        / "corpora"
+        / "claims"
+        / "health-news-fakehealth"
+        / "health_news_with_study_attributions.jsonl",
+    ):
+        if extra.exists():
+            texts.append(extra.read_text("utf-8")[:300_000])
+    manuscripts = SHARED / "data" / "corpora" / "manuscripts" / "deep-review" / "content"
+    if manuscripts.is_dir():
+        texts += [p.read_text("utf-8") for p in sorted(manuscripts.glob("*.md"))]
+    out: list[str] = []
+    for text in texts:
+        out += [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+    return out + _edges()
+
+
+def _edges() -> list[str]:
+    return [
+        "",
+        "Studies show it.",
+        "STUDIES SHOW IT WORKS.",
+        "Research has ſhown benefits.",  # long s: re's IGNORECASE reads it as s
+        "Studıes show it.",  # dotless i
+        "İt is well known that it works.",
+        "Revenue rose 12% in 2020 (p < 0.05).",
+        "The results include:",
+        "Think about trying a hip massage.",
+        "A study published in the Journal of Clinical Nursing found that it helps.",
+        "Researchers at Harvard University found a link.",
+        "It's important to know this.",
+        "we searched pubmed and were randomly assigned",
+    ]
+
+
+SENTENCES = _sentences()
+
+
+def _claim_patterns() -> list[re.Pattern[str]]:
+    return [v for v in vars(claims).values() if isinstance(v, re.Pattern)]
+
+
+@pytest.mark.parametrize("pattern", _claim_patterns(), ids=lambda p: p.pattern[:40])
+def test_any_match_answers_as_search(pattern: re.Pattern[str]) -> None:
+    screen = Screen()
+    check = AnyMatch(pattern, screen)
+    assert len(SENTENCES) > 200
+    hits = 0
+    for sentence in SENTENCES:
+        for text in (sentence, sentence.lower()):
+            want = pattern.search(text) is not None
+            assert check(text, screen.scan(text.lower())) is want, (pattern.pattern, text)
+            hits += want
+    # Each pattern is exercised both ways on this material, not only "no match".
+    assert 0 < hits < 2 * len(SENTENCES)
+
+
+@pytest.mark.parametrize("pattern", list(mentions._GATED), ids=lambda p: p.pattern[:40])
+def test_gated_finditer_finds_the_same_matches(pattern: re.Pattern[str]) -> None:
+    screen = Screen()
+    gated = Gated(pattern, screen)
+    for sentence in SENTENCES:
+        want = [m.span() for m in pattern.finditer(sentence)]
+        got = [m.span() for m in gated.finditer(sentence, screen.scan(sentence.lower()))]
+        assert got == want, (pattern.pattern, sentence)
+
+
+def test_needs_are_what_every_match_contains() -> None:
+    needs = _needs_of(re.compile(r"\b(?:studies|research)\s+(?:show|shows|found)\b"))
+    assert set(needs) == {
+        frozenset({"studies", "research"}),
+        frozenset({"show", "shows", "found"}),
+    }
+    # Optional parts and short literals need nothing; digits are a need of their own.
+    assert _needs_of(re.compile(r"(?:very\s+)?ok")) == ()
+    assert _needs_of(re.compile(r"\d+\s*%")) == (frozenset({"\\d"}),)
+    # Case-insensitive literals are needed in lower case.
+    assert _needs_of(re.compile(r"(?i:Lancet)")) == (frozenset({"lancet"}),)
+
+
+def test_a_gate_stays_shut_without_its_literals_and_opens_with_them() -> None:
+    screen = Screen()
+    check = AnyMatch(re.compile(r"\bclinically\s+proven\b|^let\s+us\b"), screen)
+    assert check("this was clinically proven", screen.scan("this was clinically proven"))
+    assert not check("this was proven", screen.scan("this was proven"))
+    assert check("let us go", screen.scan("let us go"))  # the anchored alternative
+    # Text with a character that re folds to ASCII opens every gate.
+    assert screen.scan("clinıcally") is None
