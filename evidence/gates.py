@@ -257,6 +257,27 @@ class Screen:
 Opened = set[int] | None
 
 
+def _grouped(gated: list[tuple[str, Needs]]) -> list[tuple[str, Needs]] | None:
+    """Fewer searches for many gated alternatives: those that share their main need run
+    as one search behind it, the others as one search behind all of theirs (None when
+    every alternative is on its own: the pattern whole is then the cheaper search)."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for part, needs in gated:
+        groups.setdefault(needs[0], []).append(part)
+    shared: list[tuple[str, Needs]] = [
+        (_join(parts), (need,)) for need, parts in groups.items() if len(parts) > 1
+    ]
+    if not shared:
+        return None
+    singles = [(parts[0], need) for need, parts in groups.items() if len(parts) == 1]
+    if singles:
+        union = frozenset().union(*(need for _, need in singles))
+        if not _useful(union):
+            return None
+        shared.append((_join(part for part, _ in singles), (union,)))
+    return shared
+
+
 def _join(parts: Iterable[str]) -> str:
     return "|".join(f"(?:{p})" for p in parts)
 
@@ -288,18 +309,23 @@ class AnyMatch:
                 gated.append((part, needs))
             else:
                 rest.append(part)
-        if len(rest) > 1 or (rest and len(gated) > _MAX_PARTS):
+        if len(rest) > 1:
             # Several alternatives run every time anyway: the pattern as it is is cheaper
             # than its pieces.
             anchored, gated, rest = [], [], [pattern.pattern]
         elif len(gated) > _MAX_PARTS:
-            # Many small searches cost more than one: the pattern whole, behind all the
-            # literals of its alternatives.
-            union = frozenset().union(*(needs[0] for _, needs in gated))
-            if anchored or not _useful(union):
+            grouped = _grouped(gated)
+            if grouped is not None and len(grouped) <= _MAX_PARTS:
+                gated = grouped
+            elif anchored or rest:
                 anchored, gated, rest = [], [], [pattern.pattern]
             else:
-                gated = [(pattern.pattern, (union,))]
+                # The pattern whole, behind all the literals of its alternatives.
+                union = frozenset().union(*(needs[0] for _, needs in gated))
+                if _useful(union):
+                    gated = [(pattern.pattern, (union,))]
+                else:
+                    gated, rest = [], [pattern.pattern]
         self._start = re.compile(_join(anchored), flags) if anchored else None
         self._gated = [(screen.gate(needs), re.compile(part, flags)) for part, needs in gated]
         self._rest = re.compile(_join(rest), flags) if rest else None

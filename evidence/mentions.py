@@ -466,8 +466,8 @@ def journal_mentions(sentence: Sentence, text: str, seen: Opened | None = None) 
     s = sentence.text
     if seen is None:
         seen = SCREEN.scan(s.lower())
-    for pattern in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN):
-        for m in _GATED[pattern].finditer(s, seen):
+    for pattern, gated in _GATED_JOURNAL:
+        for m in gated.finditer(s, seen):
             group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
             raw = m.group(group)
             name = _clean_name(raw)
@@ -504,8 +504,8 @@ def journal_mentions(sentence: Sentence, text: str, seen: Opened | None = None) 
             )
     if found:
         return found
-    for pattern in (_INSTITUTION, _PUBLISHED_BY, _PREFIX_INSTITUTION):
-        for m in _GATED[pattern].finditer(s, seen):
+    for pattern, gated in _GATED_INSTITUTION:
+        for m in gated.finditer(s, seen):
             inst = _clean_name(m.group("inst"))
             if not inst or not _INSTITUTION_WORDS.search(inst):
                 continue
@@ -620,26 +620,29 @@ _VAGUE_PATTERNS = [
 
 # Each pattern of journal_mentions and vague_mentions behind the literals it needs
 # (evidence.gates): one scan of a sentence tells which can match it at all.
+# (Kept in tuples, not in a dict keyed by pattern: hashing a compiled pattern hashes
+# its whole program, every time.)
 SCREEN = Screen()
-_GATED = {
-    pattern: Gated(pattern, SCREEN)
-    for pattern in (
-        _JOURNAL_AFTER_VERB,
-        _JOURNAL_AFTER_NOUN,
-        _INSTITUTION,
-        _PUBLISHED_BY,
-        _PREFIX_INSTITUTION,
-        *_VAGUE_PATTERNS,
-    )
-}
+_GATED_JOURNAL = tuple(
+    (pattern, Gated(pattern, SCREEN)) for pattern in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN)
+)
+_GATED_INSTITUTION = tuple(
+    (pattern, Gated(pattern, SCREEN))
+    for pattern in (_INSTITUTION, _PUBLISHED_BY, _PREFIX_INSTITUTION)
+)
+_GATED_VAGUE = tuple(Gated(pattern, SCREEN) for pattern in _VAGUE_PATTERNS)
+GATED_PATTERNS = [
+    *(g.pattern for _, g in _GATED_JOURNAL + _GATED_INSTITUTION),
+    *(g.pattern for g in _GATED_VAGUE),
+]
 
 
 def vague_mentions(sentence: Sentence, text: str, seen: Opened | None = None) -> list[Mention]:
     found: list[Mention] = []
     if seen is None:
         seen = SCREEN.scan(sentence.text.lower())
-    for pattern in _VAGUE_PATTERNS:
-        for m in _GATED[pattern].finditer(sentence.text, seen):
+    for gated in _GATED_VAGUE:
+        for m in gated.finditer(sentence.text, seen):
             start = sentence.start + m.start()
             end = sentence.start + m.end()
             if any(f.start < end and start < f.end for f in found):

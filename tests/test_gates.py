@@ -88,7 +88,7 @@ def test_any_match_answers_as_search(pattern: re.Pattern[str]) -> None:
     assert 0 < hits < 2 * len(SENTENCES)
 
 
-@pytest.mark.parametrize("pattern", list(mentions._GATED), ids=lambda p: p.pattern[:40])
+@pytest.mark.parametrize("pattern", mentions.GATED_PATTERNS, ids=lambda p: p.pattern[:40])
 def test_gated_finditer_finds_the_same_matches(pattern: re.Pattern[str]) -> None:
     screen = Screen()
     gated = Gated(pattern, screen)
