@@ -510,6 +510,8 @@ _PROSE_LABELS = {
     "isbn": "isbn",
 }
 # (lower-cased, İ becomes i and a combining dot)
+# Every DOI starts so (digits have no case: this holds under IGNORECASE too).
+_DOI_HINT = re.compile(r"10\.\d{4}")
 _FOLDED_TO_ASCII = ("ı", "ſ", "\u0307")
 
 
@@ -530,6 +532,8 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     shortcut = not any(c in lowered for c in _FOLDED_TO_ASCII)
     for kind, pattern in _PROSE_PATTERNS:
         if shortcut and _PROSE_LABELS[kind] not in lowered:
+            continue
+        if kind == "doi" and not _DOI_HINT.search(text):
             continue
         for match in pattern.finditer(text):
             start, end = match.span()

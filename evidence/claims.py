@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evidence.gates import AnyMatch, Screen
+from evidence.gates import SCREEN, UNSCANNED, AnyMatch, Opened, Unscanned
 
 THRESHOLD = 0.5
 """Sentences scoring at or above this are claims."""
@@ -212,7 +212,6 @@ _lower_case_patterns()
 
 # The patterns that score_sentence searches, each behind the literals it needs
 # (evidence.gates): one scan of a sentence tells which of them can match at all.
-_SCREEN = Screen()
 (
     _list_intro,
     _advice,
@@ -231,7 +230,7 @@ _SCREEN = Screen()
     _promotion,
     _second_person,
 ) = (
-    AnyMatch(pattern, _SCREEN)
+    AnyMatch(pattern, SCREEN)
     for pattern in (
         _LIST_INTRO,
         _ADVICE,
@@ -259,12 +258,14 @@ def score_sentence(
     block_kind: str = "paragraph",
     has_source: bool = False,
     states_finding: bool = False,
+    seen: Opened | Unscanned = UNSCANNED,
 ) -> Score:
     """Check-worthiness of one sentence.
 
     ``has_source``: the sentence cites or attributes something (a citation, a
     journal, "studies show"). ``states_finding``: that attribution reports a
-    result; such a sentence is always a claim."""
+    result; such a sentence is always a claim. ``seen``: ``gates.SCREEN.scan`` of the
+    lower-cased sentence, when the caller has it."""
     stripped = text.strip()
     reasons: list[str] = []
     words = _WORDS.findall(stripped)
@@ -282,7 +283,8 @@ def score_sentence(
     # The word patterns are written in lower case and compiled without re.I (see
     # _lower_case_patterns): matching lower-cased text is about twice as fast.
     low = body.lower()
-    seen = _SCREEN.scan(low)
+    if isinstance(seen, Unscanned):
+        seen = SCREEN.scan(low)
     if _list_intro(low, seen) and not has_source and len(words) <= 12:
         return Score(0.1, ["introduces a list"])
     if _IMPERATIVE.match(low) and not has_source:

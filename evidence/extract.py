@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from evidence.claims import THRESHOLD, score_sentence
+from evidence.gates import SCREEN
 from evidence.mentions import SOURCE_KINDS, Mention, find_mentions
 from evidence.readers import Document, Reference, plain_text
 from evidence.segment import Sentence, segment
@@ -71,9 +72,11 @@ def extract(
     keys not among them are reported (``unknown-citekey``)."""
     keys = frozenset(known_keys) if known_keys is not None else None
     sentences = segment(document)
-    per_sentence = find_mentions(document, sentences, keys)
+    # One scan of each sentence for the word patterns of mentions and claims alike.
+    scans = [SCREEN.scan(sentence.text.lower()) for sentence in sentences]
+    per_sentence = find_mentions(document, sentences, keys, scans)
     scored: list[Claim] = []
-    for sentence, mentions in zip(sentences, per_sentence, strict=True):
+    for sentence, mentions, seen in zip(sentences, per_sentence, scans, strict=True):
         has_source = any(m.kind in _FINDING_KINDS for m in mentions)
         states_finding = has_source and sentence.block_kind != "heading"
         score = score_sentence(
@@ -81,6 +84,7 @@ def extract(
             block_kind=sentence.block_kind,
             has_source=has_source,
             states_finding=states_finding and not sentence.text.rstrip().endswith("?"),
+            seen=seen,
         )
         scored.append(
             Claim(

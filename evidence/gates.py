@@ -104,11 +104,16 @@ def _union(parts: list[frozenset[str] | None]) -> frozenset[str] | None:
 
 
 def _useful(option: frozenset[str]) -> bool:
-    # ASCII only: an ASCII string in a text stays, lower-cased, in the lower-cased text.
+    # Letters are ASCII only: an ASCII string in a text stays, lower-cased, in the
+    # lower-cased text. Characters without case (’, digits, punctuation) stay as they are.
     return 0 < len(option) <= _MAX_LITERALS and all(
-        literal == DIGIT or (len(literal) >= _MIN_LENGTH and literal.isascii())
+        literal == DIGIT or (len(literal) >= _MIN_LENGTH and all(map(_plain, literal)))
         for literal in option
     )
+
+
+def _plain(char: str) -> bool:
+    return char.isascii() or char.lower() == char == char.upper()
 
 
 def _rank(option: frozenset[str]) -> tuple[int, int]:
@@ -243,7 +248,7 @@ class Screen:
                 self._automaton.make_automaton()
             self._ready = True
         opened: set[int] = set()
-        if any(trap in lowered for trap in _FOLD_TRAPS):
+        if not lowered.isascii() and any(trap in lowered for trap in _FOLD_TRAPS):
             return None  # see _useful and _FOLD_TRAPS
         if self._automaton.kind == ahocorasick.AHOCORASICK:
             for _end, gates in self._automaton.iter(lowered):
@@ -255,6 +260,13 @@ class Screen:
 
 # What a scan found (see Screen.scan); a gate is open when it is a subset of it.
 Opened = set[int] | None
+
+
+class Unscanned:
+    """Stands for "no scan given: scan the text here"."""
+
+
+UNSCANNED = Unscanned()
 
 
 def _grouped(gated: list[tuple[str, Needs]]) -> list[tuple[str, Needs]] | None:
@@ -351,3 +363,8 @@ class Gated:
         if opened is not None and not self._gate <= opened:
             return iter(())
         return self.pattern.finditer(text)
+
+
+# The screen of the package's sentence patterns (claim scoring and mention finding):
+# one scan of a sentence serves both.
+SCREEN = Screen()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
-from evidence.gates import Gated, Opened, Screen
+from evidence.gates import SCREEN, UNSCANNED, Gated, Opened, Unscanned
 from evidence.readers import Citation, Document, Link, Reference, plain_text
 from evidence.segment import Sentence
 
@@ -459,12 +459,15 @@ def _finding_after(sentence_text: str, position: int) -> str | None:
     return finding or None
 
 
-def journal_mentions(sentence: Sentence, text: str, seen: Opened | None = None) -> list[Mention]:
+def journal_mentions(
+    sentence: Sentence, text: str, seen: Opened | Unscanned = UNSCANNED
+) -> list[Mention]:
     """Narrative attributions naming a journal or an institution. ``seen``: what
-    ``SCREEN.scan`` found in the sentence's lower-cased text (scanned here if not given)."""
+    ``gates.SCREEN.scan`` found in the sentence's lower-cased text (scanned here if not
+    given)."""
     found: list[Mention] = []
     s = sentence.text
-    if seen is None:
+    if isinstance(seen, Unscanned):
         seen = SCREEN.scan(s.lower())
     for pattern, gated in _GATED_JOURNAL:
         for m in gated.finditer(s, seen):
@@ -622,7 +625,6 @@ _VAGUE_PATTERNS = [
 # (evidence.gates): one scan of a sentence tells which can match it at all.
 # (Kept in tuples, not in a dict keyed by pattern: hashing a compiled pattern hashes
 # its whole program, every time.)
-SCREEN = Screen()
 _GATED_JOURNAL = tuple(
     (pattern, Gated(pattern, SCREEN)) for pattern in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN)
 )
@@ -637,9 +639,11 @@ GATED_PATTERNS = [
 ]
 
 
-def vague_mentions(sentence: Sentence, text: str, seen: Opened | None = None) -> list[Mention]:
+def vague_mentions(
+    sentence: Sentence, text: str, seen: Opened | Unscanned = UNSCANNED
+) -> list[Mention]:
     found: list[Mention] = []
-    if seen is None:
+    if isinstance(seen, Unscanned):
         seen = SCREEN.scan(sentence.text.lower())
     for gated in _GATED_VAGUE:
         for m in gated.finditer(sentence.text, seen):
@@ -686,8 +690,10 @@ def find_mentions(
     document: Document,
     sentences: Sequence[Sentence],
     known_keys: set[str] | frozenset[str] | None = None,
+    scans: Sequence[Opened] | None = None,
 ) -> list[list[Mention]]:
-    """Mentions per sentence (same order as ``sentences``), each sorted by position."""
+    """Mentions per sentence (same order as ``sentences``), each sorted by position.
+    ``scans``: ``gates.SCREEN.scan`` of each sentence's lower-cased text, when known."""
     text = document.text
     result: list[list[Mention]] = [[] for _ in sentences]
     starts = [s.start for s in sentences]
@@ -737,7 +743,7 @@ def find_mentions(
             if not any(s <= m.start < e for s, e in blocked)
         )
         mentions.extend(author_year_mentions(sentence, text, document.references))
-        seen = SCREEN.scan(sentence.text.lower())
+        seen = scans[index] if scans is not None else SCREEN.scan(sentence.text.lower())
         mentions.extend(journal_mentions(sentence, text, seen))
         if index > 0 and not any(m.kind == "journal" for m in mentions):
             inherited = inherited_mention(sentence, result[index - 1])
