@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.extract import extract
@@ -50,9 +50,10 @@ class IngestReport:
 
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
-    """Extraction makes hundreds of thousands of small objects and no garbage cycles:
-    without the cyclic collector passing over them again and again, a large document
-    ingests about a tenth faster. Reference counting frees memory as usual."""
+    """Reading and extraction make hundreds of thousands of small objects (parser
+    tokens, sentences, mentions) and no garbage cycles: without the cyclic collector
+    passing over them again and again, a large document ingests about a tenth faster.
+    Reference counting frees memory as usual."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -72,8 +73,9 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:24] or "doc"
 
 
-def _claim_id(doc_slug: str, text: str, taken: set[str]) -> str:
-    digest = hashlib.sha1(_normal(text).encode("utf-8")).hexdigest()
+def _claim_id(doc_slug: str, normal_text: str, taken: set[str]) -> str:
+    """A stable id from the claim's normalised text (``_normal``)."""
+    digest = hashlib.sha1(normal_text.encode("utf-8")).hexdigest()
     base = f"{doc_slug}-{digest[:8]}"
     cid, n = base, 2
     while cid in taken:
@@ -113,7 +115,8 @@ def ingest_document(
         and stored.get("keys") == fingerprint
     ):
         return _unchanged(store, existing, doc_name)
-    document = read_document(path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
+    with _cyclic_gc_paused():
+        document = read_document(path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
     sha = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
     if existing and existing["sha256"] == sha and stored.get("keys") == fingerprint:
         if raw_sha and stored.get("raw_sha256") != raw_sha:
@@ -165,23 +168,27 @@ def _save_claims(
         by_text.setdefault(_normal(row["text"]), []).append(row)
     assigned: dict[int, str] = {}
     used: set[str] = set()
+    normal = [_normal(claim.text) for claim in claims]
     # 1. unchanged text keeps its id
-    for i, claim in enumerate(claims):
-        rows = by_text.get(_normal(claim.text))
+    for i in range(len(claims) if by_text else 0):
+        rows = by_text.get(normal[i])
         if rows:
             row = rows.pop(0)
             assigned[i] = row["id"]
             used.add(row["id"])
     # 2. lightly edited text keeps its id (best fuzzy match among the unused)
     unused = [r for r in old if r["id"] not in used]
-    for i, claim in enumerate(claims):
+    unused_text = [_normal(r["text"]) for r in unused]
+    for i in range(len(claims)):
         if i in assigned or not unused:
             continue
-        best = max(unused, key=lambda r: fuzz.ratio(_normal(r["text"]), _normal(claim.text)))
-        if fuzz.ratio(_normal(best["text"]), _normal(claim.text)) >= SIMILAR:
+        # The first of the best-scoring old claims, if it scores SIMILAR or more.
+        found = process.extractOne(normal[i], unused_text, scorer=fuzz.ratio, score_cutoff=SIMILAR)
+        if found is not None:
+            best = unused.pop(found[2])
+            unused_text.pop(found[2])
             assigned[i] = best["id"]
             used.add(best["id"])
-            unused.remove(best)
     # 3. claims that vanished: keep those with user tags (orphaned), drop the rest
     tagged = {
         r["claim_id"]
@@ -225,7 +232,7 @@ def _save_claims(
             store.update("claims", cid, values)
             report.kept_claims += 1
         else:
-            cid = _claim_id(slug, claim.text, taken)
+            cid = _claim_id(slug, normal[i], taken)
             new_rows.append({"id": cid, **values})
             report.new_claims += 1
         for m in claim.mentions:

@@ -588,7 +588,8 @@ def _render_inline(children: list[Any], builder: _Builder) -> None:
     for child in children:
         kind = child.type
         if kind == "text":
-            builder.add(_ATTRIBUTES.sub("", child.content))
+            content = child.content
+            builder.add(_ATTRIBUTES.sub("", content) if "{" in content else content)
         elif kind in ("softbreak", "hardbreak"):
             builder.add(" ")
         elif kind == "link_open":

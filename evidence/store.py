@@ -9,6 +9,7 @@ such as Datasette or the sqlite3 shell can open it.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -437,14 +438,25 @@ class Store:
             f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
             f"values ({', '.join('?' for _ in columns)})"
         )
-        encoder = json.JSONEncoder(ensure_ascii=False, default=repr)
-        values = [
-            [
-                encoder.encode(v) if isinstance(v, (dict, list)) else v
-                for v in (row[c] for c in columns)
-            ]
-            for row in rows
+        encode = json.JSONEncoder(ensure_ascii=False, default=repr).encode
+        take = operator.itemgetter(*columns)
+        values: list[Any] = [take(row) for row in rows]
+        if len(columns) == 1:
+            values = [(value,) for value in values]
+        # Lists and dicts go in the JSON columns: look at those alone.
+        json_at = [
+            i
+            for i, c in enumerate(columns)
+            if c in JSON_COLUMNS or isinstance(rows[0][c], (dict, list))
         ]
+        if json_at:
+            for n, row_values in enumerate(values):
+                if any(isinstance(row_values[i], (dict, list)) for i in json_at):
+                    row_values = list(row_values)
+                    for i in json_at:
+                        if isinstance(row_values[i], (dict, list)):
+                            row_values[i] = encode(row_values[i])
+                    values[n] = row_values
         with self.indexing_after(table):
             self.db.conn.executemany(sql, values)
 
