@@ -137,14 +137,16 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         "Each path runs in its own subprocess: once under tracemalloc for the peak, then "
         "again without it for the time (the import into a second fresh Store).",
         f"Saving takes about {save:.1f} s of the import ({save / full['seconds']:.0%}), "
-        f"parsing {read['seconds']:.1f} s. Saving one entry costs a probe by each "
-        "identifier, a probable-duplicate search (studies with the same first author and "
-        "year, volume and issue filtered in SQL, then bib.matching.probable_duplicate with "
-        "its cheap checks before the fuzzy title), the INSERT with its FTS5 trigger, and a "
-        "savepoint. Measured on 8,000 entries, dropping the FTS5 triggers during the "
-        "import would save about 20%; with a one-query-per-chunk path for the probes "
-        "(executemany inserts, FTS rebuilt once, repaired on open after a crash) that is "
-        "the way to the 1.5x target, not yet built.",
+        f"parsing {read['seconds']:.1f} s. Each 500-entry chunk is one transaction saved "
+        "by library.save_new_works: one query per identifier column and one for the "
+        "citekeys tell which entries touch an existing study; the probable-duplicate "
+        "candidates of the whole chunk come in one query and are compared in memory "
+        "(bib.matching.DuplicateFacts, prepared once per record); the new rows go in with "
+        "one executemany and are added to the FTS5 index by one INSERT … SELECT, the "
+        "insert trigger being dropped and recreated inside the same transaction "
+        "(Store.indexing_after), so a crash never leaves the index behind the table. "
+        "Measured once on this file's 27,180 rows, inserting them through the per-row "
+        "trigger took about 2.2x as long as inserting them and indexing in one statement.",
     ]
     return {"title": TITLE, "rows": rows, "notes": notes}
 
