@@ -285,13 +285,14 @@ def score_sentence(
     low = body.lower()
     if isinstance(seen, Unscanned):
         seen = SCREEN.scan(low)
-    if _list_intro(low, seen) and not has_source and len(words) <= 12:
+    # (Cheap tests first in each condition: the patterns have no side effects.)
+    if len(words) <= 12 and not has_source and _list_intro(low, seen):
         return Score(0.1, ["introduces a list"])
-    if _IMPERATIVE.match(low) and not has_source:
+    if not has_source and _IMPERATIVE.match(low):
         return Score(0.1, ["imperative"])
-    if _advice(low, seen) and not has_source:
+    if not has_source and _advice(low, seen):
         return Score(0.15, ["advice"])
-    if _transition(low, seen) and not has_source:
+    if not has_source and _transition(low, seen):
         return Score(0.15, ["transition"])
     if len(words) < 4 and not has_source:
         return Score(0.1, ["too short to assert anything"])
@@ -300,7 +301,7 @@ def score_sentence(
     if has_source:
         value += 0.4
         reasons.append("attributes to a source")
-    if _finite_verb(low, seen) or len(words) >= 7:
+    if len(words) >= 7 or _finite_verb(low, seen):
         value += 0.15
     else:
         reasons.append("no verb")
