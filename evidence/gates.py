@@ -134,13 +134,13 @@ def _needs_of(pattern: re.Pattern[str]) -> Needs:
     return tuple(options[:_MAX_NEEDS])
 
 
-def _split_top(source: str) -> list[str]:
-    """The top-level alternatives of a pattern's source text."""
-    parts: list[str] = []
+def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """The characters of a pattern's source that give it structure (parentheses and
+    ``|``), with their index and the nesting depth around them; escaped characters
+    and character classes are passed over."""
     depth = 0
     in_class = False
-    start = 0
-    i = 0
+    i = start
     while i < len(source):
         char = source[i]
         if char == "\\":
@@ -156,43 +156,33 @@ def _split_top(source: str) -> list[str]:
             if source[i + 1 : i + 2] == "]":
                 i += 1
         elif char == "(":
+            yield i, char, depth
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
+            yield i, char, depth
+        elif char == "|":
+            yield i, char, depth
+        i += 1
+
+
+def _split_top(source: str) -> list[str]:
+    """The top-level alternatives of a pattern's source text."""
+    parts: list[str] = []
+    start = 0
+    for i, char, depth in _structure(source):
+        if char == "|" and depth == 0:
             parts.append(source[start:i])
             start = i + 1
-        i += 1
     parts.append(source[start:])
     return parts
 
 
 def _closing(source: str, open_at: int) -> int:
     """Index of the parenthesis closing the one at ``open_at`` (-1 if unbalanced)."""
-    depth = 0
-    in_class = False
-    i = open_at
-    while i < len(source):
-        char = source[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            if char == "]":
-                in_class = False
-        elif char == "[":
-            in_class = True
-            if source[i + 1 : i + 2] == "^":
-                i += 1
-            if source[i + 1 : i + 2] == "]":
-                i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    for i, char, depth in _structure(source, open_at):
+        if char == ")" and depth == 0:
+            return i
     return -1
 
 

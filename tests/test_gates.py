@@ -135,3 +135,15 @@ def test_score_with_the_sentence_scan_is_the_score_without_it() -> None:
                 sentence, block_kind=kind, seen=SCREEN.scan(sentence.lower())
             )
             assert shared == alone, sentence
+
+
+def test_alternatives_split_at_the_top_level_only() -> None:
+    from evidence.gates import _alternatives, _closing, _split_top
+
+    assert _split_top(r"a|(b|c)|[|]|\|x") == ["a", "(b|c)", "[|]", r"\|x"]
+    assert _split_top(r"[]|]|[^]|]") == ["[]|]", "[^]|]"]
+    assert _closing(r"\b(?:a|(b))\b", 2) == 10
+    assert _closing(r"(a", 0) == -1
+    # A whole-alternative \b(?:…) group is opened up; one followed by more is not.
+    assert _alternatives(r"\b(?:ab|cd)\b|x") == [r"\b(?:ab)\b", r"\b(?:cd)\b", "x"]
+    assert _alternatives(r"\b(?:ab|cd)\s+than") == [r"\b(?:ab|cd)\s+than"]
