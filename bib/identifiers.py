@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
@@ -515,6 +516,35 @@ _DOI_HINT = re.compile(r"10\.\d{4}")
 _FOLDED_TO_ASCII = ("ı", "ſ", "\u0307")
 
 
+def _doi_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for the DOI pattern, tried only where a match can start.
+
+    Every match holds a DOI, which starts "10." and four digits. The match starts there
+    (a bare DOI), or at the "doi:" label just before it, whitespace between. So the
+    pattern is tried at those places alone, leftmost first, never inside an earlier
+    match: what finditer would find, without trying every position of the text.
+    (A DOI starting inside another "10.dddd" cannot match: the character before it is
+    a digit or a dot, which neither alternative allows there.)
+    """
+    starts: set[int] = set()
+    for hint in _DOI_HINT.finditer(text):
+        start = hint.start()
+        starts.add(start)
+        label_end = start
+        while label_end > 0 and text[label_end - 1].isspace():
+            label_end -= 1
+        if label_end >= 4 and text[label_end - 1] == ":":
+            starts.add(label_end - 4)
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match
+
+
 def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     """Identifiers named in prose, with the span of the text naming each, in order.
 
@@ -533,9 +563,8 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     for kind, pattern in _PROSE_PATTERNS:
         if shortcut and _PROSE_LABELS[kind] not in lowered:
             continue
-        if kind == "doi" and not _DOI_HINT.search(text):
-            continue
-        for match in pattern.finditer(text):
+        matches = _doi_matches(pattern, text) if kind == "doi" else pattern.finditer(text)
+        for match in matches:
             start, end = match.span()
             raw = match.group(0)
             trimmed = strip_trailing_punctuation(raw)

@@ -441,3 +441,37 @@ def test_find_identifiers_reads_labels_as_re_ignorecase_does() -> None:
     for text in ("see PMİD: 12345678", "see pmıd: 12345678", "see Pmid: 12345678"):
         assert [str(i) for i, _, _ in find_identifiers(text)] == ["pmid:12345678"], text
     assert find_identifiers("no label here, just 12345678") == []
+
+
+def _doi_cases() -> list[str]:
+    from conftest import SHARED
+
+    texts = [
+        "doi:10.1000/xyz123 and DOI: 10.1000/ABC, Doi:\n\t10.1000/a.b.c.",
+        "110.12345/abc 10.1010.1234/x 10.10.1234/y (10.1234/zz) /10.1234/no .10.1234/no",
+        "see https://doi.org/10.1234/abc and doı: 10.1234/dotless and doi:10.12/short",
+        "10.1234/a10.5678/b doi: doi: 10.1234/twice 10.123456789/ninedigits 10.1234",
+        'a:10.1234/x b:  10.1234/y doi:10.1234/"quoted" <10.1234/angle>',
+    ]
+    for folder in (
+        SHARED / "data" / "corpora" / "manuscripts" / "deep-review" / "content",
+        SHARED / "data" / "corpora" / "bibtex",
+    ):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*"))[:60]:
+                if path.is_file() and path.suffix in (".md", ".bib", ".txt"):
+                    texts.append(path.read_text("utf-8", errors="replace"))
+    return texts
+
+
+def test_doi_matches_are_what_finditer_finds() -> None:
+    from bib.identifiers import _PROSE_PATTERNS, _doi_matches
+
+    pattern = dict(_PROSE_PATTERNS)["doi"]
+    found = 0
+    for text in _doi_cases():
+        want = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        got = [(m.span(), m.groupdict()) for m in _doi_matches(pattern, text)]
+        assert got == want, text[:200]
+        found += len(want)
+    assert found >= 10
