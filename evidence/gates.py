@@ -2,20 +2,22 @@
 
 Most sentences match few of the word patterns that claim scoring and mention finding
 apply to them, and Python's ``re`` tries every alternative of a pattern at every
-position of the text before it can say "no". A substring test (``"found" in text``) is
-several times faster. So each pattern is read once, with the standard library's own
-parser, for the literal strings that any match must contain; when none of them is in a
-sentence, the pattern cannot match it and is not run.
+position of the text before it can say "no". So each pattern is read once, with the
+standard library's own parser, for what every match must contain: sets of literal
+strings (or "a digit"), one of each set. All the literals go into one Aho-Corasick
+automaton (``Screen``, pyahocorasick); one pass over a lower-cased sentence tells which
+sets it meets, and a pattern whose needs are not all met cannot match and is not run.
 
 ``AnyMatch`` answers "does this pattern match anywhere?" (what ``bool(p.search(s))``
-answers) by trying the pattern's top-level alternatives one group at a time, each
-behind its own literals, and those anchored at the start with a single match.
-``gated`` does the same for a pattern whose matches are needed (``finditer``): it is
-run whole, only when one of its literals is present.
+answers) by trying the pattern's alternatives, alone or in groups, each behind its own
+needs, and those anchored at the start with a single ``match``. ``Gated`` does the same
+for a pattern whose matches are needed (``finditer``): it is run whole, when its needs
+are met.
 
-The answers are the pattern's own, never approximations: a literal is required only
-where the parser shows it must be part of every match (``tests/test_gates.py`` checks
-every pattern of the package against real sentences).
+The answers are the patterns' own, never approximations: a literal is needed only where
+the parser shows it is part of every match, and a text holding one of the characters
+that ``re``'s IGNORECASE folds to ASCII letters opens every gate. ``tests/test_gates.py``
+compares every gated pattern of the package with the plain one on real sentences.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ except ImportError:  # pragma: no cover - another Python: patterns are simply ru
 # long enough to be rarer than the words around it.
 _MAX_LITERALS = 200
 _MIN_LENGTH = 3
-# A pattern with more alternatives than this is gated as a whole, not one by one.
+# A pattern with more gated alternatives than this runs them in groups, or whole.
 _MAX_PARTS = 12
 # Characters that re's IGNORECASE matches to an ASCII letter while str.lower() does not
 # lower them to it (dotless i, long s, dotted capital I and its combining dot).
@@ -343,7 +345,7 @@ class AnyMatch:
 
 
 class Gated:
-    """``pattern.finditer``, skipped when the screen saw none of its literals."""
+    """``pattern.finditer``, skipped where the screen saw its needs unmet."""
 
     def __init__(self, pattern: re.Pattern[str], screen: Screen) -> None:
         self.pattern = pattern
