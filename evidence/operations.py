@@ -199,10 +199,13 @@ def import_files(
     for path in paths:
         try:
             result = read_bibliography(path)
-        except (FormatError, OSError) as exc:
+        except FormatError as exc:
             report.unreadable += 1
-            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            report.problems.append(f"Error: {path}: {message}")
+            report.problems.append(f"Error: {exc}")  # the message names the file
+            continue
+        except OSError as exc:
+            report.unreadable += 1
+            report.problems.append(f"Error: {path}: {exc.strerror or exc}")
             continue
         if not result.works and not result.problems:
             # Comments only, an HTML page, words: nothing that looks like an entry.

@@ -174,6 +174,29 @@ def test_import_missing_and_binary_files(tmp_path: Path) -> None:
     assert all(line.startswith("Error: ") for line in err.strip().splitlines())
 
 
+def test_import_refuses_a_bibliography_over_the_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file over the limit is refused before it is read, with a line saying what to
+    do; the other files of the call are imported."""
+    import bib.formats
+
+    monkeypatch.setattr(bib.formats, "MAX_BYTES", 2_000_000)
+    big = tmp_path / "big.bib"
+    entry = "@article{{k{n}, title={{Entry {n}}}, author={{Doe, Jane}}, year={{2001}}}}\n"
+    big.write_text("".join(entry.format(n=n) for n in range(40_000)), encoding="utf-8")
+    small = tmp_path / "small.bib"
+    small.write_text(entry.format(n=1), encoding="utf-8")
+    code, _, err = run("import", str(big), str(small))
+    assert code == 1
+    assert err.strip() == (
+        f"Error: {big}: the file is 3 MB, more than the 2 MB a bibliography may hold "
+        "here; split it into smaller files and import them together"
+    )
+    _, listing, _ = run("studies", "--json")
+    assert [s["id"] for s in json.loads(listing)] == ["k1"]
+
+
 def test_export_unknown_format() -> None:
     code, _, err = run("export", "--format", "docx")
     assert code == 2
@@ -226,3 +249,11 @@ def test_probable_duplicate_is_flagged_not_merged(tmp_path: Path) -> None:
     assert second.created and second.study_id != first.study_id
     assert second.duplicate_of == first.citekey
     assert store.count("studies") == 2
+
+
+def test_unreadable_bibliography_named_once(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.bib"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = run("import", str(empty))
+    assert code == 2
+    assert err.strip() == f"Error: {empty}: the file is empty"

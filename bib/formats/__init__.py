@@ -123,6 +123,11 @@ def sniff_format(text: str) -> str | None:
     return None
 
 
+# Larger files are refused before they are read: parsing holds every entry in memory
+# (about ten times the file's size), and such a file is better imported in parts.
+MAX_BYTES = 200 * 1024 * 1024
+
+
 def read_text(path: Path) -> str:
     """The text of a bibliography file, whatever its encoding.
 
@@ -130,6 +135,13 @@ def read_text(path: Path) -> str:
     guess. Raises FormatError for a missing, empty, binary or undecodable file.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise FormatError(
+                f"{path}: the file is {size / 1e6:,.0f} MB, more than the "
+                f"{MAX_BYTES / 1e6:,.0f} MB a bibliography may hold here; split it into "
+                "smaller files and import them together"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
