@@ -9,7 +9,6 @@ merged silently; fields the user set by hand are never overwritten by fetched me
 from __future__ import annotations
 
 import json
-import operator
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -336,47 +335,12 @@ def _save_work(
 
 # --- saving a chunk of a bibliography at once ----------------------------------------------
 
-# Every column a new study row has, in one order: rows inserted together share it.
-_ROW_COLUMNS = (
-    "id",
-    *ID_COLUMNS,
-    *META_COLUMNS,
-    *LIST_COLUMNS,
-    "evidence_level",
-    "retracted",
-    "extra",
-    "provenance",
-    "dedup_key",
-    "source",
-    "citekey",
-    "duplicate_of",
-    "user_fields",
-    "added_at",
-    "updated_at",
-    "fetched_at",
-)
-_ROW_VALUES = operator.itemgetter(*_ROW_COLUMNS)
-_JSON_ROW_INDEXES = tuple(
-    i
-    for i, c in enumerate(_ROW_COLUMNS)
-    if c in (*LIST_COLUMNS, "extra", "provenance", "user_fields")
-)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _sql_lower(value: Any) -> Any:
     """SQLite's lower(): ASCII letters only."""
     return value.translate(_ASCII_LOWER) if isinstance(value, str) else value
-
-
-# One encoder for every JSON column of a chunk (json.dumps with options builds one a call).
-_JSON = json.JSONEncoder(ensure_ascii=False, default=repr)
-
-
-def _json_text(value: Any) -> Any:
-    if isinstance(value, (dict, list)):
-        return _JSON.encode(value) if value else str(value)
-    return value
 
 
 class _Candidate:
@@ -516,43 +480,30 @@ def _insert_rows(
     them one by one so that only that one is left out (and reported in ``results``)."""
     if not rows:
         return
-    sql = (
-        f"insert into studies ({', '.join(f'[{c}]' for c in _ROW_COLUMNS)}) "
-        f"values ({', '.join('?' for _ in _ROW_COLUMNS)})"
-    )
-    values = []
-    for row in rows:
-        row_values = list(_ROW_VALUES(row))
-        for i in _JSON_ROW_INDEXES:
-            row_values[i] = _json_text(row_values[i])
-        values.append(row_values)
-    with store.indexing_after("studies"):
-        try:
-            with store.db.atomic():
-                store.db.conn.executemany(sql, values)
-        except sqlite3.IntegrityError:
-            _insert_one_by_one(store, sql, rows, values, results)
+    try:
+        with store.db.atomic():
+            store.insert_rows("studies", rows)
+    except sqlite3.IntegrityError:
+        _insert_one_by_one(store, rows, results)
     rows.clear()
 
 
 def _insert_one_by_one(
     store: Store,
-    sql: str,
     rows: list[dict[str, Any]],
-    values: list[list[Any]],
     results: list[SaveResult | sqlite3.IntegrityError],
 ) -> None:
     """Each row in its own savepoint; a row that breaks a constraint becomes its error in
     ``results``, and rows flagged as its duplicates lose that flag."""
     index = {r.study_id: i for i, r in enumerate(results) if isinstance(r, SaveResult)}
     failed: set[int] = set()
-    for row, row_values in zip(rows, values, strict=True):
+    for row in rows:
         if row["duplicate_of"] in failed:
-            row_values[_ROW_COLUMNS.index("duplicate_of")] = None
+            row["duplicate_of"] = None
             results[index[row["id"]]] = SaveResult(row["id"], row["citekey"], created=True)
         try:
             with store.db.atomic():
-                store.db.execute(sql, row_values)
+                store.insert_rows("studies", [row])
         except sqlite3.IntegrityError as exc:
             failed.add(row["id"])
             results[index[row["id"]]] = exc

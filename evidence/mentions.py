@@ -469,7 +469,8 @@ def journal_mentions(
     s = sentence.text
     if isinstance(seen, Unscanned):
         seen = SCREEN.scan(s.lower())
-    for pattern, gated in _GATED_JOURNAL:
+    for gated in _GATED_JOURNAL:
+        pattern = gated.pattern
         for m in gated.finditer(s, seen):
             group = next(g for g in ("name", "name2", "name3") if m.groupdict().get(g))
             raw = m.group(group)
@@ -507,7 +508,8 @@ def journal_mentions(
             )
     if found:
         return found
-    for pattern, gated in _GATED_INSTITUTION:
+    for gated in _GATED_INSTITUTION:
+        pattern = gated.pattern
         for m in gated.finditer(s, seen):
             inst = _clean_name(m.group("inst"))
             if not inst or not _INSTITUTION_WORDS.search(inst):
@@ -625,18 +627,12 @@ _VAGUE_PATTERNS = [
 # (evidence.gates): one scan of a sentence tells which can match it at all.
 # (Kept in tuples, not in a dict keyed by pattern: hashing a compiled pattern hashes
 # its whole program, every time.)
-_GATED_JOURNAL = tuple(
-    (pattern, Gated(pattern, SCREEN)) for pattern in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN)
-)
+_GATED_JOURNAL = tuple(Gated(p, SCREEN) for p in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN))
 _GATED_INSTITUTION = tuple(
-    (pattern, Gated(pattern, SCREEN))
-    for pattern in (_INSTITUTION, _PUBLISHED_BY, _PREFIX_INSTITUTION)
+    Gated(p, SCREEN) for p in (_INSTITUTION, _PUBLISHED_BY, _PREFIX_INSTITUTION)
 )
 _GATED_VAGUE = tuple(Gated(pattern, SCREEN) for pattern in _VAGUE_PATTERNS)
-GATED_PATTERNS = [
-    *(g.pattern for _, g in _GATED_JOURNAL + _GATED_INSTITUTION),
-    *(g.pattern for g in _GATED_VAGUE),
-]
+GATED_PATTERNS = [g.pattern for g in _GATED_JOURNAL + _GATED_INSTITUTION + _GATED_VAGUE]
 
 
 def vague_mentions(
