@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bib.encoding import Undecodable, decode_text
 from evidence.errors import DocumentError
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -204,44 +205,22 @@ def read_text_file(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
 
 
 def decode_bytes(data: bytes, name: str = "Document") -> str:
-    if not data.strip():
-        raise DocumentError(f"{name} is empty. Give a document with some text.")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DocumentError(f"{name} has a UTF-8 mark but is not UTF-8. Re-save it.") from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16").lstrip("\ufeff")
-        except UnicodeDecodeError as exc:
-            raise DocumentError(f"{name} has a UTF-16 mark but is not UTF-16. Re-save it.") from exc
-    if b"\x00" in data[:65536]:
-        raise DocumentError(f"{name} is a binary file, not text. Give a text document.")
+    """The text of a document's bytes (bib.encoding.decode_text), or a DocumentError
+    saying what is wrong with them."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+        return decode_text(data)
+    except Undecodable as exc:
+        message = _UNDECODABLE[exc.reason].format(name=name, codec=exc.codec)
+        raise DocumentError(message) from None
 
-    results = from_bytes(data)
-    best = results.best()
-    if best is not None:
-        # Short Western texts are often equally plausible as cp1250 and cp1252;
-        # prefer the far more common Western encoding when it is as clean.
-        for candidate in results:
-            if candidate.encoding in ("cp1252", "latin_1", "iso8859_15") and (
-                candidate.chaos <= best.chaos + 0.02
-            ):
-                best = candidate
-                break
-    if best is None:
-        raise DocumentError(f"Cannot tell the encoding of {name}. Re-save it as UTF-8.")
-    decoded = str(best)
-    controls = sum(1 for ch in decoded if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
-    if controls > max(8, len(decoded) // 100):
-        raise DocumentError(f"{name} looks binary, not text. Give a text document.")
-    return decoded
+
+_UNDECODABLE = {
+    "empty": "{name} is empty. Give a document with some text.",
+    "bad-mark": "{name} has a {codec} mark but is not {codec}. Re-save it.",
+    "binary": "{name} is a binary file, not text. Give a text document.",
+    "controls": "{name} looks binary, not text. Give a text document.",
+    "unknown": "Cannot tell the encoding of {name}. Re-save it as UTF-8.",
+}
 
 
 def _read_directory(directory: Path, fmt: str | None, max_bytes: int) -> tuple[str, str]:

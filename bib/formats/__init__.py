@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bib.encoding import Undecodable, decode_text
 from bib.errors import FormatError
 from bib.work import Work
 
@@ -131,8 +132,8 @@ MAX_BYTES = 200 * 1024 * 1024
 def read_text(path: Path) -> str:
     """The text of a bibliography file, whatever its encoding.
 
-    UTF-8 (with or without BOM) first, UTF-16/32 by BOM, then charset-normalizer's best
-    guess. Raises FormatError for a missing, empty, binary or undecodable file.
+    Decoded by bib.encoding.decode_text. Raises FormatError for a missing, oversized,
+    empty, binary or undecodable file.
     """
     try:
         size = path.stat().st_size
@@ -145,31 +146,19 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise FormatError(f"{path}: the file is empty")
-    for bom, codec in (
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError as exc:
-                raise FormatError(f"{path}: not valid {codec.upper()} text") from exc
-    if b"\x00" in data[:65536]:
-        raise FormatError(f"{path}: binary file, not a bibliography")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+        return decode_text(data)
+    except Undecodable as exc:
+        raise FormatError(f"{path}: {_UNDECODABLE[exc.reason].format(codec=exc.codec)}") from None
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise FormatError(f"{path}: cannot decode the text (not UTF-8, no other encoding fits)")
-    return str(best)
+
+_UNDECODABLE = {
+    "empty": "the file is empty",
+    "bad-mark": "not valid {codec} text",
+    "binary": "binary file, not a bibliography",
+    "controls": "binary file, not a bibliography",
+    "unknown": "cannot decode the text (not UTF-8, no other encoding fits)",
+}
 
 
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
