@@ -6,7 +6,7 @@ do not leak from one to the other:
 
 (a) ``pybtex.database.parse_file`` alone;
 (b) ``bib.formats.read_bibliography`` (pybtex's scanner plus conversion to Works);
-(c) the whole ``evidence import`` path: ``evidence.operations.import_files`` into a fresh
+(c) the whole ``evidence import`` path: ``evidence.library_io.import_files`` into a fresh
     Store (parsing, citekeys, the probable-duplicate search, saving, the FTS index).
 
 Peak memory is tracemalloc's peak (Python allocations; SQLite's own are not counted).
@@ -44,7 +44,7 @@ elif which == "read":
 else:
     import os, tempfile
     from pathlib import Path
-    from evidence.operations import import_files
+    from evidence.library_io import import_files
     from evidence.store import Store
     def run():
         folder = tempfile.mkdtemp(dir=os.path.dirname(path))

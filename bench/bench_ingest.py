@@ -10,7 +10,7 @@ Two documents:
 For each, two fresh subprocesses (so that memory and caches do not leak between them),
 each warmed up on a small document first:
 
-(a) ``evidence.segment.segment`` on the Document read beforehand (the baseline);
+(a) ``evidence.extract.segment.segment`` on the Document read beforehand (the baseline);
 (b) ``evidence.documents.ingest_document`` into a fresh Store (reading, segmentation,
     mention extraction, claim scoring, saving), then the same call again on the
     unchanged document (a re-ingest).
@@ -46,8 +46,8 @@ import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from evidence.documents import ingest_document
-from evidence.readers import read_document
-from evidence.segment import segment
+from evidence.read import read_document
+from evidence.extract.segment import segment
 from evidence.store import Store
 
 which, path, tmp = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])

@@ -47,7 +47,7 @@ from bench.bench_fetch import (  # noqa: E402
 from bib.formats import write_bibliography  # noqa: E402
 from bib.http import HttpClient, HttpConfig  # noqa: E402
 from bib.work import Author, Work  # noqa: E402
-from evidence.operations import import_files  # noqa: E402
+from evidence.library_io import import_files  # noqa: E402
 from evidence.store import Store  # noqa: E402
 from evidence.verify import select_studies, verify_studies  # noqa: E402
 from tests.fake_services import FakeServices  # noqa: E402

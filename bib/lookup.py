@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bib import crossref, openalex, openlibrary, pubmed, semanticscholar
 from bib.errors import NotFound, ServiceError
 from bib.http import HttpClient, run_parallel
 from bib.identifiers import Identifier
+from bib.services import crossref, openalex, openlibrary, pubmed, semanticscholar
 from bib.work import Work, merge_works
 
 SERVICES = ("crossref", "pubmed", "openalex", "s2", "openlibrary")

@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from bib.http import HttpClient, HttpConfig
-from bib.retractions import parse_retraction_data
+from bib.services.retractions import parse_retraction_data
 from evidence.documents import check_claims, ingest_document
+from evidence.library_io import import_files, write_atomically
 from evidence.linking import tag
-from evidence.operations import import_files, write_atomically
 from evidence.reportmodel import build_report_model
 from evidence.resolve import resolve_mentions
 from evidence.store import Store

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.extract import extract
 from evidence.library import latest_checks
-from evidence.readers import MAX_BYTES, read_document
+from evidence.read import MAX_BYTES, read_document
 from evidence.status import STATUSES, derive_status
 from evidence.store import Store, now
 

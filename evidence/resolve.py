@@ -11,16 +11,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bib.attribution import AttributionResult, resolve_attribution
 from bib.errors import BibError, OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier, find_identifiers, inspect_identifier
 from bib.lookup import search_crossref_bibliographic
 from bib.matching import choose
+from bib.matching.attribution import AttributionResult, resolve_attribution
 from bib.work import Work
 from evidence.documents import document_id, link_citation
 from evidence.library import save_work
-from evidence.operations import add_studies
+from evidence.library_io import add_studies
 from evidence.store import Store
 
 ID_KINDS = ("doi", "pmid", "pmcid", "arxiv")

@@ -22,10 +22,10 @@ from bib.http import HttpClient
 from bib.identifiers import Identifier
 from bib.lookup import LookupResult, fetch_works
 from bib.matching import family_key, journal_similarity, title_similarity
-from bib.retractions import to_notice
+from bib.services.retractions import to_notice
 from bib.work import Work
 from evidence.library import get_study, latest_checks, row_to_work, save_work
-from evidence.operations import Progress
+from evidence.library_io import Progress
 from evidence.store import Store, now
 
 # A verdict younger than this is fresh: `verify` does not ask the services again

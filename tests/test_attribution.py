@@ -16,7 +16,8 @@ import pytest
 from conftest import TEST_DATA
 from fake_services import FakeServices, Limit
 
-from bib.attribution import (
+from bib.http import HttpClient, HttpConfig
+from bib.matching.attribution import (
     MAX_REQUESTS,
     THRESHOLD,
     AttributionResult,
@@ -29,7 +30,6 @@ from bib.attribution import (
     same_journal,
     score_attribution,
 )
-from bib.http import HttpClient, HttpConfig
 from bib.work import Author, Work
 
 SEED_JOURNAL = "International Journal of Neuroscience"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.claims import THRESHOLD, score_sentence
+from evidence.extract.claims import THRESHOLD, score_sentence
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_case_insensitive_patterns_are_written_in_lower_case() -> None:
     """score_sentence matches the word patterns against lower-cased text."""
     import re
 
-    import evidence.claims as claims
+    import evidence.extract.claims as claims
 
     for name, value in vars(claims).items():
         if isinstance(value, re.Pattern) and name != "_REPORTED_SPEECH":

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 
 from evidence.extract import extract
-from evidence.readers import read_document
+from evidence.read import read_document
 from tests.conftest import TEST_DATA, shared_path
 
 

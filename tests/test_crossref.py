@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bib import crossref
 from bib.errors import NotFound, ServiceError
+from bib.services import crossref
 from bib.work import Author, Notice
 from tests.conftest import shared_path
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bib import design, pubmed
+from bib import design
 from bib.design import RANK, StudyDesign, evidence_level, study_design
+from bib.services import pubmed
 from bib.work import PublicationType, Work
 from tests.conftest import shared_path
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from evidence.errors import DocumentError
 from evidence.extract import Extraction, extract
-from evidence.readers import read_document
+from evidence.read import read_document
 from tests.conftest import TEST_DATA, shared_path
 
 MANUSCRIPTS = ("data", "corpora", "manuscripts")

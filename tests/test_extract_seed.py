@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evidence.extract import Claim, Extraction, extract
-from evidence.readers import read_document
+from evidence.read import read_document
 from tests.conftest import shared_path
 
 

@@ -1,4 +1,4 @@
-"""evidence.gates answers exactly what the patterns themselves answer, only faster.
+"""evidence.extract.prefilter answers exactly what the patterns themselves answer, only faster.
 
 Every pattern that claim scoring and mention finding put behind a gate is compared with
 its plain regular expression on the labelled sentences, the bundled demo article, the
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import SHARED, TEST_DATA
 
-from evidence import claims, mentions
-from evidence.gates import AnyMatch, Gated, Screen, _needs_of
+from evidence.extract import claims, mentions
+from evidence.extract.prefilter import AnyMatch, Gated, Screen, _needs_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,7 @@ def test_score_with_the_sentence_scan_is_the_score_without_it() -> None:
     """extract scans each whole sentence once for mentions and scoring alike; scoring
     matches its patterns on the sentence without its list marker, whose literals are a
     subset of the whole sentence's, so the shared scan changes no score."""
-    from evidence.gates import SCREEN
+    from evidence.extract.prefilter import SCREEN
 
     samples = SENTENCES[:3000] + ["1. Studies show a 20% drop.", "- Take 2 pills daily."]
     for sentence in samples:
@@ -138,7 +138,7 @@ def test_score_with_the_sentence_scan_is_the_score_without_it() -> None:
 
 
 def test_alternatives_split_at_the_top_level_only() -> None:
-    from evidence.gates import _alternatives, _closing, _split_top
+    from evidence.extract.prefilter import _alternatives, _closing, _split_top
 
     assert _split_top(r"a|(b|c)|[|]|\|x") == ["a", "(b|c)", "[|]", r"\|x"]
     assert _split_top(r"[]|]|[^]|]") == ["[]|]", "[^]|]"]

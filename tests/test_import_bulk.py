@@ -16,7 +16,7 @@ import evidence.library as library
 from bib.formats import read_bibliography
 from bib.work import Author, Notice, Work
 from evidence.library import CitekeyRegistry, SaveResult, save_new_works, save_work
-from evidence.operations import IMPORT_CHUNK, import_files
+from evidence.library_io import IMPORT_CHUNK, import_files
 from evidence.store import Store
 
 # Columns that differ between two runs only by the clock.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from evidence.extract import extract
-from evidence.mentions import Mention, find_mentions, journal_mentions, vague_mentions
-from evidence.readers import read_document
-from evidence.segment import Sentence, segment
+from evidence.extract.mentions import Mention, find_mentions, journal_mentions, vague_mentions
+from evidence.extract.segment import Sentence, segment
+from evidence.read import read_document
 
 
 def _one(text: str) -> Sentence:

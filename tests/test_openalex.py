@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bib import openalex
+from bib.services import openalex
 from bib.work import Author, Notice, PublicationType
 from tests.conftest import shared_path
 

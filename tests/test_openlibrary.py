@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bib import openlibrary
 from bib.errors import ServiceError
+from bib.services import openlibrary
 from bib.work import Author
 
 BOOKS = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bib import pubmed
 from bib.errors import ServiceError
+from bib.services import pubmed
 from bib.work import Author, Notice, PublicationType, Work
 from tests.conftest import shared_path
 

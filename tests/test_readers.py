@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import DocumentError
-from evidence.readers import Document, read_document, sniff_format
+from evidence.read import Document, read_document, sniff_format
 
 
 def _spans_ok(doc: Document) -> None:

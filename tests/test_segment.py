@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from evidence.readers import read_document
-from evidence.segment import segment, split_text
+from evidence.extract.segment import segment, split_text
+from evidence.read import read_document
 from tests.conftest import shared_path
 
 

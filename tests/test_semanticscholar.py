@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bib import semanticscholar as s2
 from bib.errors import ServiceError
+from bib.services import semanticscholar as s2
 from bib.work import Author, PublicationType
 from tests.conftest import shared_path
 

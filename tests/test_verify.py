@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bib.retractions import parse_retraction_data
+from bib.services.retractions import parse_retraction_data
 from evidence.cli import app
 from evidence.store import Store
 from tests.conftest import shared_path

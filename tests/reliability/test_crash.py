@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from fake_services import FakeServices
 
-from evidence.operations import IMPORT_CHUNK
+from evidence.library_io import IMPORT_CHUNK
 from tests.conftest import CORPORA
 from tests.reliability.conftest import (
     SEED,

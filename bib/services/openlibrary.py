@@ -12,7 +12,7 @@ from typing import Any
 
 from bib.errors import ServiceError
 from bib.http import HttpClient
-from bib.openalex import split_name
+from bib.services.openalex import split_name
 from bib.work import Author, Work
 
 SERVICE = "openlibrary"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
-from evidence.gates import SCREEN, UNSCANNED, Gated, Opened, Unscanned
-from evidence.readers import Citation, Document, Link, Reference, plain_text
-from evidence.segment import Sentence
+from evidence.extract.prefilter import SCREEN, UNSCANNED, Gated, Opened, Unscanned
+from evidence.extract.segment import Sentence
+from evidence.read import Citation, Document, Link, Reference, plain_text
 
 MENTION_KINDS = (
     "doi",
@@ -624,7 +624,7 @@ _VAGUE_PATTERNS = [
 
 
 # Each pattern of journal_mentions and vague_mentions behind the literals it needs
-# (evidence.gates): one scan of a sentence tells which can match it at all.
+# (evidence.extract.prefilter): one scan of a sentence tells which can match it at all.
 # (Kept in tuples, not in a dict keyed by pattern: hashing a compiled pattern hashes
 # its whole program, every time.)
 _GATED_JOURNAL = tuple(Gated(p, SCREEN) for p in (_JOURNAL_AFTER_VERB, _JOURNAL_AFTER_NOUN))

@@ -10,7 +10,7 @@ import typer
 from evidence import linking
 from evidence import verify as verification
 from evidence.cli import app, err, fail, handle_errors, http_client, open_store, out, print_json
-from evidence.operations import Progress
+from evidence.library_io import Progress
 
 retractions_app = typer.Typer(
     help="The local copy of the Retraction Watch data.", no_args_is_help=True
@@ -87,7 +87,7 @@ def retractions_update(
     ),
 ) -> None:
     """Download the Retraction Watch data into the database for offline checks."""
-    from bib.retractions import parse_retraction_data
+    from bib.services.retractions import parse_retraction_data
 
     if file is not None:
         body = file.read_bytes()

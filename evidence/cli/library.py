@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from evidence import library, operations
+from evidence import library
+from evidence import library_io as operations
 from evidence.cli import (
     app,
     err,

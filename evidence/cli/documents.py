@@ -10,7 +10,7 @@ import typer
 from evidence import documents
 from evidence.cli import app, err, fail, handle_errors, open_store, out, print_json
 from evidence.errors import UsageError
-from evidence.operations import import_files
+from evidence.library_io import import_files
 from evidence.status import STATUSES
 
 STATUS_STYLE = {

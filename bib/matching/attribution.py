@@ -28,10 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bib import crossref, pubmed
 from bib.citekeys import ascii_fold
 from bib.errors import ServiceError
 from bib.http import HttpClient
+from bib.services import crossref, pubmed
 from bib.work import Work
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evidence.gates import SCREEN, UNSCANNED, AnyMatch, Opened, Unscanned
+from evidence.extract.prefilter import SCREEN, UNSCANNED, AnyMatch, Opened, Unscanned
 
 THRESHOLD = 0.5
 """Sentences scoring at or above this are claims."""
@@ -211,7 +211,7 @@ def _lower_case_patterns() -> None:
 _lower_case_patterns()
 
 # The patterns that score_sentence searches, each behind the literals it needs
-# (evidence.gates): one scan of a sentence tells which of them can match at all.
+# (evidence.extract.prefilter): one scan of a sentence tells which of them can match at all.
 (
     _list_intro,
     _advice,

@@ -163,12 +163,7 @@ def table(*columns: str) -> Table:
 def _register() -> None:
     # Command modules register themselves on `app`; imported here so `evidence.cli:app`
     # is complete whichever module is imported first.
-    from evidence import (  # noqa: F401
-        commands_documents,
-        commands_evidence,
-        commands_library,
-        commands_report,
-    )
+    from evidence.cli import documents, evidence, library, report  # noqa: F401
 
 
 def main() -> None:

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from evidence.claims import THRESHOLD, score_sentence
-from evidence.gates import SCREEN
-from evidence.mentions import SOURCE_KINDS, Mention, find_mentions
-from evidence.readers import Document, Reference, plain_text
-from evidence.segment import Sentence, segment
+from evidence.extract.claims import THRESHOLD, score_sentence
+from evidence.extract.mentions import SOURCE_KINDS, Mention, find_mentions
+from evidence.extract.prefilter import SCREEN
+from evidence.extract.segment import Sentence, segment
+from evidence.read import Document, Reference, plain_text
 
 _FINDING_KINDS = SOURCE_KINDS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from evidence.cli import app, err, fail, handle_errors, http_client, open_store, out, print_json
-from evidence.operations import write_atomically
+from evidence.library_io import write_atomically
 
 FORMATS = ("md", "html", "json")
 

@@ -1,0 +1,1 @@
+"""One client module per bibliographic service: fetch (network) apart from parse (pure)."""
