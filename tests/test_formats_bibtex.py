@@ -11,7 +11,7 @@ from bib.errors import FormatError
 from bib.formats import Problem, parse_bibliography, read_bibliography, write_bibliography
 from bib.formats.bibtex import latex_to_unicode, parse_bibtex, unicode_to_latex, write_bibtex
 from bib.work import Author, Work
-from tests.conftest import shared_path
+from tests.conftest import SHARED, shared_path
 
 BIBTEX = ("data", "corpora", "bibtex")
 
@@ -375,7 +375,7 @@ def test_tugboat_reads_every_entry() -> None:
 def corpus_files() -> list[str]:
     names = []
     for folder in ("bibtexparser-v1-tests", "pybtex-tests"):
-        base = Path(__file__).resolve().parent.parent.parent / "shared" / Path(*BIBTEX) / folder
+        base = SHARED.joinpath(*BIBTEX) / folder
         if base.exists():
             names += [f"{folder}/{p.name}" for p in sorted(base.glob("*.bib"))]
     return names or ["bibtexparser-v1-tests/article.bib"]

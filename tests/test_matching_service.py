@@ -131,5 +131,7 @@ def test_matching_through_a_ranking_search_service() -> None:
 
 
 if __name__ == "__main__":
-    path = ROOT.parent / "shared" / Path(*DEEP_REVIEW)
+    from conftest import SHARED
+
+    path = SHARED.joinpath(*DEEP_REVIEW)
     print(json.dumps(evaluate(load_corpus(path), sample=None), indent=2))

@@ -121,3 +121,92 @@ def test_every_command_has_help_and_is_documented() -> None:
             command = command.commands[parts[1]]
         assert command.help and command.help.strip(), f"{name} has no help text"
         assert re.search(rf"`{re.escape(name)}\b", readme), f"{name} is not in README.md"
+
+
+# --- what the code imports is what pyproject.toml declares ---------------------------------
+
+
+def _declared() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return list(project["dependencies"])
+
+
+def _closure_without_extras(requirements: list[str]) -> set[str]:
+    """Distributions an installer that drops every extra would install: the declared
+    requirements and, recursively, theirs, with every `extra == …` requirement left out.
+    (pip before 23.3 does not match `lxml[html_clean]` with lxml's `html-clean` extra, so
+    such a requirement may be silently skipped on a fresh machine.)"""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = [Requirement(r) for r in requirements]
+    while todo:
+        req = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue
+        name = canonicalize_name(req.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            todo.extend(Requirement(r) for r in metadata.requires(req.name) or [])
+        except metadata.PackageNotFoundError:
+            continue
+    return seen
+
+
+def test_modules_loaded_by_every_reader_come_from_declared_requirements() -> None:
+    """Run the CLI on every document format in a fresh interpreter, list the third-party
+    modules it loaded, and require each one's distribution to be installed by the declared
+    requirements without relying on extras."""
+    from importlib import metadata
+
+    from packaging.utils import canonicalize_name
+
+    script = (
+        "import sys, tempfile, pathlib\n"
+        "from typer.testing import CliRunner\n"
+        "from evidence.cli import app\n"
+        "d = pathlib.Path(tempfile.mkdtemp())\n"
+        "docs = {'a.html': '<html><body><article><p>Studies show that massage helps '\n"
+        "        '(Field 1996). It was a trial.</p></article></body></html>',\n"
+        "        'b.md': 'Massage helps [@field1996].', 'c.tex': 'Massage helps \\\\cite{x}.',\n"
+        "        'd.txt': 'Research has shown that massage helps.'}\n"
+        "for name, text in docs.items():\n"
+        "    (d / name).write_text(text)\n"
+        "    r = CliRunner().invoke(app, ['--db', str(d / 'e.db'), 'ingest', str(d / name)])\n"
+        "    assert r.exit_code == 0, r.output\n"
+        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout.split()
+    at_startup = subprocess.run(
+        [sys.executable, "-c", "import sys; print('\\n'.join(sys.modules))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    owners = metadata.packages_distributions()
+    # Imported by a dependency only when it happens to be installed (cattrs, under
+    # requests-cache, tries `import tomlkit` and carries on without it).
+    optional = {"tomlkit"}
+    ours = {"evidence", "bib", "reports"}
+    third_party = {
+        m
+        for m in set(loaded) - set(at_startup) - optional - ours
+        if m in owners and m not in sys.stdlib_module_names
+    }
+    installed = _closure_without_extras(_declared())
+    missing = {
+        m: owners[m]
+        for m in third_party
+        if not any(canonicalize_name(d) in installed for d in owners[m])
+    }
+    assert "lxml" in third_party  # the HTML reader really ran
+    assert not missing, f"loaded but not declared (add to [project] dependencies): {missing}"
