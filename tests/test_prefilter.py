@@ -1,19 +1,21 @@
 """evidence.extract.prefilter answers exactly what the patterns themselves answer, only faster.
 
-Every pattern that claim scoring and mention finding put behind a gate is compared with
-its plain regular expression on the labelled sentences, the bundled demo article, the
-seed article and (when ../shared is present) real manuscripts and health news, plus
-strings built to sit on the edges (case, digits, the characters re folds to ASCII).
+Every pattern that claim scoring and mention finding put behind the prefilter is compared
+with its plain regular expression on material inside the repository (the labelled
+sentences, the bundled demo article, and strings built to sit on the edges: case, digits,
+list markers, the characters re folds to ASCII) and, when ../shared is present, on real
+material too (the seed article, manuscripts, health news).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
 
+import conftest
 import pytest
-from conftest import SHARED, TEST_DATA
 
 from evidence.extract import claims, mentions
 from evidence.extract.prefilter import AnyMatch, Gated, Screen, _needs_of
@@ -21,16 +23,25 @@ from evidence.extract.prefilter import AnyMatch, Gated, Screen, _needs_of
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _sentences() -> list[str]:
+def _local_texts() -> list[str]:
+    """Material that every clone has."""
     texts = [
         json.loads(line)["text"]
-        for line in (TEST_DATA / "claims_labelled.jsonl").read_text("utf-8").splitlines()
+        for line in (conftest.TEST_DATA / "claims_labelled.jsonl").read_text("utf-8").splitlines()
         if line.strip()
     ]
     texts.append((ROOT / "evidence" / "data" / "demo_article.md").read_text("utf-8"))
+    return texts
+
+
+def _shared_texts() -> list[str]:
+    """Real material from ../shared, looked up through conftest.SHARED when called (an
+    empty list when it is absent)."""
+    shared = conftest.SHARED
+    texts: list[str] = []
     for extra in (
-        SHARED / "seed" / "article.txt",
-        SHARED
+        shared / "seed" / "article.txt",
+        shared
         / "data"
         / "corpora"
         / "claims"
@@ -39,13 +50,23 @@ def _sentences() -> list[str]:
     ):
         if extra.exists():
             texts.append(extra.read_text("utf-8")[:300_000])
-    manuscripts = SHARED / "data" / "corpora" / "manuscripts" / "deep-review" / "content"
+    manuscripts = shared / "data" / "corpora" / "manuscripts" / "deep-review" / "content"
     if manuscripts.is_dir():
         texts += [p.read_text("utf-8") for p in sorted(manuscripts.glob("*.md"))]
+    return texts
+
+
+def _split(texts: list[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
         out += [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
-    return out + _edges()
+        # Sentence splitting cuts "1. Item" after its number: list items are kept whole too.
+        out += [
+            line
+            for line in text.splitlines()
+            if line.lstrip()[:1] in ("-", "*", "•") or line.lstrip()[:1].isdigit()
+        ]
+    return out
 
 
 def _edges() -> list[str]:
@@ -63,10 +84,28 @@ def _edges() -> list[str]:
         "Researchers at Harvard University found a link.",
         "It's important to know this.",
         "we searched pubmed and were randomly assigned",
+        "- Take 2 pills daily.",
+        "• Massage eases back pain.",
+        "3) Walk every day.",
+        "12. Researchers found a link.",
+        "-not a list item",
+        "1.5 million people slept less.",
     ]
 
 
-SENTENCES = _sentences()
+@functools.cache
+def _sentences() -> tuple[str, ...]:
+    return tuple(_split(_local_texts() + _shared_texts()) + _edges())
+
+
+def test_the_repository_alone_is_enough_material() -> None:
+    """Without ../shared the comparisons still run on a few hundred sentences."""
+    assert len(_split(_local_texts()) + _edges()) > 200
+
+
+def test_real_material_joins_when_present() -> None:
+    seed = conftest.shared_path("seed", "article.txt")
+    assert set(_split([seed.read_text("utf-8")[:300_000]])) <= set(_sentences())
 
 
 def _claim_patterns() -> list[re.Pattern[str]]:
@@ -77,22 +116,21 @@ def _claim_patterns() -> list[re.Pattern[str]]:
 def test_any_match_answers_as_search(pattern: re.Pattern[str]) -> None:
     screen = Screen()
     check = AnyMatch(pattern, screen)
-    assert len(SENTENCES) > 200
     hits = 0
-    for sentence in SENTENCES:
+    for sentence in _sentences():
         for text in (sentence, sentence.lower()):
             want = pattern.search(text) is not None
             assert check(text, screen.scan(text.lower())) is want, (pattern.pattern, text)
             hits += want
     # Each pattern is exercised both ways on this material, not only "no match".
-    assert 0 < hits < 2 * len(SENTENCES)
+    assert 0 < hits < 2 * len(_sentences())
 
 
 @pytest.mark.parametrize("pattern", mentions.GATED_PATTERNS, ids=lambda p: p.pattern[:40])
 def test_gated_finditer_finds_the_same_matches(pattern: re.Pattern[str]) -> None:
     screen = Screen()
     gated = Gated(pattern, screen)
-    for sentence in SENTENCES:
+    for sentence in _sentences():
         want = [m.span() for m in pattern.finditer(sentence)]
         got = [m.span() for m in gated.finditer(sentence, screen.scan(sentence.lower()))]
         assert got == want, (pattern.pattern, sentence)
@@ -127,7 +165,7 @@ def test_score_with_the_sentence_scan_is_the_score_without_it() -> None:
     subset of the whole sentence's, so the shared scan changes no score."""
     from evidence.extract.prefilter import SCREEN
 
-    samples = SENTENCES[:3000] + ["1. Studies show a 20% drop.", "- Take 2 pills daily."]
+    samples = list(_sentences()[:3000]) + ["1. Studies show a 20% drop.", "- Take 2 pills daily."]
     for sentence in samples:
         for kind in ("paragraph", "list_item"):
             alone = claims.score_sentence(sentence, block_kind=kind)
