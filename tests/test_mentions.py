@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from evidence.extract import extract
-from evidence.extract.mentions import Mention, find_mentions, journal_mentions, vague_mentions
+from evidence.extract.attribution_mentions import journal_mentions
+from evidence.extract.mention import Mention
+from evidence.extract.mentions import find_mentions
 from evidence.extract.segment import Sentence, segment
+from evidence.extract.vague_mentions import vague_mentions
 from evidence.read import read_document
 
 

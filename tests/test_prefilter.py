@@ -18,7 +18,7 @@ import conftest
 import pytest
 
 from evidence.extract import claims, mentions
-from evidence.extract.prefilter import AnyMatch, Gated, Screen, _needs_of
+from evidence.extract.prefilter import AllMatches, AnyMatch, Screen, _needs_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,13 +126,13 @@ def test_any_match_answers_as_search(pattern: re.Pattern[str]) -> None:
     assert 0 < hits < 2 * len(_sentences())
 
 
-@pytest.mark.parametrize("pattern", mentions.GATED_PATTERNS, ids=lambda p: p.pattern[:40])
-def test_gated_finditer_finds_the_same_matches(pattern: re.Pattern[str]) -> None:
+@pytest.mark.parametrize("pattern", mentions.PREFILTERED_PATTERNS, ids=lambda p: p.pattern[:40])
+def test_all_matches_finds_what_finditer_finds(pattern: re.Pattern[str]) -> None:
     screen = Screen()
-    gated = Gated(pattern, screen)
+    search = AllMatches(pattern, screen)
     for sentence in _sentences():
         want = [m.span() for m in pattern.finditer(sentence)]
-        got = [m.span() for m in gated.finditer(sentence, screen.scan(sentence.lower()))]
+        got = [m.span() for m in search.finditer(sentence, screen.scan(sentence.lower()))]
         assert got == want, (pattern.pattern, sentence)
 
 

@@ -11,7 +11,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from evidence.extract.claims import THRESHOLD, score_sentence
-from evidence.extract.mentions import SOURCE_KINDS, Mention, find_mentions
+from evidence.extract.mention import SOURCE_KINDS, Mention
+from evidence.extract.mentions import find_mentions
 from evidence.extract.prefilter import SCREEN
 from evidence.extract.segment import Sentence, segment
 from evidence.read import Document, Reference, plain_text

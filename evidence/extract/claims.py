@@ -264,7 +264,7 @@ def score_sentence(
 
     ``has_source``: the sentence cites or attributes something (a citation, a
     journal, "studies show"). ``states_finding``: that attribution reports a
-    result; such a sentence is always a claim. ``seen``: ``gates.SCREEN.scan`` of the
+    result; such a sentence is always a claim. ``seen``: ``prefilter.SCREEN.scan`` of the
     lower-cased sentence, when the caller has it."""
     stripped = text.strip()
     reasons: list[str] = []

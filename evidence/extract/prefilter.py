@@ -10,7 +10,7 @@ sets it meets, and a pattern whose needs are not all met cannot match and is not
 
 ``AnyMatch`` answers "does this pattern match anywhere?" (what ``bool(p.search(s))``
 answers) by trying the pattern's alternatives, alone or in groups, each behind its own
-needs, and those anchored at the start with a single ``match``. ``Gated`` does the same
+needs, and those anchored at the start with a single ``match``. ``AllMatches`` does the same
 for a pattern whose matches are needed (``finditer``): it is run whole, when its needs
 are met.
 
@@ -344,7 +344,7 @@ class AnyMatch:
         return self._rest is not None and self._rest.search(text) is not None
 
 
-class Gated:
+class AllMatches:
     """``pattern.finditer``, skipped where the screen saw its needs unmet."""
 
     def __init__(self, pattern: re.Pattern[str], screen: Screen) -> None:

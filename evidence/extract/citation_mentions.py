@@ -1,0 +1,235 @@
+"""Citation mentions: citation keys in the format's syntax (``[@smith2020]``,
+``\\cite{smith2020}``), numbered references (``[1]``, ``[2–4]``) and author-year citations
+(``(Smith et al., 2020)``, ``Smith and Jones (2019)``), tied to the reference list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bib.identifiers import inspect_identifier
+from evidence.extract.mention import Mention
+from evidence.extract.segment import Sentence
+from evidence.read import Citation, Reference, plain_text
+
+# ---------------------------------------------------------------------------
+# Citation keys written in the format's syntax
+
+_PREFIXED = {"doi", "pmid", "pmcid", "arxiv", "url", "isbn"}
+
+
+def _identifier_of(value: str) -> tuple[str, str] | None:
+    """("doi", "10.1/x") for "doi:10.1/x"; None for a plain key."""
+    prefix, _, rest = value.partition(":")
+    prefix = prefix.lower()
+    if not rest or prefix not in _PREFIXED:
+        return None
+    identifier, _ = inspect_identifier(value)
+    if identifier is not None and identifier.kind == prefix:
+        return identifier.kind, identifier.value
+    if prefix == "doi":
+        rest = rest.lower()
+    elif prefix == "pmcid":
+        rest = rest.upper()
+    return prefix, rest
+
+
+def citation_mention(
+    citation: Citation, text: str, known_keys: set[str] | frozenset[str] | None
+) -> Mention:
+    span = text[citation.start : citation.end]
+    ident = _identifier_of(citation.key)
+    if ident is None and citation.resolved:
+        ident = _identifier_of(citation.resolved)
+    if ident is not None and ident[0] != "isbn":
+        kind, value = ident
+        return Mention(
+            kind=kind,
+            text=span,
+            start=citation.start,
+            end=citation.end,
+            identifier=f"{kind}:{value}",
+            citekey=citation.key,
+            known=True if citation.resolved or _identifier_of(citation.key) else None,
+        )
+    known: bool | None = None
+    if ident is not None:
+        known = True
+    elif citation.key.startswith("tag:") and not citation.resolved:
+        known = False
+    elif known_keys is not None:
+        known = citation.key in known_keys
+    return Mention(
+        kind="citekey",
+        text=span,
+        start=citation.start,
+        end=citation.end,
+        identifier=f"{ident[0]}:{ident[1]}" if ident else None,
+        citekey=citation.key,
+        known=known,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Numbered references: [1], [2–4], [1, 3], (1, 3)
+
+_NUMBER_LIST = r"\d{1,3}(?:\s*[-–—]\s*\d{1,3})?(?:\s*,\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?)*"
+_BRACKET_NUMBERS = re.compile(r"\[(" + _NUMBER_LIST + r")\]")
+_PAREN_NUMBERS = re.compile(r"(?<![\w(])\((" + _NUMBER_LIST + r")\)")
+
+
+def _expand_numbers(value: str) -> list[int]:
+    numbers: list[int] = []
+    for part in value.split(","):
+        bounds = re.split(r"\s*[-–—]\s*", part.strip())
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+            low, high = int(bounds[0]), int(bounds[1])
+            if low <= high and high - low <= 50:
+                numbers.extend(range(low, high + 1))
+                continue
+        if bounds[0].isdigit():
+            numbers.append(int(bounds[0]))
+    return numbers
+
+
+def numbered_mentions(
+    sentence: Sentence, text: str, references: Sequence[Reference]
+) -> list[Mention]:
+    numbered = {r.label: (i, r) for i, r in enumerate(references) if r.label and r.label.isdigit()}
+    found: list[Mention] = []
+    patterns = [_BRACKET_NUMBERS] + ([_PAREN_NUMBERS] if numbered else [])
+    for pattern in patterns:
+        for m in pattern.finditer(sentence.text):
+            numbers = _expand_numbers(m.group(1))
+            if not numbers:
+                continue
+            if pattern is _PAREN_NUMBERS and not all(str(n) in numbered for n in numbers):
+                continue
+            start = sentence.start + m.start()
+            tied = [numbered[str(n)] for n in numbers if str(n) in numbered]
+            found.append(
+                Mention(
+                    kind="numbered",
+                    text=text[start : sentence.start + m.end()],
+                    start=start,
+                    end=sentence.start + m.end(),
+                    numbers=numbers,
+                    reference=" | ".join(r.text for _, r in tied) or None,
+                    reference_index=tied[0][0] if len(tied) == 1 else None,
+                )
+            )
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Author-year citations: (Smith et al., 2020), (Smith & Jones, 2019; Lee 2020),
+# Smith and Jones (2019)
+
+# A capitalised word with a lower-case letter after its first. The lookahead plus a
+# possessive run match the same words as "[A-Z][\w'’-]*[a-z][\w'’-]*" without its
+# backtracking, which made author-year scanning the slowest step of extraction.
+_NAME = (
+    r"(?:(?:van|von|de|der|den|da|di|du|le|la|del|dos|ten|ter)\s+)*"
+    r"[A-Z](?=[\w'’\-]*[a-z])[\w\-]*+(?:['’](?!s\b)[\w\-]++)*+"
+)
+_AUTHORS = (
+    _NAME + r"(?:\s+et\s+al\.?|(?:\s*,\s*" + _NAME + r")*(?:,?\s+(?:and|&)\s+" + _NAME + r"))?"
+)
+_YEAR_TOKEN = r"(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\."
+_PAREN_GROUP = re.compile(r"\(([^()]*?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)[^()]*)\)")
+_PAREN_ITEM = re.compile(
+    r"^(?:(?:see|e\.g\.|cf\.|i\.e\.|also|reviewed in)[,]?\s+)*(?P<authors>"
+    + _AUTHORS
+    + r"),?\s+(?P<years>(?:"
+    + _YEAR_TOKEN
+    + r")(?:\s*,\s*(?:"
+    + _YEAR_TOKEN
+    + r"))*)(?:\s*,\s*(?:p|pp)\.?\s*[\d–\-]+)?\s*$"
+)
+_NARRATIVE = re.compile(
+    r"(?<![\w])(?P<authors>"
+    + _AUTHORS
+    + r")(?:'s|’s)?\s+\((?P<years>(?:"
+    + _YEAR_TOKEN
+    + r")(?:\s*,\s*(?:"
+    + _YEAR_TOKEN
+    + r"))*)\)"
+)
+_HAS_YEAR = re.compile(r"\((?:[^()]*?\b)?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)")
+_YEAR_IN_PARENS = re.compile(r"\(\s*(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)")
+_NOT_AUTHORS = frozenset(
+    """in on at by for from since until the a an this that these those and or but
+    january february march april may june july august september october november december
+    spring summer autumn fall winter table figure fig section chapter study trial
+    report survey version""".split()
+)
+
+
+def _surnames(authors: str) -> list[str]:
+    cleaned = re.sub(r"\bet\s+al\.?", "", authors)
+    names = [n.strip() for n in re.split(r",|\band\b|&", cleaned) if n.strip()]
+    return names
+
+
+def _match_reference(
+    surnames: Sequence[str], year: str, references: Sequence[Reference]
+) -> int | None:
+    if not surnames:
+        return None
+    first = plain_text(surnames[0].split()[-1])
+    for index, reference in enumerate(references):
+        if reference.year != year or not reference.surnames:
+            continue
+        if plain_text(reference.surnames[0]) == first:
+            return index
+    return None
+
+
+def author_year_mentions(
+    sentence: Sentence, text: str, references: Sequence[Reference]
+) -> list[Mention]:
+    found: list[Mention] = []
+    if not _HAS_YEAR.search(sentence.text):
+        return found
+    taken: list[tuple[int, int]] = []
+    for group in _PAREN_GROUP.finditer(sentence.text):
+        offset = group.start(1)
+        for item in group.group(1).split(";"):
+            stripped = item.strip()
+            lead = len(item) - len(item.lstrip())
+            m = _PAREN_ITEM.match(stripped)
+            if m and m.group("authors").split()[0].lower() not in _NOT_AUTHORS:
+                start = sentence.start + offset + lead
+                end = start + len(stripped)
+                found.append(_author_year(text, start, end, m, references))
+                taken.append((start, end))
+            offset += len(item) + 1
+    if not _YEAR_IN_PARENS.search(sentence.text):
+        return found
+    for m in _NARRATIVE.finditer(sentence.text):
+        start = sentence.start + m.start()
+        if m.group("authors").split()[0].lower() in _NOT_AUTHORS:
+            continue
+        if any(s <= start < e for s, e in taken):
+            continue
+        mention = _author_year(text, start, sentence.start + m.end(), m, references)
+        found.append(mention)
+    return found
+
+
+def _author_year(
+    text: str, start: int, end: int, m: re.Match[str], references: Sequence[Reference]
+) -> Mention:
+    authors = _surnames(m.group("authors"))
+    years = [y.strip() for y in m.group("years").split(",")]
+    index = _match_reference(authors, years[0], references)
+    return Mention(
+        kind="author-year",
+        text=text[start:end],
+        start=start,
+        end=end,
+        authors=authors,
+        year=years[0],
+        reference=references[index].text if index is not None else None,
+        reference_index=index,
+    )
