@@ -11,7 +11,7 @@ For each, two fresh subprocesses (so that memory and caches do not leak between 
 each warmed up on a small document first:
 
 (a) ``evidence.extract.segment.segment`` on the Document read beforehand (the baseline);
-(b) ``evidence.documents.ingest_document`` into a fresh Store (reading, segmentation,
+(b) ``evidence.ingest.ingest_document`` into a fresh Store (reading, segmentation,
     mention extraction, claim scoring, saving), then the same call again on the
     unchanged document (a re-ingest).
 
@@ -45,7 +45,7 @@ _MEASURE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from evidence.documents import ingest_document
+from evidence.ingest import Citekeys, ingest_document
 from evidence.read import read_document
 from evidence.extract.segment import segment
 from evidence.store import Store
@@ -62,7 +62,7 @@ if which == "segment":
     segment(read_document(warm))
 else:
     scratch = Store(tmp / f"warm-{{which}}.db")
-    ingest_document(scratch, warm)
+    ingest_document(scratch, warm, citekeys=Citekeys.of_library(scratch))
     scratch.close()
 
 def status(field: str) -> int | None:
@@ -98,12 +98,12 @@ if which == "segment":
 else:
     store = Store(tmp / "ingest.db")
     start = time.perf_counter()
-    report = ingest_document(store, path)
+    report = ingest_document(store, path, citekeys=Citekeys.of_library(store))
     out["seconds"] = time.perf_counter() - start
     out["sentences"] = report.sentences
     out["claims"] = report.claims
     start = time.perf_counter()
-    again = ingest_document(store, path)
+    again = ingest_document(store, path, citekeys=Citekeys.of_library(store))
     out["reingest_seconds"] = time.perf_counter() - start
     out["reingest_unchanged"] = again.unchanged
     store.close()

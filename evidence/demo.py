@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bib.http import HttpClient, HttpConfig
 from bib.services.retractions import parse_retraction_data
-from evidence.documents import check_claims, ingest_document
+from evidence.claims import check_claims
+from evidence.ingest import Citekeys, ingest_document
 from evidence.library_io import import_files, write_atomically
 from evidence.linking import tag
 from evidence.reportmodel import build_report_model
@@ -47,7 +48,9 @@ def run_demo(db: Path, output_dir: Path) -> DemoSummary:
         )
         say(f"Loaded {count} Retraction Watch notice (bundled sample).")
         article = bundled("demo_article.md")
-        ingested = ingest_document(store, article, name="demo_article.md")
+        ingested = ingest_document(
+            store, article, name="demo_article.md", citekeys=Citekeys.of_library(store)
+        )
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(ingested.mentions_by_kind.items()))
         say(f"Ingested demo_article.md: {ingested.claims} claims; mentions: {kinds}.")
         resolved = resolve_mentions(store, None, "demo_article.md")

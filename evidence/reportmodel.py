@@ -10,15 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from bib.design import LEVELS
 from evidence import __version__
-from evidence.documents import claim_objects, document_id
+from evidence.claims import claim_objects, document_id
 from evidence.library import study_objects
-from evidence.status import STATUSES
 from evidence.store import Store, now
-
-VERDICTS = ("verified", "mismatch", "not_found", "retracted", "unverified")
-LACKING = ("unsourced", "vague", "attributed")
+from evidence.vocab import EVIDENCE_LEVELS, LACKING_SOURCE, STATUSES, VERDICTS
 
 
 def candidates_by_mention(store: Store, doc_id: int | None) -> dict[tuple[str, str], list]:
@@ -126,9 +122,7 @@ def build_report_model(store: Store, document: str | None = None) -> dict[str, A
             "claims_by_status": {s: status_counts.get(s, 0) for s in STATUSES},
             "studies_total": len(studies),
             "studies_by_verdict": {v: verdict_counts.get(v, 0) for v in VERDICTS},
-            "evidence_levels": {
-                level: level_counts.get(level, 0) for level in (*LEVELS, "unknown")
-            },
+            "evidence_levels": {level: level_counts.get(level, 0) for level in EVIDENCE_LEVELS},
             "retracted_sources": sorted(k for k, s in studies.items() if s["retracted"]),
             "mismatched_sources": sorted(
                 k for k, s in studies.items() if s["verification"]["status"] == "mismatch"
@@ -137,6 +131,6 @@ def build_report_model(store: Store, document: str | None = None) -> dict[str, A
         "claims": claims,
         "studies": studies,
         "evidence_map": {"claims": map_claims, "studies": map_studies, "cells": cells},
-        "lacking_sources": [c["id"] for c in claims if c["status"] in LACKING],
+        "lacking_sources": [c["id"] for c in claims if c["status"] in LACKING_SOURCE],
         "attention": attention,
     }

@@ -18,7 +18,8 @@ from bib.lookup import search_crossref_bibliographic
 from bib.matching import choose
 from bib.matching.attribution import AttributionResult, resolve_attribution
 from bib.work import Work
-from evidence.documents import document_id, link_citation
+from evidence.claims import document_id
+from evidence.ingest import link_citation
 from evidence.library import save_work
 from evidence.library_io import add_studies
 from evidence.store import Store

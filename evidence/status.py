@@ -9,16 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-STATUSES = ("supported", "disputed", "retracted", "cited", "attributed", "vague", "unsourced")
-# Mention kinds that point at a specific study.
-CITING_KINDS = {"doi", "pmid", "pmcid", "arxiv", "url", "citekey", "numbered", "author-year"}
+from evidence.vocab import CITING_KINDS, ClaimStatus
+
+# The `unsourced` rule as SQL, for counts made without building every claim (ingest's
+# summary): a claim `c` with no mention of any kind and no evidence link that counts.
+# Every mention kind gives a claim another status (evidence.vocab.MENTION_KINDS), so this
+# is the same rule as derive_status's; tests/test_status.py checks them against each other.
+UNSOURCED_SQL = (
+    "not exists (select 1 from mentions m where m.claim_id = c.id) "
+    "and not exists (select 1 from evidence e where e.claim_id = c.id "
+    "and e.origin != 'suggested')"
+)
 
 
 def derive_status(
     mentions: Iterable[Mapping[str, Any]],
     links: Iterable[Mapping[str, Any]],
     studies: Mapping[int, Mapping[str, Any]],
-) -> str:
+) -> ClaimStatus:
     """Status of one claim.
 
     ``mentions``: dicts with ``kind`` and ``study_id`` (resolved study or None);

@@ -185,7 +185,7 @@ def test_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch) -> None
     doc = tmp_path / "a.md"
     doc.write_text("# Title\n\nStudies show that naps restore attention.\n", encoding="utf-8")
     assert run("ingest", str(doc))[0] == 0
-    import evidence.documents as documents
+    import evidence.ingest as documents
 
     original = documents.read_document
 
@@ -206,3 +206,39 @@ def test_unchanged_file_is_not_parsed_again(tmp_path: Path, monkeypatch) -> None
     assert run("ingest", str(folder))[0] == 0
     monkeypatch.setattr(documents, "read_document", fail)
     assert "unchanged" in run("ingest", str(folder))[1]
+
+
+def test_ingest_again_with_bib_resolves_the_citekeys(tmp_path: Path) -> None:
+    """`ingest doc.md` then `ingest doc.md --bib refs.bib`: the second run must read the
+    document again (the --bib keys are new) and tie its citekeys to the imported studies,
+    not answer "unchanged" with the keys left unresolved."""
+    doc = tmp_path / "doc.md"
+    doc.write_text("Massage therapy reduced anxiety in adults [@field1996].\n", encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{field1996,\n  title = {Massage therapy reduces anxiety},\n"
+        "  author = {Field, Tiffany},\n  journal = {Int J Neurosci},\n  year = {1996},\n"
+        "  doi = {10.3109/00207459608986710}\n}\n",
+        encoding="utf-8",
+    )
+    code, _, stderr = run("ingest", str(doc))
+    assert code == 0, stderr
+    code, _, _ = run("claims", "--json")
+    assert code == 0
+
+    code, stdout, stderr = run("ingest", str(doc), "--bib", str(bib))
+    assert code == 0, stderr
+    assert "unchanged" not in stdout
+    code, stdout, _ = run("claims", "--json")
+    (claim,) = json.loads(stdout)
+    (mention,) = claim["mentions"]
+    assert (mention["kind"], mention["citekey"], mention["study"]) == (
+        "citekey",
+        "field1996",
+        "field1996",
+    )
+    assert claim["status"] == "cited"
+
+    # the same command once more changes nothing
+    code, stdout, _ = run("ingest", str(doc), "--bib", str(bib))
+    assert code == 0 and "unchanged" in stdout

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.status import STATUSES, derive_status
+from evidence.status import derive_status
+from evidence.vocab import STATUSES
 
 STUDIES = {
     1: {"retracted": False, "verification": "verified"},

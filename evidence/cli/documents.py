@@ -7,11 +7,14 @@ from pathlib import Path
 
 import typer
 
-from evidence import documents
-from evidence.cli import app, err, fail, handle_errors, open_store, out, print_json
+from evidence import claims as claim_list
+from evidence import ingest as ingesting
+from evidence.cli.context import err, fail, handle_errors, open_store, out, print_json
 from evidence.errors import UsageError
 from evidence.library_io import import_files
-from evidence.status import STATUSES
+from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
+
+app = typer.Typer()
 
 STATUS_STYLE = {
     "supported": "green",
@@ -46,7 +49,6 @@ def ingest(
     exit_code = 0
     reports = []
     with open_store(ctx) as store:
-        keys = {r["citekey"]: r["id"] for r in store.query("select id, citekey from studies")}
         bib_keys: dict[str, int] = {}
         if bib:
             imported = import_files(store, bib)
@@ -55,24 +57,19 @@ def ingest(
             if imported.unreadable:
                 raise typer.Exit(2)
             bib_keys = imported.keys
-            keys.update(bib_keys)
+        citekeys = ingesting.Citekeys.of_library(store, bib_keys)
         for doc in docs:
-            if doc == "-":
-                text = sys.stdin.read()
-                report = documents.ingest_document(
-                    store,
-                    None,
-                    text=text,
-                    name=name or "stdin",
-                    fmt=fmt,
-                    known_keys=keys,
-                    bib_keys=bib_keys,
-                )
-            else:
-                path = Path(doc)
-                if not path.exists():
-                    raise UsageError(f"{doc}: no such file. Check the path")
-                report = documents.ingest_document(store, path, name=name, fmt=fmt, known_keys=keys)
+            path = None if doc == "-" else Path(doc)
+            if path is not None and not path.exists():
+                raise UsageError(f"{doc}: no such file. Check the path")
+            report = ingesting.ingest_document(
+                store,
+                path,
+                text=sys.stdin.read() if path is None else None,
+                name=name or (None if path is not None else "stdin"),
+                fmt=fmt,
+                citekeys=citekeys,
+            )
             reports.append(report)
             for p in report.problems:
                 err.print(f"{report.document}: {p}", markup=False)
@@ -86,7 +83,7 @@ def ingest(
     raise typer.Exit(exit_code)
 
 
-def _print_ingest(r: documents.IngestReport) -> None:
+def _print_ingest(r: ingesting.IngestReport) -> None:
     if r.unchanged:
         out.print(f"{r.document}: unchanged since the last ingest.", markup=False)
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.mentions_by_kind.items())) or "none"
@@ -131,10 +128,10 @@ def claims(
     as_json: bool = typer.Option(False, "--json", help="Print claim objects as JSON."),
 ) -> None:
     """List claims with their status, mentions and evidence."""
-    wanted = set(documents.parse_statuses(status)) if status else None
+    wanted = set(claim_list.parse_statuses(status)) if status else None
     with open_store(ctx) as store:
-        doc_id = documents.document_id(store, document)
-        items = documents.claim_objects(store, document_id=doc_id)
+        doc_id = claim_list.document_id(store, document)
+        items = claim_list.claim_objects(store, document_id=doc_id)
     if wanted:
         items = [c for c in items if c["status"] in wanted]
     if as_json:
@@ -151,22 +148,22 @@ def check(
     ctx: typer.Context,
     document: str = typer.Option(None, "--document", "-d", help="Only this document."),
     fail_on: str = typer.Option(
-        ",".join(documents.DEFAULT_FAIL_ON),
+        ",".join(DEFAULT_FAIL_ON),
         "--fail-on",
         help="Statuses that fail the check (comma-separated).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Show the claims that lack sources or rest on bad ones; exit 1 if any fail."""
-    statuses = documents.parse_statuses(fail_on) if fail_on.strip() else []
+    statuses = claim_list.parse_statuses(fail_on) if fail_on.strip() else []
     with open_store(ctx) as store:
-        result = documents.check_claims(store, document, statuses)
+        result = claim_list.check_claims(store, document, statuses)
     if as_json:
         print_json(result)
     else:
         failing = result["failing"]
         by_status: dict[str, list[dict]] = {}
-        for c in result["lacking"]:
+        for c in result["needs_attention"]:
             by_status.setdefault(c["status"], []).append(c)
         for st in STATUSES:
             group = by_status.get(st)

@@ -9,8 +9,10 @@ import typer
 
 from evidence import linking
 from evidence import verify as verification
-from evidence.cli import app, err, fail, handle_errors, http_client, open_store, out, print_json
+from evidence.cli.context import err, fail, handle_errors, http_client, open_store, out, print_json
 from evidence.library_io import Progress
+
+app = typer.Typer()
 
 retractions_app = typer.Typer(
     help="The local copy of the Retraction Watch data.", no_args_is_help=True

@@ -9,8 +9,7 @@ import typer
 
 from evidence import library
 from evidence import library_io as operations
-from evidence.cli import (
-    app,
+from evidence.cli.context import (
     err,
     fail,
     handle_errors,
@@ -20,6 +19,8 @@ from evidence.cli import (
     print_json,
     table,
 )
+
+app = typer.Typer()
 
 
 def _print_studies(objs: list[dict]) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import typer
 
-from evidence.cli import app, err, fail, handle_errors, http_client, open_store, out, print_json
+from evidence.cli.context import err, fail, handle_errors, http_client, open_store, out, print_json
 from evidence.library_io import write_atomically
+
+app = typer.Typer()
 
 FORMATS = ("md", "html", "json")
 

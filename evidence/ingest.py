@@ -1,16 +1,18 @@
-"""Ingest documents into the store with stable claim ids; list claims; check them.
+"""Ingest documents into the store with stable claim ids.
 
-Claim ids are stable across re-ingests: an unchanged claim keeps its id by its
+The pipeline's write step: read (evidence.read) -> extract (evidence.extract) -> save
+claims and mentions here. Claim ids are stable across re-ingests: an unchanged claim keeps its id by its
 normalised text, a lightly edited one by fuzzy similarity; a claim that disappeared but
 still carries user tags is kept (marked removed) and reported as orphaned.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +20,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from evidence.errors import DocumentNotFound, UsageError
 from evidence.extract import extract
-from evidence.library import latest_checks
 from evidence.read import MAX_BYTES, read_document
-from evidence.status import STATUSES, derive_status
+from evidence.status import UNSOURCED_SQL
 from evidence.store import Store, now
 
 FORMAT_ALIASES = {"txt": "text", "md": "markdown", "qmd": "markdown", "htm": "html", "tex": "latex"}
@@ -45,7 +45,27 @@ class IngestReport:
     problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        """The `ingest --json` object of one document."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Citekeys:
+    """The citekeys a document may use: the library's and those of its --bib files.
+
+    Every ingest takes one (there is no default), so no caller can forget the --bib
+    keys: they are part of what makes a re-ingest a no-op (a document ingested again
+    with a new --bib file is read again, and its citekeys resolve).
+    """
+
+    known: Mapping[str, int]  # citekey -> study id, library and --bib files together
+    from_bib: frozenset[str] = frozenset()  # the keys of the --bib files
+
+    @classmethod
+    def of_library(cls, store: Store, bib_keys: Mapping[str, int] | None = None) -> Citekeys:
+        known = {r["citekey"]: r["id"] for r in store.query("select id, citekey from studies")}
+        known.update(bib_keys or {})
+        return cls(known, frozenset(bib_keys or ()))
 
 
 @contextmanager
@@ -89,21 +109,17 @@ def ingest_document(
     store: Store,
     path: Path | None,
     *,
+    citekeys: Citekeys,
     text: str | None = None,
     name: str | None = None,
     fmt: str | None = None,
-    known_keys: dict[str, int] | None = None,
-    bib_keys: Iterable[str] = (),
 ) -> IngestReport:
-    """Read, extract and save one document.
-
-    ``known_keys`` maps citekeys to study ids (the library's and the --bib files');
-    ``bib_keys`` are the keys of the --bib files, part of what makes a re-ingest a no-op.
-    """
+    """Read, extract and save one document: the file or folder at ``path``, or ``text``
+    (standard input) when ``path`` is None."""
     doc_name = name or (path.name if path is not None else "stdin")
     existing = store.one("select * from documents where name = ?", [doc_name])
-    keys = known_keys or {}
-    fingerprint = sorted(set(bib_keys))
+    keys = dict(citekeys.known)
+    fingerprint = sorted(citekeys.from_bib)
     stored = (existing or {}).get("data") or {}
     # An unchanged file is known by its bytes, before any parsing. (Not for LaTeX, whose
     # \input files may have changed, nor directories of Markdown files.)
@@ -317,170 +333,11 @@ def _fill_counts(store: Store, doc_id: int, report: IngestReport) -> None:
     report.claims = store.scalar(
         "select count(*) from claims where document_id = ? and removed_at is null", [doc_id]
     )
-    # Unsourced (evidence.status): no mention of any kind and no link that counts.
     report.unsourced = store.scalar(
         "select count(*) from claims c where c.document_id = ? and c.removed_at is null "
-        "and not exists (select 1 from mentions m where m.claim_id = c.id) "
-        "and not exists (select 1 from evidence e where e.claim_id = c.id "
-        "and e.origin != 'suggested')",
+        f"and {UNSOURCED_SQL}",
         [doc_id],
     )
-
-
-# --- listing ------------------------------------------------------------------------
-
-
-def document_id(store: Store, name: str | None) -> int | None:
-    if name is None:
-        return None
-    row = store.one("select id from documents where name = ?", [name])
-    if row is None:
-        names = [r["name"] for r in store.query("select name from documents order by name")]
-        hint = f" Known documents: {', '.join(names)}" if names else " Ingest it first"
-        raise DocumentNotFound(f'No document named "{name}".{hint}')
-    return int(row["id"])
-
-
-def study_states(store: Store) -> dict[int, dict[str, Any]]:
-    """Per study: citekey, retracted flag, latest verification status (two queries)."""
-    checks = {sid: check["status"] for sid, check in latest_checks(store).items()}
-    retraction_notices: dict[int, list[str]] = {}
-    for n in store.query(
-        "select study_id, source, date, doi from notices where kind = 'retraction' order by id"
-    ):
-        detail = ", ".join(x for x in (n["source"], n["date"], n["doi"] and f"doi:{n['doi']}") if x)
-        retraction_notices.setdefault(n["study_id"], []).append(f"retraction ({detail})")
-    return {
-        r["id"]: {
-            "citekey": r["citekey"],
-            "retracted": bool(r["retracted"]) or r["id"] in retraction_notices,
-            "notices": retraction_notices.get(r["id"], []),
-            "verification": checks.get(r["id"], "unverified"),
-        }
-        for r in store.query("select id, citekey, retracted from studies")
-    }
-
-
-def claim_objects(
-    store: Store,
-    *,
-    document_id: int | None = None,
-    include_removed: bool = False,
-) -> list[dict[str, Any]]:
-    """Claims in the JSON shape of DESIGN.md, built with a fixed number of queries."""
-    where = ["1 = 1"]
-    params: list[Any] = []
-    if document_id is not None:
-        where.append("c.document_id = ?")
-        params.append(document_id)
-    if not include_removed:
-        where.append("c.removed_at is null")
-    rows = store.query(
-        "select c.*, d.name as document from claims c join documents d on d.id = c.document_id "
-        f"where {' and '.join(where)} order by d.name, c.position",
-        params,
-    )
-    ids = {r["id"] for r in rows}
-    mentions: dict[str, list[dict[str, Any]]] = {}
-    for m in store.query(
-        "select * from mentions"
-        + (" where document_id = ?" if document_id is not None else "")
-        + " order by start",
-        [document_id] if document_id is not None else [],
-    ):
-        if m["claim_id"] in ids:
-            mentions.setdefault(m["claim_id"], []).append(m)
-    links: dict[str, list[dict[str, Any]]] = {}
-    for e in store.query("select * from evidence order by id"):
-        if e["claim_id"] in ids:
-            links.setdefault(e["claim_id"], []).append(e)
-    studies = study_states(store)
-    out = []
-    for r in rows:
-        ms = mentions.get(r["id"], [])
-        ls = links.get(r["id"], [])
-        status = derive_status(ms, ls, studies)
-        out.append(
-            {
-                "id": r["id"],
-                "document": r["document"],
-                "index": r["position"],
-                "text": r["text"],
-                "status": status,
-                "checkworthiness": r["checkworthiness"],
-                "reasons": r["reasons"] or [],
-                "span": [r["start"], r["end"]],
-                "removed": r["removed_at"] is not None,
-                "mentions": [
-                    {
-                        "kind": m["kind"],
-                        "text": m["text"],
-                        "journal": m["journal"],
-                        "institution": m["institution"],
-                        "identifier": m["identifier"],
-                        "citekey": m["citekey"],
-                        "year": m["year"],
-                        "reference": m["reference"],
-                        "study": studies.get(m["study_id"], {}).get("citekey")
-                        if m["study_id"] is not None
-                        else None,
-                    }
-                    for m in ms
-                ],
-                "evidence": [
-                    {
-                        "study": studies.get(e["study_id"], {}).get("citekey"),
-                        "stance": e["stance"],
-                        "origin": e["origin"],
-                        "note": e["note"],
-                    }
-                    for e in ls
-                ],
-                # which retracted studies the claim rests on, and the notices that say so
-                "retracted_studies": [
-                    {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
-                    for sid in sorted(
-                        {e["study_id"] for e in ls if e["stance"] != "contradicts"}
-                        | {m["study_id"] for m in ms if m["study_id"] is not None}
-                    )
-                    if studies.get(sid, {}).get("retracted")
-                ],
-            }
-        )
-    return out
-
-
-DEFAULT_FAIL_ON = ("unsourced", "vague", "retracted")
-# Statuses of claims that lack a (sound) source: `check` lists them whatever --fail-on says.
-LACKING = ("retracted", "disputed", "attributed", "vague", "unsourced")
-
-
-def parse_statuses(text: str) -> list[str]:
-    statuses = [s.strip() for s in text.split(",") if s.strip()]
-    bad = [s for s in statuses if s not in STATUSES]
-    if bad:
-        raise UsageError(f"unknown status {', '.join(bad)}. Use any of: {', '.join(STATUSES)}")
-    return statuses
-
-
-def check_claims(
-    store: Store, document: str | None, fail_on: Iterable[str] = DEFAULT_FAIL_ON
-) -> dict[str, Any]:
-    """The `check --json` object: counts by status and the failing claims."""
-    doc_id = document_id(store, document)
-    claims = claim_objects(store, document_id=doc_id)
-    fail_set = set(fail_on)
-    counts = {s: 0 for s in STATUSES}
-    for c in claims:
-        counts[c["status"]] += 1
-    return {
-        "document": document,
-        "counts": counts,
-        "fail_on": sorted(fail_set),
-        "failing": [c for c in claims if c["status"] in fail_set],
-        "lacking": [c for c in claims if c["status"] in fail_set or c["status"] in LACKING],
-        "claims": len(claims),
-    }
 
 
 def _year(value: Any) -> int | None:

@@ -1,0 +1,153 @@
+"""What every command shares: settings from the global options, the store and HTTP
+session they open, the consoles, one-line errors and their exit codes, JSON printing, and
+the options several commands declare alike."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bib.errors import BibError
+from evidence import __version__
+from evidence.errors import EvidenceError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Settings:
+    db: Path
+    offline: bool
+    mailto: str | None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"evidence {__version__}")
+        raise typer.Exit()
+
+
+def root(
+    ctx: typer.Context,
+    db: Path = typer.Option(
+        None, "--db", envvar="EVIDENCE_DB", help="SQLite database (default ./evidence.db)."
+    ),
+    offline: bool = typer.Option(
+        False, "--offline", help="Answer lookups from the HTTP cache only; never use the network."
+    ),
+    mailto: str = typer.Option(
+        None,
+        "--mailto",
+        envvar="EVIDENCE_MAILTO",
+        help="Contact address sent to the services (Crossref polite pool, NCBI email).",
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Track the claims of a document and the studies behind them."""
+    ctx.obj = Settings(
+        db=db or Path("evidence.db"),
+        offline=offline or os.environ.get("EVIDENCE_OFFLINE") == "1",
+        mailto=mailto,
+    )
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one `Error: …` line on stderr and exit."""
+    err.print(f"Error: {_sentence(message)}", markup=False)
+    raise typer.Exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Map domain errors to one-line messages and exit codes; never show a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except EvidenceError as exc:
+            fail(str(exc), exc.exit_code)
+        except BibError as exc:
+            fail(str(exc), 2)
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "disk is full" in text or "disk I/O" in text:
+                fail(
+                    "the disk is full; nothing of the failed step was written. "
+                    "Free some space and run the command again",
+                    1,
+                )
+            fail(f"database problem: {text}. Check the --db path", 1)
+        except KeyboardInterrupt:
+            fail("interrupted; every item finished before the interruption is saved", 1)
+        except OSError as exc:
+            fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
+        except Exception as exc:  # pragma: no cover - last line of defence
+            if os.environ.get("EVIDENCE_DEBUG"):
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc}. Set EVIDENCE_DEBUG=1 for details", 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+@contextmanager
+def open_store(ctx: typer.Context) -> Iterator[Any]:
+    from evidence.store import Store
+
+    store = Store(settings(ctx).db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def http_client(ctx: typer.Context) -> Iterator[Any]:
+    """The process's HTTP session (cache beside the database unless EVIDENCE_CACHE)."""
+    from bib.http import HttpClient, HttpConfig
+
+    s = settings(ctx)
+    cache = os.environ.get("EVIDENCE_CACHE") or str(s.db.with_name(s.db.name + ".http-cache"))
+    with HttpClient(
+        HttpConfig.from_env(mailto=s.mailto, offline=s.offline, cache_path=cache)
+    ) as client:
+        yield client
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def table(*columns: str) -> Table:
+    t = Table(*columns, box=None, pad_edge=False, header_style="bold")
+    return t
