@@ -11,6 +11,7 @@ from typing import Any
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.library import latest_checks
+from evidence.shapes import CheckResult, ClaimObject
 from evidence.status import derive_status
 from evidence.store import Store
 from evidence.vocab import DEFAULT_FAIL_ON, NEEDS_ATTENTION, STATUSES
@@ -52,7 +53,7 @@ def claim_objects(
     *,
     document_id: int | None = None,
     include_removed: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[ClaimObject]:
     """Claims in the JSON shape of DESIGN.md, built with a fixed number of queries."""
     where = ["1 = 1"]
     params: list[Any] = []
@@ -81,7 +82,7 @@ def claim_objects(
         if e["claim_id"] in ids:
             links.setdefault(e["claim_id"], []).append(e)
     studies = study_states(store)
-    out = []
+    out: list[ClaimObject] = []
     for r in rows:
         ms = mentions.get(r["id"], [])
         ls = links.get(r["id"], [])
@@ -146,13 +147,13 @@ def parse_statuses(text: str) -> list[str]:
 
 def check_claims(
     store: Store, document: str | None, fail_on: Iterable[str] = DEFAULT_FAIL_ON
-) -> dict[str, Any]:
+) -> CheckResult:
     """The `check --json` object: counts by status, the failing claims, and every claim
     that needs attention (evidence.vocab.NEEDS_ATTENTION) or fails."""
     doc_id = document_id(store, document)
     claims = claim_objects(store, document_id=doc_id)
     fail_set = set(fail_on)
-    counts = {s: 0 for s in STATUSES}
+    counts: dict[str, int] = {s: 0 for s in STATUSES}
     for c in claims:
         counts[c["status"]] += 1
     return {

@@ -12,6 +12,7 @@ from evidence import ingest as ingesting
 from evidence.cli.context import err, fail, handle_errors, open_store, out, print_json
 from evidence.errors import UsageError
 from evidence.library_io import import_files
+from evidence.shapes import ClaimObject
 from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
 
 app = typer.Typer()
@@ -101,7 +102,7 @@ def _print_ingest(r: ingesting.IngestReport) -> None:
         )
 
 
-def _print_claims(claims: list[dict]) -> None:
+def _print_claims(claims: list[ClaimObject]) -> None:
     for c in claims:
         style = STATUS_STYLE.get(c["status"], "")
         out.print(f"[{style}]{c['status']:<10}[/] [dim]{c['id']}[/]", end=" ")
@@ -162,7 +163,7 @@ def check(
         print_json(result)
     else:
         failing = result["failing"]
-        by_status: dict[str, list[dict]] = {}
+        by_status: dict[str, list[ClaimObject]] = {}
         for c in result["needs_attention"]:
             by_status.setdefault(c["status"], []).append(c)
         for st in STATUSES:
