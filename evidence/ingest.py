@@ -21,7 +21,8 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from evidence.extract import extract
-from evidence.read import MAX_BYTES, read_document
+from evidence.read import read_document
+from evidence.read.document import MAX_BYTES
 from evidence.status import UNSOURCED_SQL
 from evidence.store import Store, now
 
@@ -292,7 +293,8 @@ def _save_claims(
 
 def link_citation(store: Store, claim_id: str, study_id: int) -> None:
     """A citation in the document links claim and study (origin ``citation``)."""
-    store.table("evidence").insert(
+    store.insert_ignore(
+        "evidence",
         {
             "claim_id": claim_id,
             "study_id": study_id,
@@ -301,7 +303,6 @@ def link_citation(store: Store, claim_id: str, study_id: int) -> None:
             "note": None,
             "created_at": now(),
         },
-        ignore=True,
     )
 
 

@@ -4,13 +4,13 @@
 service, a bibliography file or the user: same DOI/PMID/PMCID/arXiv/ISBN is the same
 study; a probable duplicate (fuzzy title + year + first author) is flagged, never
 merged silently; fields the user set by hand are never overwritten by fetched metadata.
+Bibliography import saves its chunks through the fast path of ``evidence.library_bulk``,
+which must save exactly what ``save_work`` does.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,13 +18,8 @@ from typing import Any
 from bib.citekeys import make_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
-from bib.matching import (
-    DuplicateFacts,
-    duplicate_facts,
-    family_key,
-    probable_duplicate,
-    same_work,
-)
+from bib.matching.duplicates import probable_duplicate
+from bib.text import family_key
 from bib.work import Author, Notice, PublicationType, Work
 from evidence.errors import StudyNotFound
 from evidence.store import Store, now
@@ -115,7 +110,7 @@ class CitekeyRegistry:
     """Citekeys in use, loaded once so a large import does not query per entry."""
 
     def __init__(self, store: Store) -> None:
-        self._keys = {r[0] for r in store.db.execute("select citekey from studies").fetchall()}
+        self._keys = {r[0] for r in store.execute("select citekey from studies").fetchall()}
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys
@@ -140,7 +135,7 @@ def _valid_citekey(key: str) -> bool:
 def _study_id_with(store: Store, column: str, value: Any) -> int | None:
     """The id of the study whose ``column`` is ``value`` (an indexed lookup that decodes
     nothing: most lookups during an import find no study)."""
-    hit = store.db.execute(f"select id from studies where [{column}] = ?", [value]).fetchone()
+    hit = store.execute(f"select id from studies where [{column}] = ?", [value]).fetchone()
     return None if hit is None else int(hit[0])
 
 
@@ -155,7 +150,7 @@ def find_study_row(store: Store, work: Work) -> dict[str, Any] | None:
 
 
 # What probable_duplicate compares: identifiers, title, year and first author.
-_DUPLICATE_COLUMNS = (
+DUPLICATE_COLUMNS = (
     "id",
     "citekey",
     "doi",
@@ -196,10 +191,10 @@ def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
     key = dedup_key(work)
     if not key or not work.title:
         return None
-    columns = ", ".join(_DUPLICATE_COLUMNS)
+    columns = ", ".join(DUPLICATE_COLUMNS)
     # Volume and issue, where both records give them, must agree (see
     # probable_duplicate): let SQLite drop the others before any Work is built.
-    cursor = store.db.execute(
+    cursor = store.execute(
         f"select {columns}, json_extract(authors, '$[0].family') from studies "
         "where dedup_key = :key and duplicate_of is null "
         "and (volume is null or :volume is null or lower(volume) = lower(:volume)) "
@@ -207,31 +202,14 @@ def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
         {"key": key, "volume": work.volume, "issue": work.issue},
     )
     for values in cursor.fetchall():
-        row = dict(zip(_DUPLICATE_COLUMNS, values[:-1], strict=True))
+        row = dict(zip(DUPLICATE_COLUMNS, values[:-1], strict=True))
         candidate = Work(
-            **{c: row[c] for c in _DUPLICATE_COLUMNS[2:]},
+            **{c: row[c] for c in DUPLICATE_COLUMNS[2:]},
             authors=[Author(values[-1] or "")] if values[-1] is not None else [],
         )
         if probable_duplicate(work, candidate):
             return row
     return None
-
-
-def _insert_study(store: Store, row: dict[str, Any]) -> int:
-    """Insert one studies row (lists and dicts stored as JSON text, as the store does)
-    with one prepared statement; the FTS triggers keep the index in step."""
-    columns = list(row)
-    values = [
-        json.dumps(v, default=repr, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-        for v in row.values()
-    ]
-    sql = (
-        f"insert into studies ({', '.join(f'[{c}]' for c in columns)}) "
-        f"values ({', '.join('?' for _ in columns)})"
-    )
-    cursor = store.db.execute(sql, values)
-    assert cursor.lastrowid is not None
-    return int(cursor.lastrowid)
 
 
 def save_work(
@@ -241,12 +219,13 @@ def save_work(
     by_user: bool = False,
     citekeys: CitekeyRegistry | None = None,
 ) -> SaveResult:
-    """Insert or update one study (and its notices) inside one transaction."""
-    with store.transaction(), store.db.atomic():
+    """Insert or update one study (and its notices) all or nothing: in a transaction of
+    its own, or a savepoint of the caller's."""
+    with store.savepoint():
         return _save_work(store, work, by_user=by_user, citekeys=citekeys)
 
 
-def _fill_new_row(
+def fill_new_row(
     row: dict[str, Any],
     work: Work,
     citekey: str,
@@ -290,8 +269,8 @@ def _save_work(
         # one), so none of its unique columns can clash.
         registry = citekeys or CitekeyRegistry(store)
         duplicate = _find_probable_duplicate(store, work)
-        _fill_new_row(row, work, registry.claim(work), duplicate, by_user=by_user, stamp=stamp)
-        study_id = _insert_study(store, row)
+        fill_new_row(row, work, registry.claim(work), duplicate, by_user=by_user, stamp=stamp)
+        study_id = store.insert("studies", row)
         _save_notices(store, study_id, work.notices)
         return SaveResult(
             study_id,
@@ -333,185 +312,10 @@ def _save_work(
     return SaveResult(existing["id"], existing["citekey"], created=False, changed=changed)
 
 
-# --- saving a chunk of a bibliography at once ----------------------------------------------
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _sql_lower(value: Any) -> Any:
-    """SQLite's lower(): ASCII letters only."""
-    return value.translate(_ASCII_LOWER) if isinstance(value, str) else value
-
-
-class _Candidate:
-    """A study that a later entry may probably duplicate, with its facts prepared."""
-
-    __slots__ = ("row", "volume", "issue", "facts")
-
-    def __init__(self, row: dict[str, Any], first_family: str | None) -> None:
-        self.row = row
-        self.volume = _sql_lower(row["volume"])
-        self.issue = _sql_lower(row["issue"])
-        self.facts = DuplicateFacts.of(
-            ids=(row["doi"], row["pmid"], row["pmcid"], row["arxiv"], row["isbn"]),
-            year=row["year"],
-            volume=row["volume"],
-            issue=row["issue"],
-            pages=row["pages"],
-            first_author=first_family,
-            title=row["title"],
-        )
-
-
-def save_new_works(
-    store: Store, works: list[Work], *, by_user: bool, citekeys: CitekeyRegistry
-) -> list[SaveResult | sqlite3.IntegrityError]:
-    """Save a chunk of works as ``save_work`` would one by one, inside the caller's
-    transaction, with a few queries for the whole chunk instead of several per work.
-
-    Works that are new studies (no identifier or citekey already in the library) are
-    checked against the chunk's probable-duplicate candidates in memory and inserted
-    together. From the first work that touches an existing study, or carries notices,
-    the rest of the chunk is saved by ``save_work`` itself, after the rows gathered so
-    far are written, so each sees exactly what the one-by-one path would. One result
-    per work, in order: its SaveResult, or the IntegrityError that kept it out.
-    """
-    results: list[SaveResult | sqlite3.IntegrityError] = []
-    taken = _taken_identifiers(store, works)
-    candidates = _candidates_for(store, works)
-    next_id = int(store.scalar("select coalesce(max(id), 0) + 1 from studies"))
-    pending: list[dict[str, Any]] = []
-    stamp = now()
-    for position, work in enumerate(works):
-        ids = [(c, getattr(work, c)) for c in ID_COLUMNS if getattr(work, c)]
-        if (
-            work.notices
-            or any(value in taken[column] for column, value in ids)
-            or (work.citekey and work.citekey in taken["citekey"])
-        ):
-            _insert_rows(store, pending, results)
-            for rest in works[position:]:
-                try:
-                    results.append(save_work(store, rest, by_user=by_user, citekeys=citekeys))
-                except sqlite3.IntegrityError as exc:
-                    results.append(exc)
-            return results
-        row = work_to_row(work)
-        duplicate = None
-        key = row["dedup_key"]
-        if key and work.title and key in candidates:
-            volume, issue = _sql_lower(work.volume), _sql_lower(work.issue)
-            facts = duplicate_facts(work)
-            for candidate in candidates[key]:
-                # The SQL filter of _find_probable_duplicate, then probable_duplicate.
-                if (
-                    (candidate.volume is None or volume is None or candidate.volume == volume)
-                    and (candidate.issue is None or issue is None or candidate.issue == issue)
-                    and same_work(facts, candidate.facts)
-                ):
-                    duplicate = candidate.row
-                    break
-        _fill_new_row(row, work, citekeys.claim(work), duplicate, by_user=by_user, stamp=stamp)
-        row["id"] = next_id
-        next_id += 1
-        pending.append(row)
-        for column, value in ids:
-            taken[column].add(value)
-        taken["citekey"].add(row["citekey"])
-        if key and duplicate is None:
-            first = row["authors"][0].get("family") if row["authors"] else None
-            candidates.setdefault(key, []).append(
-                _Candidate({c: row[c] for c in _DUPLICATE_COLUMNS}, first)
-            )
-        results.append(
-            SaveResult(
-                row["id"],
-                row["citekey"],
-                created=True,
-                duplicate_of=duplicate["citekey"] if duplicate else None,
-            )
-        )
-    _insert_rows(store, pending, results)
-    return results
-
-
-def _taken_identifiers(store: Store, works: list[Work]) -> dict[str, set[Any]]:
-    """The chunk's identifier values and citekeys that already belong to a study."""
-    taken: dict[str, set[Any]] = {}
-    for column in (*ID_COLUMNS, "citekey"):
-        values = list({v for v in (getattr(w, column) for w in works) if v})
-        taken[column] = set()
-        for start in range(0, len(values), 500):
-            part = values[start : start + 500]
-            sql = (
-                f"select [{column}] from studies "
-                f"where [{column}] in ({', '.join('?' for _ in part)})"
-            )
-            taken[column].update(r[0] for r in store.db.execute(sql, part))
-    return taken
-
-
-def _candidates_for(store: Store, works: list[Work]) -> dict[str, list[_Candidate]]:
-    """Studies that entries of the chunk may probably duplicate, by dedup key, in id
-    order (the order in which _find_probable_duplicate meets them)."""
-    keys = list({k for k in (dedup_key(w) for w in works if w.title) if k})
-    out: dict[str, list[_Candidate]] = {}
-    columns = ", ".join(_DUPLICATE_COLUMNS)
-    for start in range(0, len(keys), 500):
-        part = keys[start : start + 500]
-        cursor = store.db.execute(
-            f"select dedup_key, {columns}, json_extract(authors, '$[0].family') from studies "
-            f"where dedup_key in ({', '.join('?' for _ in part)}) and duplicate_of is null "
-            "order by id",
-            part,
-        )
-        for values in cursor:
-            row = dict(zip(_DUPLICATE_COLUMNS, values[1:-1], strict=True))
-            out.setdefault(values[0], []).append(_Candidate(row, values[-1]))
-    return out
-
-
-def _insert_rows(
-    store: Store,
-    rows: list[dict[str, Any]],
-    results: list[SaveResult | sqlite3.IntegrityError],
-) -> None:
-    """Insert new study rows in one statement; should one break a constraint, insert
-    them one by one so that only that one is left out (and reported in ``results``)."""
-    if not rows:
-        return
-    try:
-        with store.db.atomic():
-            store.insert_rows("studies", rows)
-    except sqlite3.IntegrityError:
-        _insert_one_by_one(store, rows, results)
-    rows.clear()
-
-
-def _insert_one_by_one(
-    store: Store,
-    rows: list[dict[str, Any]],
-    results: list[SaveResult | sqlite3.IntegrityError],
-) -> None:
-    """Each row in its own savepoint; a row that breaks a constraint becomes its error in
-    ``results``, and rows flagged as its duplicates lose that flag."""
-    index = {r.study_id: i for i, r in enumerate(results) if isinstance(r, SaveResult)}
-    failed: set[int] = set()
-    for row in rows:
-        if row["duplicate_of"] in failed:
-            row["duplicate_of"] = None
-            results[index[row["id"]]] = SaveResult(row["id"], row["citekey"], created=True)
-        try:
-            with store.db.atomic():
-                store.insert_rows("studies", [row])
-        except sqlite3.IntegrityError as exc:
-            failed.add(row["id"])
-            results[index[row["id"]]] = exc
-
-
 def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> None:
     for n in notices:
-        store.table("notices").insert(
+        store.insert_ignore(
+            "notices",
             {
                 "study_id": study_id,
                 "kind": n.kind,
@@ -521,7 +325,6 @@ def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> Non
                 "pmid": n.pmid,
                 "reason": n.reason,
             },
-            ignore=True,
         )
     if any(n.kind == "retraction" for n in notices):
         store.update("studies", study_id, {"retracted": 1})

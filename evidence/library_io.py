@@ -20,9 +20,10 @@ from bib.formats import read_bibliography, write_bibliography
 from bib.http import HttpClient
 from bib.identifiers import Identifier, inspect_identifier
 from bib.lookup import fetch_works, search_crossref_bibliographic
-from bib.matching import choose
+from bib.matching.references import choose
 from bib.work import Work
-from evidence.library import CitekeyRegistry, row_to_work, save_new_works, save_work
+from evidence.library import CitekeyRegistry, notices_by_study, row_to_work, save_work
+from evidence.library_bulk import save_new_works
 from evidence.store import Store
 
 # Entries saved per transaction during import: each entry is fully in or absent after a
@@ -248,8 +249,6 @@ def import_files(
 
 
 def export_library(store: Store, fmt: str) -> str:
-    from evidence.library import notices_by_study
-
     notices = notices_by_study(store)
     works = []
     for row in store.query("select * from studies order by citekey"):

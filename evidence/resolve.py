@@ -15,8 +15,8 @@ from bib.errors import BibError, OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier, find_identifiers, inspect_identifier
 from bib.lookup import search_crossref_bibliographic
-from bib.matching import choose
 from bib.matching.attribution import AttributionResult, resolve_attribution
+from bib.matching.references import choose
 from bib.work import Work
 from evidence.claims import document_id
 from evidence.ingest import link_citation
@@ -222,7 +222,7 @@ def _resolve_attributions(
         if accept and result.accepted and result.best is not None:
             saved = save_work(store, result.best)
             with store.transaction():
-                store.db.execute(
+                store.execute(
                     "update candidates set accepted = 1, study_id = ? where mention_id = ? "
                     "and rank = 1",
                     [saved.study_id, m["id"]],

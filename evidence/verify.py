@@ -11,7 +11,6 @@ no single source is complete, so all are combined and each notice keeps its sour
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,10 @@ from typing import Any
 from bib.errors import OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier
+from bib.journals import journal_agrees
 from bib.lookup import LookupResult, fetch_works
-from bib.matching import family_key, journal_similarity, title_similarity
 from bib.services.retractions import to_notice
+from bib.text import family_key, title_similarity
 from bib.work import Work
 from evidence.library import get_study, latest_checks, row_to_work, save_work
 from evidence.library_io import Progress
@@ -34,7 +34,6 @@ FRESH = timedelta(days=30)
 # Below these similarities a stored field disagrees with what the services say.
 TITLE_AGREES = 0.9
 TITLE_SAME_PAPER = 0.5
-JOURNAL_AGREES = 0.7
 
 
 @dataclass
@@ -120,11 +119,7 @@ def compare(ours: Work, theirs: Work, source: str, fields: set[str]) -> list[dic
     if "year" in fields and ours.year and theirs.year and int(ours.year) != int(theirs.year):
         add("year", ours.year, theirs.year)
     if "journal" in fields and ours.journal and (theirs.journal or theirs.journal_abbrev):
-        best = max(
-            journal_similarity(ours.journal, theirs.journal),
-            journal_similarity(ours.journal, theirs.journal_abbrev),
-        )
-        if best < JOURNAL_AGREES:
+        if not journal_agrees(ours.journal, theirs):
             add("journal", ours.journal, theirs.journal or theirs.journal_abbrev)
     if "authors" in fields and ours.authors and theirs.authors:
         a, b = family_key(ours.authors[0].family), family_key(theirs.authors[0].family)
@@ -228,7 +223,7 @@ def verify_studies(
                     + (["retraction-watch (local)"] if rw_notices else []),
                     "mismatches": mismatches,
                     "reason": reason,
-                    "response": json.dumps(theirs.to_dict(), default=str) if theirs else None,
+                    "response": theirs.to_dict() if theirs else None,
                 },
             )
         report.verdicts[row["citekey"]] = status

@@ -84,7 +84,7 @@ def test_tag_untag_and_user_tag_wins(demo_db: Store) -> None:
 
 def test_report_model_counts_and_bounded_queries(demo_db: Store) -> None:
     statements: list[str] = []
-    demo_db.db._tracer = lambda sql, params: statements.append(sql)  # type: ignore[assignment]
+    demo_db.trace(lambda sql, params: statements.append(sql))
     model = build_report_model(demo_db, "demo_article.md")
     queries = len(statements)
     summary = model["summary"]

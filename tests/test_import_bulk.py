@@ -1,4 +1,4 @@
-"""The chunked import path (library.save_new_works) saves exactly what save_work does
+"""The chunked import path (library_bulk.save_new_works) saves exactly what save_work does
 one entry at a time: same studies, citekeys, probable-duplicate flags, user fields and
 full-text index, on real bibliographies and on the awkward cases of a chunk."""
 
@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from conftest import shared_path
 
-import evidence.library as library
+import evidence.library_bulk as library_bulk
 from bib.formats import read_bibliography
 from bib.work import Author, Notice, Work
-from evidence.library import CitekeyRegistry, SaveResult, save_new_works, save_work
+from evidence.library import ID_COLUMNS, CitekeyRegistry, SaveResult, save_work
+from evidence.library_bulk import save_new_works
 from evidence.library_io import IMPORT_CHUNK, import_files
 from evidence.store import Store
 
@@ -56,7 +57,7 @@ def _chunked(store: Store, works: list[Work], chunk: int = IMPORT_CHUNK) -> list
 
 def _fts_matches(store: Store) -> None:
     assert (
-        store.db.execute(
+        store.execute(
             "insert into studies_fts(studies_fts, rank) values ('integrity-check', 1)"
         ).fetchall()
         == []
@@ -192,9 +193,9 @@ def test_a_row_breaking_a_constraint_is_reported_alone(
     store = Store(tmp_path / "e.db")
     save_work(store, _work("Taken", citekey="taken", doi="10.1/taken"))
     monkeypatch.setattr(
-        library,
+        library_bulk,
         "_taken_identifiers",
-        lambda store, works: {c: set() for c in (*library.ID_COLUMNS, "citekey")},
+        lambda store, works: {c: set() for c in (*ID_COLUMNS, "citekey")},
     )
     works = [
         _work("First", citekey="a", year=2001),
@@ -218,13 +219,13 @@ def test_indexing_after_needs_a_transaction_and_restores_the_trigger(tmp_path: P
             pass
     with pytest.raises(sqlite3.IntegrityError):
         with store.transaction(), store.indexing_after("studies"):
-            store.db.execute("insert into studies (id, citekey, title) values (1, 'k', 'Kept')")
-            store.db.execute("insert into studies (id, citekey) values (2, 'k')")
+            store.execute("insert into studies (id, citekey, title) values (1, 'k', 'Kept')")
+            store.execute("insert into studies (id, citekey) values (2, 'k')")
     assert store.scalar(trigger_sql) == before
     assert store.count("studies") == 0
     _fts_matches(store)
     with store.transaction(), store.indexing_after("studies"):
-        store.db.execute("insert into studies (id, citekey, title) values (1, 'k', 'Kept')")
+        store.execute("insert into studies (id, citekey, title) values (1, 'k', 'Kept')")
     assert store.scalar(trigger_sql) == before
     assert [r["citekey"] for r in store.search("studies", "kept")] == ["k"]
     _fts_matches(store)

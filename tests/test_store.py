@@ -6,18 +6,23 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import UsageError
-from evidence.store import FTS, INDEXES, TABLES, Store, migrations
+from evidence.store import Store
+from evidence.store.schema import FTS, INDEXES, TABLES
 
 
 def test_schema_created_from_declaration(tmp_path: Path) -> None:
     store = Store(tmp_path / "e.db")
-    names = set(store.db.table_names())
+    names = {r["name"] for r in store.query("select name from sqlite_master where type = 'table'")}
     assert set(TABLES) <= names
     for table in FTS:
         assert f"{table}_fts" in names
     for table, spec in TABLES.items():
-        assert set(store.table(table).columns_dict) == set(spec["columns"])
-    index_columns = {(t, tuple(i.columns)) for t in TABLES for i in store.table(t).indexes}
+        assert set(_columns(store, table)) == set(spec["columns"])
+    index_columns = {
+        (t, tuple(c["name"] for c in store.query("select name from pragma_index_info(?)", [i])))
+        for t in TABLES
+        for i in (r["name"] for r in store.query("select name from pragma_index_list(?)", [t]))
+    }
     for table, columns, _unique in INDEXES:
         assert (table, tuple(columns)) in index_columns
     assert store.scalar("PRAGMA journal_mode") == "wal"
@@ -28,9 +33,8 @@ def test_schema_created_from_declaration(tmp_path: Path) -> None:
 def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
     Store(tmp_path / "e.db").close()
     store = Store(tmp_path / "e.db")
-    applied = [m.name for m in migrations.applied(store.db)]
-    assert applied == ["m001_initial", "m002_retractions"]
-    assert migrations.pending(store.db) == []
+    assert store.applied_migrations() == ["m001_initial", "m002_retractions"]
+    assert store.pending_migrations() == []
 
 
 def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
@@ -76,9 +80,12 @@ def test_not_a_database(tmp_path: Path) -> None:
 def test_migration_adds_tables_declared_later(tmp_path: Path) -> None:
     """A database made before the retractions table existed gains it on open."""
     store = Store(tmp_path / "e.db")
-    store.db.execute("drop table retractions")
-    store.db.execute("delete from _sqlite_migrations where name = 'm002_retractions'")
+    store.execute("drop table retractions")
+    store.execute("delete from _sqlite_migrations where name = 'm002_retractions'")
     store.close()
     store = Store(tmp_path / "e.db")
-    assert store.table("retractions").exists()
-    assert "original_doi" in store.table("retractions").columns_dict
+    assert "original_doi" in _columns(store, "retractions")
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    return [r["name"] for r in store.query("select name from pragma_table_info(?)", [table])]

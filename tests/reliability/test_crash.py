@@ -447,7 +447,7 @@ def test_full_disk(
 
         def limited(self: Any, *args: Any, **kwargs: Any) -> None:
             original(self, *args, **kwargs)
-            self.db.execute("PRAGMA max_page_count = 600")
+            self.execute("PRAGMA max_page_count = 600")
 
         monkeypatch.setattr(store_module.Store, "__init__", limited)
     monkeypatch.setenv("EVIDENCE_DB", str(db))

@@ -1,0 +1,200 @@
+"""The fast path of bibliography import: save a chunk of works in a few queries.
+
+This is a speed trick, not a second definition of saving. ``save_work`` (one work at a
+time) is the specification: ``save_new_works`` must leave the database exactly as
+calling ``save_work`` on each work in order would (same rows, citekeys, probable
+duplicate flags, user fields, full-text index), and tests/test_import_bulk.py holds it
+to that. Any work it cannot decide alone is handed to ``save_work``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from bib.matching.duplicates import DuplicateFacts, duplicate_facts, probable_duplicate
+from bib.work import Work
+from evidence.library import (
+    DUPLICATE_COLUMNS,
+    ID_COLUMNS,
+    CitekeyRegistry,
+    SaveResult,
+    dedup_key,
+    fill_new_row,
+    save_work,
+    work_to_row,
+)
+from evidence.store import Store, now
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _sql_lower(value: Any) -> Any:
+    """SQLite's lower(): ASCII letters only."""
+    return value.translate(_ASCII_LOWER) if isinstance(value, str) else value
+
+
+class _Candidate:
+    """A study that a later entry may probably duplicate, with its facts prepared."""
+
+    __slots__ = ("row", "volume", "issue", "facts")
+
+    def __init__(self, row: dict[str, Any], first_family: str | None) -> None:
+        self.row = row
+        self.volume = _sql_lower(row["volume"])
+        self.issue = _sql_lower(row["issue"])
+        self.facts = DuplicateFacts.of(
+            ids=(row["doi"], row["pmid"], row["pmcid"], row["arxiv"], row["isbn"]),
+            year=row["year"],
+            volume=row["volume"],
+            issue=row["issue"],
+            pages=row["pages"],
+            first_author=first_family,
+            title=row["title"],
+        )
+
+
+def save_new_works(
+    store: Store, works: list[Work], *, by_user: bool, citekeys: CitekeyRegistry
+) -> list[SaveResult | sqlite3.IntegrityError]:
+    """Save a chunk of works as ``save_work`` would one by one, inside the caller's
+    transaction, with a few queries for the whole chunk instead of several per work.
+
+    Works that are new studies (no identifier or citekey already in the library) are
+    checked against the chunk's probable-duplicate candidates in memory and inserted
+    together. From the first work that touches an existing study, or carries notices,
+    the rest of the chunk is saved by ``save_work`` itself, after the rows gathered so
+    far are written, so each sees exactly what the one-by-one path would. One result
+    per work, in order: its SaveResult, or the IntegrityError that kept it out.
+    """
+    results: list[SaveResult | sqlite3.IntegrityError] = []
+    taken = _taken_identifiers(store, works)
+    candidates = _candidates_for(store, works)
+    next_id = int(store.scalar("select coalesce(max(id), 0) + 1 from studies"))
+    pending: list[dict[str, Any]] = []
+    stamp = now()
+    for position, work in enumerate(works):
+        ids = [(c, getattr(work, c)) for c in ID_COLUMNS if getattr(work, c)]
+        if (
+            work.notices
+            or any(value in taken[column] for column, value in ids)
+            or (work.citekey and work.citekey in taken["citekey"])
+        ):
+            _insert_rows(store, pending, results)
+            for rest in works[position:]:
+                try:
+                    results.append(save_work(store, rest, by_user=by_user, citekeys=citekeys))
+                except sqlite3.IntegrityError as exc:
+                    results.append(exc)
+            return results
+        row = work_to_row(work)
+        duplicate = None
+        key = row["dedup_key"]
+        if key and work.title and key in candidates:
+            volume, issue = _sql_lower(work.volume), _sql_lower(work.issue)
+            facts = duplicate_facts(work)
+            for candidate in candidates[key]:
+                # The SQL filter of library._find_probable_duplicate, then probable_duplicate.
+                if (
+                    (candidate.volume is None or volume is None or candidate.volume == volume)
+                    and (candidate.issue is None or issue is None or candidate.issue == issue)
+                    and probable_duplicate(facts, candidate.facts)
+                ):
+                    duplicate = candidate.row
+                    break
+        fill_new_row(row, work, citekeys.claim(work), duplicate, by_user=by_user, stamp=stamp)
+        row["id"] = next_id
+        next_id += 1
+        pending.append(row)
+        for column, value in ids:
+            taken[column].add(value)
+        taken["citekey"].add(row["citekey"])
+        if key and duplicate is None:
+            first = row["authors"][0].get("family") if row["authors"] else None
+            candidates.setdefault(key, []).append(
+                _Candidate({c: row[c] for c in DUPLICATE_COLUMNS}, first)
+            )
+        results.append(
+            SaveResult(
+                row["id"],
+                row["citekey"],
+                created=True,
+                duplicate_of=duplicate["citekey"] if duplicate else None,
+            )
+        )
+    _insert_rows(store, pending, results)
+    return results
+
+
+def _taken_identifiers(store: Store, works: list[Work]) -> dict[str, set[Any]]:
+    """The chunk's identifier values and citekeys that already belong to a study."""
+    taken: dict[str, set[Any]] = {}
+    for column in (*ID_COLUMNS, "citekey"):
+        values = list({v for v in (getattr(w, column) for w in works) if v})
+        taken[column] = set()
+        for start in range(0, len(values), 500):
+            part = values[start : start + 500]
+            sql = (
+                f"select [{column}] from studies "
+                f"where [{column}] in ({', '.join('?' for _ in part)})"
+            )
+            taken[column].update(r[0] for r in store.execute(sql, part))
+    return taken
+
+
+def _candidates_for(store: Store, works: list[Work]) -> dict[str, list[_Candidate]]:
+    """Studies that entries of the chunk may probably duplicate, by dedup key, in id
+    order (the order in which library._find_probable_duplicate meets them)."""
+    keys = list({k for k in (dedup_key(w) for w in works if w.title) if k})
+    out: dict[str, list[_Candidate]] = {}
+    columns = ", ".join(DUPLICATE_COLUMNS)
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        cursor = store.execute(
+            f"select dedup_key, {columns}, json_extract(authors, '$[0].family') from studies "
+            f"where dedup_key in ({', '.join('?' for _ in part)}) and duplicate_of is null "
+            "order by id",
+            part,
+        )
+        for values in cursor:
+            row = dict(zip(DUPLICATE_COLUMNS, values[1:-1], strict=True))
+            out.setdefault(values[0], []).append(_Candidate(row, values[-1]))
+    return out
+
+
+def _insert_rows(
+    store: Store,
+    rows: list[dict[str, Any]],
+    results: list[SaveResult | sqlite3.IntegrityError],
+) -> None:
+    """Insert new study rows in one statement; should one break a constraint, insert
+    them one by one so that only that one is left out (and reported in ``results``)."""
+    if not rows:
+        return
+    try:
+        with store.savepoint():
+            store.insert_rows("studies", rows)
+    except sqlite3.IntegrityError:
+        _insert_one_by_one(store, rows, results)
+    rows.clear()
+
+
+def _insert_one_by_one(
+    store: Store,
+    rows: list[dict[str, Any]],
+    results: list[SaveResult | sqlite3.IntegrityError],
+) -> None:
+    """Each row in its own savepoint; a row that breaks a constraint becomes its error in
+    ``results``, and rows flagged as its duplicates lose that flag."""
+    index = {r.study_id: i for i, r in enumerate(results) if isinstance(r, SaveResult)}
+    failed: set[int] = set()
+    for row in rows:
+        if row["duplicate_of"] in failed:
+            row["duplicate_of"] = None
+            results[index[row["id"]]] = SaveResult(row["id"], row["citekey"], created=True)
+        try:
+            with store.savepoint():
+                store.insert_rows("studies", [row])
+        except sqlite3.IntegrityError as exc:
+            failed.add(row["id"])
+            results[index[row["id"]]] = exc

@@ -1,0 +1,298 @@
+"""The schema, declared as data, and the migrations that apply it.
+
+TABLES, INDEXES, FTS and the foreign keys are the one description of the database;
+``ensure_declared`` creates whatever of it a database lacks (idempotent), and each
+numbered migration (sqlite-utils ``Migrations``) calls it, so a database made by an
+older version gains the tables and columns declared since.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.db import Table
+from sqlite_utils.migrations import Migrations
+
+# Columns whose value is stored as JSON text.
+JSON_COLUMNS = {
+    "authors",
+    "issn",
+    "publication_types",
+    "keywords",
+    "extra",
+    "provenance",
+    "user_fields",
+    "reasons",
+    "mismatches",
+    "response",
+    "sources",
+    "data",
+    "numbers",
+    "work",
+}
+
+# Schema as data: table -> (columns, primary key, foreign keys).
+TABLES: dict[str, dict[str, Any]] = {
+    "studies": {
+        "columns": {
+            "id": int,
+            "citekey": str,
+            "doi": str,
+            "pmid": str,
+            "pmcid": str,
+            "arxiv": str,
+            "isbn": str,
+            "openalex": str,
+            "s2": str,
+            "title": str,
+            "authors": str,
+            "journal": str,
+            "journal_abbrev": str,
+            "issn": str,
+            "publisher": str,
+            "year": int,
+            "date": str,
+            "volume": str,
+            "issue": str,
+            "pages": str,
+            "type": str,
+            "publication_types": str,
+            "evidence_level": str,
+            "abstract": str,
+            "url": str,
+            "language": str,
+            "keywords": str,
+            "retracted": int,
+            "extra": str,
+            "provenance": str,
+            # fields a user set by hand: fetched metadata never overwrites them
+            "user_fields": str,
+            # probable duplicate of another study (fuzzy title + year + first author)
+            "duplicate_of": int,
+            # first author (folded) and year: narrows probable-duplicate searches
+            "dedup_key": str,
+            "source": str,
+            "added_at": str,
+            "updated_at": str,
+            "fetched_at": str,
+        },
+        "pk": "id",
+        "foreign_keys": [],
+        "not_null": {"citekey"},
+    },
+    "notices": {
+        "columns": {
+            "id": int,
+            "study_id": int,
+            "kind": str,
+            "source": str,
+            "date": str,
+            "doi": str,
+            "pmid": str,
+            "reason": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("study_id", "studies", "id")],
+        "not_null": {"study_id", "kind", "source"},
+    },
+    "checks": {
+        "columns": {
+            "id": int,
+            "study_id": int,
+            "checked_at": str,
+            "status": str,
+            "sources": str,
+            "mismatches": str,
+            "reason": str,
+            "response": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("study_id", "studies", "id")],
+        "not_null": {"study_id", "status"},
+    },
+    "documents": {
+        "columns": {
+            "id": int,
+            "name": str,
+            "path": str,
+            "sha256": str,
+            "format": str,
+            "ingested_at": str,
+            "data": str,
+        },
+        "pk": "id",
+        "foreign_keys": [],
+        "not_null": {"name"},
+    },
+    "claims": {
+        "columns": {
+            "id": str,
+            "document_id": int,
+            "position": int,
+            "text": str,
+            "start": int,
+            "end": int,
+            "checkworthiness": float,
+            "reasons": str,
+            "block": str,
+            # set when an edited document no longer has this claim but tags still point at it
+            "removed_at": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("document_id", "documents", "id")],
+        "not_null": {"document_id", "text"},
+    },
+    "mentions": {
+        "columns": {
+            "id": int,
+            "claim_id": str,
+            "document_id": int,
+            "kind": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "journal": str,
+            "institution": str,
+            "authors": str,
+            "year": int,
+            "identifier": str,
+            "citekey": str,
+            "reference": str,
+            "numbers": str,
+            "data": str,
+            "study_id": int,
+        },
+        "pk": "id",
+        "foreign_keys": [
+            ("claim_id", "claims", "id"),
+            ("document_id", "documents", "id"),
+            ("study_id", "studies", "id"),
+        ],
+        "not_null": {"claim_id", "document_id", "kind"},
+    },
+    # Candidate works for a mention (reference string or narrative attribution), scored.
+    # A candidate is not a study of the library until it is accepted (then study_id).
+    "candidates": {
+        "columns": {
+            "id": int,
+            "mention_id": int,
+            "study_id": int,
+            "doi": str,
+            "title": str,
+            "journal": str,
+            "year": int,
+            "work": str,
+            "score": float,
+            "reasons": str,
+            "rank": int,
+            "accepted": int,
+        },
+        "pk": "id",
+        "foreign_keys": [("mention_id", "mentions", "id"), ("study_id", "studies", "id")],
+        "not_null": {"mention_id"},
+    },
+    # Retraction Watch data (Crossref's open CSV), loaded by `evidence retractions update`.
+    "retractions": {
+        "columns": {
+            "id": int,
+            "record_id": str,
+            "original_doi": str,
+            "original_pmid": str,
+            "notice_doi": str,
+            "notice_pmid": str,
+            "kind": str,
+            "date": str,
+            "reason": str,
+            "title": str,
+            "journal": str,
+        },
+        "pk": "id",
+        "foreign_keys": [],
+        "not_null": {"kind"},
+    },
+    "evidence": {
+        "columns": {
+            "id": int,
+            "claim_id": str,
+            "study_id": int,
+            "stance": str,
+            "origin": str,
+            "note": str,
+            "created_at": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("claim_id", "claims", "id"), ("study_id", "studies", "id")],
+        "not_null": {"claim_id", "study_id", "stance", "origin"},
+    },
+}
+
+# (table, columns, unique)
+INDEXES: list[tuple[str, list[str], bool]] = [
+    ("studies", ["citekey"], True),
+    ("studies", ["doi"], True),
+    ("studies", ["pmid"], True),
+    ("studies", ["pmcid"], False),
+    ("studies", ["arxiv"], False),
+    ("studies", ["isbn"], False),
+    ("studies", ["dedup_key"], False),
+    ("notices", ["study_id", "kind", "source", "doi"], True),
+    ("checks", ["study_id"], False),
+    ("documents", ["name"], True),
+    ("claims", ["document_id", "position"], False),
+    ("mentions", ["claim_id"], False),
+    ("mentions", ["document_id"], False),
+    ("candidates", ["mention_id"], False),
+    ("evidence", ["claim_id", "study_id", "origin"], True),
+    ("evidence", ["study_id"], False),
+    ("retractions", ["original_doi"], False),
+    ("retractions", ["original_pmid"], False),
+]
+
+FTS: dict[str, list[str]] = {
+    "studies": ["title", "abstract", "journal", "authors", "citekey"],
+    "claims": ["text"],
+}
+
+migrations = Migrations("evidence")
+
+
+def table_of(db: sqlite_utils.Database, name: str) -> Table:
+    """The table ``name`` (sqlite-utils also names views with ``db[name]``)."""
+    table = db[name]
+    assert isinstance(table, Table)
+    return table
+
+
+def ensure_declared(db: sqlite_utils.Database) -> None:
+    """Create what TABLES, INDEXES and FTS declare and the database lacks (idempotent)."""
+    for name, spec in TABLES.items():
+        table = table_of(db, name)
+        if not table.exists():
+            table.create(
+                spec["columns"],
+                pk=spec["pk"],
+                foreign_keys=spec["foreign_keys"],
+                not_null=spec["not_null"],
+            )
+        else:
+            have = set(table.columns_dict)
+            for column, kind in spec["columns"].items():
+                if column not in have:
+                    table.add_column(column, kind)
+    for name, columns, unique in INDEXES:
+        table_of(db, name).create_index(columns, unique=unique, if_not_exists=True)
+    for name, columns in FTS.items():
+        table = table_of(db, name)
+        if not db[f"{name}_fts"].exists():
+            table.enable_fts(columns, create_triggers=True, tokenize="porter")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    ensure_declared(db)
+
+
+@migrations()
+def m002_retractions(db: sqlite_utils.Database) -> None:
+    ensure_declared(db)
