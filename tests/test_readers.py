@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from evidence.errors import DocumentError
-from evidence.read import Document, read_document, sniff_format
+from evidence.read import FORMATS, READERS, SUFFIXES, read_document, sniff_format
+from evidence.read.document import Document
 
 
 def _spans_ok(doc: Document) -> None:
@@ -209,3 +211,40 @@ def test_sniffing() -> None:
     assert sniff_format("\\section{A} text") == "latex"
     assert sniff_format("# Title\n\ntext") == "markdown"
     assert sniff_format("Just words.") == "text"
+
+
+def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
+    samples = {
+        "text": "A sentence of plain text.\n",
+        "markdown": "# Title\n\nA sentence [@key].\n",
+        "html": "<html><body><p>A sentence of html text.</p></body></html>",
+        "latex": "\\section{Title}\nA sentence \\cite{key}.\n",
+    }
+    assert set(samples) == set(FORMATS) == {f.name for f in READERS}
+    assert len(SUFFIXES) == sum(len(f.suffixes) for f in READERS)  # no suffix claimed twice
+    for entry in READERS:
+        assert entry.suffixes and all(s.startswith(".") and s == s.lower() for s in entry.suffixes)
+        for suffix in entry.suffixes:
+            path = tmp_path / f"doc{suffix}"
+            path.write_text(samples[entry.name], encoding="utf-8")
+            doc = read_document(path)
+            assert doc.format == entry.name and doc.path == path and "sentence" in doc.text
+
+
+def test_unknown_format_names_the_known_ones() -> None:
+    with pytest.raises(DocumentError, match="Use one of: text, markdown, html, latex"):
+        read_document(None, text="words", fmt="pdf")
+
+
+def test_reader_modules_never_import_the_package() -> None:
+    """Shared things live in evidence.read.document (and siblings), so the package's
+    __init__, which imports every reader, is never imported back."""
+    package = Path(__file__).resolve().parent.parent / "evidence" / "read"
+    for module in sorted(package.glob("*.py")):
+        if module.name == "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.module != "evidence.read" and node.level == 0, module.name
+            elif isinstance(node, ast.Import):
+                assert all(alias.name != "evidence.read" for alias in node.names), module.name
