@@ -15,7 +15,7 @@ from evidence.extract.mention import SOURCE_KINDS, Mention
 from evidence.extract.mentions import find_mentions
 from evidence.extract.prefilter import SCREEN
 from evidence.extract.segment import Sentence, segment
-from evidence.read import Document, Reference, plain_text
+from evidence.read.document import Document, Reference, plain_text
 
 _FINDING_KINDS = SOURCE_KINDS
 

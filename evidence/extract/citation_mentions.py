@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bib.identifiers import inspect_identifier
 from evidence.extract.mention import Mention
 from evidence.extract.segment import Sentence
-from evidence.read import Citation, Reference, plain_text
+from evidence.read.document import Citation, Reference, plain_text
 
 # ---------------------------------------------------------------------------
 # Citation keys written in the format's syntax

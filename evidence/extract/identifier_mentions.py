@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
 from evidence.extract.mention import MENTION_KINDS, Mention
-from evidence.read import Link
+from evidence.read.document import Link
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"\]\[]+", re.I)
 

@@ -25,7 +25,7 @@ from evidence.extract.prefilter import SCREEN, Opened
 from evidence.extract.segment import Sentence
 from evidence.extract.vague_mentions import PREFILTERED_PATTERNS as _VAGUE_PATTERNS
 from evidence.extract.vague_mentions import vague_mentions
-from evidence.read import Document
+from evidence.read.document import Document
 
 # Every pattern that the mention finders run behind the prefilter (tests/test_prefilter.py
 # compares each with its plain search).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from evidence.read import Block, Document
+from evidence.read.document import Block, Document
 
 SKIPPED_BLOCKS = frozenset({"reference"})
 
