@@ -151,3 +151,16 @@ def print_json(data: Any) -> None:
 def table(*columns: str) -> Table:
     t = Table(*columns, box=None, pad_edge=False, header_style="bold")
     return t
+
+
+# --- options several commands share, declared once ---------------------------------------
+
+
+def json_option(what: str) -> Any:
+    """`--json`, which every listing command takes (DESIGN.md's shapes)."""
+    return typer.Option(False, "--json", help=f"Print {what} as JSON.")
+
+
+def document_option() -> Any:
+    """`--document/-d`: limit a command to one ingested document, by name."""
+    return typer.Option(None, "--document", "-d", help="Only this document.")

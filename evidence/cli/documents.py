@@ -9,7 +9,16 @@ import typer
 
 from evidence import claims as claim_list
 from evidence import ingest as ingesting
-from evidence.cli.context import err, fail, handle_errors, open_store, out, print_json
+from evidence.cli.context import (
+    document_option,
+    err,
+    fail,
+    handle_errors,
+    json_option,
+    open_store,
+    out,
+    print_json,
+)
 from evidence.errors import UsageError
 from evidence.library_io import import_files
 from evidence.shapes import ClaimObject
@@ -42,7 +51,7 @@ def ingest(
     fmt: str = typer.Option(
         None, "--format", help="Force the format: txt, md, html or tex (default: by extension)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    as_json: bool = json_option("the summary"),
 ) -> None:
     """Read documents, find their claims and what each one cites."""
     if name and len(docs) > 1:
@@ -119,14 +128,14 @@ def _print_claims(claims: list[ClaimObject]) -> None:
 @handle_errors
 def claims(
     ctx: typer.Context,
-    document: str = typer.Option(None, "--document", "-d", help="Only this document."),
+    document: str = document_option(),
     status: str = typer.Option(
         None,
         "--status",
         "-s",
         help=f"Only these statuses (comma-separated: {', '.join(STATUSES)}).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print claim objects as JSON."),
+    as_json: bool = json_option("claim objects"),
 ) -> None:
     """List claims with their status, mentions and evidence."""
     wanted = set(claim_list.parse_statuses(status)) if status else None
@@ -147,13 +156,13 @@ def claims(
 @handle_errors
 def check(
     ctx: typer.Context,
-    document: str = typer.Option(None, "--document", "-d", help="Only this document."),
+    document: str = document_option(),
     fail_on: str = typer.Option(
         ",".join(DEFAULT_FAIL_ON),
         "--fail-on",
         help="Statuses that fail the check (comma-separated).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = json_option("the result"),
 ) -> None:
     """Show the claims that lack sources or rest on bad ones; exit 1 if any fail."""
     statuses = claim_list.parse_statuses(fail_on) if fail_on.strip() else []

@@ -9,7 +9,16 @@ import typer
 
 from evidence import linking
 from evidence import verify as verification
-from evidence.cli.context import err, fail, handle_errors, http_client, open_store, out, print_json
+from evidence.cli.context import (
+    err,
+    fail,
+    handle_errors,
+    http_client,
+    json_option,
+    open_store,
+    out,
+    print_json,
+)
 from evidence.library_io import Progress
 
 app = typer.Typer()
@@ -37,7 +46,7 @@ def verify_cmd(
     refresh: bool = typer.Option(
         False, "--refresh", help="Ask the services again even when a verdict is fresh."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print verdicts as JSON."),
+    as_json: bool = json_option("verdicts"),
 ) -> None:
     """Check studies against the services: existence, mismatches, retractions, design."""
     if not ids and not all_studies:

@@ -14,6 +14,7 @@ from evidence.cli.context import (
     fail,
     handle_errors,
     http_client,
+    json_option,
     open_store,
     out,
     print_json,
@@ -53,7 +54,7 @@ def add(
     no_fetch: bool = typer.Option(
         False, "--no-fetch", help="Store the identifiers only; fetch no metadata."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the added studies as JSON."),
+    as_json: bool = json_option("the added studies"),
 ) -> None:
     """Add studies by identifier or free-text reference, with metadata from the services."""
     ids = ids or []
@@ -91,7 +92,7 @@ def _progress() -> operations.Progress:
 def import_(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="BibTeX (.bib), CSL-JSON (.json) or RIS (.ris)."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    as_json: bool = json_option("a summary"),
 ) -> None:
     """Import studies from bibliography files (BibTeX, CSL-JSON, RIS)."""
     with open_store(ctx) as store:
@@ -136,7 +137,7 @@ def export(
 @handle_errors
 def studies(
     ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print study objects as JSON."),
+    as_json: bool = json_option("study objects"),
 ) -> None:
     """List the studies in the library."""
     with open_store(ctx) as store:
@@ -154,7 +155,7 @@ def studies(
 def show(
     ctx: typer.Context,
     study: str = typer.Argument(..., help="Citekey, DOI or PMID."),
-    as_json: bool = typer.Option(False, "--json", help="Print the study object as JSON."),
+    as_json: bool = json_option("the study object"),
 ) -> None:
     """Show one study: metadata, identifiers, notices and verification."""
     with open_store(ctx) as store:
@@ -203,7 +204,7 @@ def search(
     query: str = typer.Argument(..., help="Words to look for (SQLite FTS5 syntax)."),
     claims: bool = typer.Option(False, "--claims", help="Search claims instead of studies."),
     limit: int = typer.Option(20, "--limit", help="At most this many results."),
-    as_json: bool = typer.Option(False, "--json", help="Print results as JSON."),
+    as_json: bool = json_option("results"),
 ) -> None:
     """Full-text search of the local library (or of claims with --claims)."""
     with open_store(ctx) as store:

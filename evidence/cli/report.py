@@ -8,7 +8,17 @@ from pathlib import Path
 
 import typer
 
-from evidence.cli.context import err, fail, handle_errors, http_client, open_store, out, print_json
+from evidence.cli.context import (
+    document_option,
+    err,
+    fail,
+    handle_errors,
+    http_client,
+    json_option,
+    open_store,
+    out,
+    print_json,
+)
 from evidence.library_io import write_atomically
 
 app = typer.Typer()
@@ -20,11 +30,11 @@ FORMATS = ("md", "html", "json")
 @handle_errors
 def resolve(
     ctx: typer.Context,
-    document: str = typer.Option(None, "--document", "-d", help="Only this document."),
+    document: str = document_option(),
     accept: bool = typer.Option(
         False, "--accept", help="Take the top candidate when it clears the threshold."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    as_json: bool = json_option("a summary"),
 ) -> None:
     """Turn mentions (identifiers, citekeys, attributions) into studies or candidates."""
     from evidence.resolve import resolve_mentions
@@ -62,7 +72,7 @@ def _render(store: object, document: str | None, fmt: str, template: Path | None
 @handle_errors
 def report(
     ctx: typer.Context,
-    document: str = typer.Option(None, "--document", "-d", help="Only this document."),
+    document: str = document_option(),
     fmt: str = typer.Option("md", "--format", "-f", help="md, html or json."),
     output: Path = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
     template: Path = typer.Option(
