@@ -149,7 +149,7 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         "by library.save_new_works: one query per identifier column and one for the "
         "citekeys tell which entries touch an existing study; the probable-duplicate "
         "candidates of the whole chunk come in one query and are compared in memory "
-        "(bib.matching.DuplicateFacts, prepared once per record); the new rows go in with "
+        "(bib.matching.duplicates.DuplicateFacts, prepared once per record); the new rows go in with "
         "one executemany and are added to the FTS5 index by one INSERT … SELECT, the "
         "insert trigger being dropped and recreated inside the same transaction "
         "(Store.indexing_after), so a crash never leaves the index behind the table. "

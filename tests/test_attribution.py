@@ -17,19 +17,17 @@ from conftest import TEST_DATA
 from fake_services import FakeServices, Limit
 
 from bib.http import HttpClient, HttpConfig
+from bib.journals import pubmed_journal_term, same_journal
 from bib.matching.attribution import (
     MAX_REQUESTS,
     THRESHOLD,
     AttributionResult,
     choose_attribution,
     fetch_candidates,
-    key_terms,
-    populations,
-    pubmed_journal_term,
     resolve_attribution,
-    same_journal,
     score_attribution,
 )
+from bib.matching.findings import key_terms, populations
 from bib.work import Author, Work
 
 SEED_JOURNAL = "International Journal of Neuroscience"

@@ -20,16 +20,11 @@ from typing import Any
 import pytest
 from rapidfuzz import fuzz, process
 
-from bib.matching import (
-    THRESHOLD,
-    choose,
-    journal_similarity,
-    normalize_title,
-    parse_reference,
-    probable_duplicate,
-    score_candidate,
-    title_similarity,
-)
+from bib.journals import journal_similarity
+from bib.matching.duplicates import probable_duplicate
+from bib.matching.parsing import parse_reference
+from bib.matching.references import THRESHOLD, choose, score_candidate
+from bib.text import normalize_title, title_similarity
 from bib.work import Author, Work
 
 FIELD_REF = "Field T et al. Massage therapy reduces anxiety. Int J Neurosci 1996;86:197-205"

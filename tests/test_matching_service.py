@@ -1,5 +1,5 @@
 """Reference-string matching end to end: real references, a search service that ranks by
-text relevance, and the validation step of bib.matching.
+text relevance, and the validation step of bib.matching.references.
 
 The records are the resolved items of the deep-review manuscript (CSL-JSON, read from
 ../shared, never copied). Each record is served by the local fake Crossref together with
@@ -30,7 +30,7 @@ from test_matching import STYLES, decoy_of, load_corpus  # noqa: E402
 
 from bib.http import HttpClient, HttpConfig  # noqa: E402
 from bib.lookup import search_crossref_bibliographic  # noqa: E402
-from bib.matching import choose  # noqa: E402
+from bib.matching.references import choose  # noqa: E402
 from bib.work import Work  # noqa: E402
 
 DEEP_REVIEW = ("data", "corpora", "manuscripts", "deep-review", "output", "references.json")
