@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from bib.text import caseless
 from evidence.extract.claims import THRESHOLD, score_sentence
 from evidence.extract.mention import SOURCE_KINDS, Mention
 from evidence.extract.mentions import find_mentions
 from evidence.extract.prefilter import SCREEN
 from evidence.extract.segment import Sentence, segment
-from evidence.read.document import Document, Reference, plain_text
+from evidence.read.document import Document, Reference
 
 _FINDING_KINDS = SOURCE_KINDS
 
@@ -216,12 +217,12 @@ def _nearest_reference(mention: Mention, references: list[Reference]) -> int | N
 
     if not mention.authors:
         return None
-    surname = plain_text(mention.authors[0].split()[-1])
+    surname = caseless(mention.authors[0].split()[-1])
     best: tuple[float, int] | None = None
     for index, reference in enumerate(references):
         if not reference.surnames:
             continue
-        similarity = fuzz.ratio(surname, plain_text(reference.surnames[0]))
+        similarity = fuzz.ratio(surname, caseless(reference.surnames[0]))
         if reference.year == mention.year and similarity < 100:
             similarity += 5
         if similarity >= 80 and (best is None or similarity > best[0]):
