@@ -67,8 +67,10 @@ def test_case_insensitive_patterns_are_written_in_lower_case() -> None:
     import re
 
     import evidence.extract.claims as claims
+    from evidence.extract.prefilter import plain_source
 
     for name, value in vars(claims).items():
         if isinstance(value, re.Pattern) and name != "_REPORTED_SPEECH":
-            literal = re.sub(r"\\[A-Za-z]", "", value.pattern)
+            # (plain_source drops a verbose pattern's comments, which may say "Dr Smith")
+            literal = re.sub(r"\\[A-Za-z]", "", plain_source(value))
             assert not re.search(r"[A-Z]", literal), name

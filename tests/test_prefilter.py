@@ -185,3 +185,46 @@ def test_alternatives_split_at_the_top_level_only() -> None:
     # A whole-alternative \b(?:…) group is opened up; one followed by more is not.
     assert _alternatives(r"\b(?:ab|cd)\b|x") == [r"\b(?:ab)\b", r"\b(?:cd)\b", "x"]
     assert _alternatives(r"\b(?:ab|cd)\s+than") == [r"\b(?:ab|cd)\s+than"]
+
+
+def test_plain_source_drops_only_the_layout_of_a_verbose_pattern() -> None:
+    from evidence.extract.prefilter import plain_source
+
+    verbose = re.compile(
+        r"""
+        \bstudies \s+ show   # a comment (with | and ( in it)
+        | [ #]x \  y \# z    # a class keeps its space and #; escapes stay escaped
+        """,
+        re.X,
+    )
+    assert plain_source(verbose) == r"\bstudies\s+show|[ #]x\ y\#z"
+    plain = re.compile(r"a b # c")
+    assert plain_source(plain) == "a b # c"
+    check = AnyMatch(verbose, Screen())
+    for text in ("studies show", "#x y#z", " x y#z", "studies  shown", "xy#z"):
+        assert check(text, None) is (verbose.search(text) is not None), text
+
+
+def _verbose_patterns() -> list[re.Pattern[str]]:
+    from evidence.extract import attribution_mentions, citation_mentions, vague_mentions
+
+    found: dict[int, re.Pattern[str]] = {}
+    for module in (claims, citation_mentions, attribution_mentions, vague_mentions):
+        for value in vars(module).values():
+            values = value if isinstance(value, list) else [value]
+            found |= {id(v): v for v in values if isinstance(v, re.Pattern) and v.flags & re.X}
+    return list(found.values())
+
+
+@pytest.mark.parametrize("pattern", _verbose_patterns(), ids=lambda p: p.pattern[:40].strip())
+def test_plain_source_of_each_verbose_pattern_is_the_same_pattern(
+    pattern: re.Pattern[str],
+) -> None:
+    from re import _parser  # type: ignore[attr-defined]
+
+    from evidence.extract.prefilter import plain_source
+
+    flags = pattern.flags & ~re.X
+    plain = _parser.parse(plain_source(pattern), flags)
+    assert repr(plain.data) == repr(_parser.parse(pattern.pattern, pattern.flags).data)
+    assert re.compile(plain_source(pattern), flags).groupindex == pattern.groupindex

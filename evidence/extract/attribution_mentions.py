@@ -36,16 +36,25 @@ _NAME_LIST_TAIL = (
     + _NAME_WORD
     + r"){2,})"
 )
-_JOURNAL_NAME = r"(?P<name>(?:The\s+)?" + _NAME_CORE + r"(?:" + _NAME_LIST_TAIL + r")?)"
+
+
+def _journal_name(group: str) -> str:
+    """A journal's name, captured as ``group``."""
+    return rf"(?P<{group}>(?:The\s+)?{_NAME_CORE}(?:{_NAME_LIST_TAIL})?)"
+
+
 _QUOTE = r"[\"“”']?"
-_TIME_WORDS = (
-    r"(?:(?:online|today|yesterday|recently|earlier|later|previously|first|this\s+\w+|last\s+\w+|"
-    r"next\s+\w+|early|late|in\s+(?:" + _MONTHS + r")\.?(?:\s+\d{4})?|in\s+\d{4}|on\s+\w+\.?\s*\d*|"
-    r"(?:" + _DAYS + r")|(?:" + _MONTHS + r")\.?\s*\d{0,2}|\d{4}|"
-    r"this\s+month's\s+issue\s+of|the\s+\w+\s+(?:\d+\s+)?(?:online\s+)?(?:issue|edition)\s+of|"
-    r"(?:an?|the)\s+(?:upcoming|recent|new|latest|current)\s+issue\s+of|"
-    r"(?:July|June|\w+)\s+edition\s+of)[,]?\s+)"
-)
+# When and where the venue comes before the name: "online today in", "in the May issue
+# of", "in this month's issue of". (Layout for re.VERBOSE: used in _JOURNAL_AFTER_VERB only.)
+_TIME_WORDS = rf"""
+    (?:(?:online|today|yesterday|recently|earlier|later|previously|first|this\s+\w+|last\s+\w+
+        |next\s+\w+|early|late|in\s+(?:{_MONTHS})\.?(?:\s+\d{{4}})?|in\s+\d{{4}}|on\s+\w+\.?\s*\d*
+        |(?:{_DAYS})|(?:{_MONTHS})\.?\s*\d{{0,2}}|\d{{4}}
+        |this\s+month's\s+issue\s+of
+        |the\s+\w+\s+(?:\d+\s+)?(?:online\s+)?(?:issue|edition)\s+of
+        |(?:an?|the)\s+(?:upcoming|recent|new|latest|current)\s+issue\s+of
+        |(?:July|June|\w+)\s+edition\s+of)[,]?\s+)
+"""
 _VENUE_VERB = (
     r"(?:published|posted|released|reported|appearing|appears|appeared|printed|presented|"
     r"described|detailed|featured|out|outlined|issued)"
@@ -56,28 +65,20 @@ _ORG_PREFIX = (
 )
 _ADJECTIVES = r"(?:(?:medical|scientific|peer[- ]reviewed|online|open[- ]access|leading|prestigious|academic|research|British|American|journal)\s+)*"
 
+# "published online today in the Journal of X", "appeared in The Lancet", "reported by
+# the journal Nature", "published in the American Heart Association's journal Y".
 _JOURNAL_AFTER_VERB = re.compile(
-    r"\b(?P<verb>" + _VENUE_VERB + r")\s+"
-    r"(?:(?!in\b)\w+\s+){0,3}?" + _TIME_WORDS + r"*"
-    r"(?:in\s+" + _TIME_WORDS + r"*|by\s+(?=the\s+journal\b))"
-    r"(?:(?:the\s+)?"
-    + _ADJECTIVES
-    + r"journal\s+"
-    + _QUOTE
-    + _JOURNAL_NAME
-    + _QUOTE
-    + r"|"
-    + _ORG_PREFIX
-    + _ADJECTIVES
-    + r"journal\s+"
-    + _QUOTE
-    + _JOURNAL_NAME.replace("name", "name2")
-    + _QUOTE
-    + r"|(?:the\s+)?"
-    + _QUOTE
-    + _JOURNAL_NAME.replace("name", "name3")
-    + _QUOTE
-    + r"(?P<suffix>\s+(?:medical\s+|scientific\s+)?journal)?)"
+    rf"""
+    \b(?P<verb>{_VENUE_VERB})\s+
+    (?:(?!in\b)\w+\s+){{0,3}}?{_TIME_WORDS}*               # "published online today"
+    (?:in\s+{_TIME_WORDS}*|by\s+(?=the\s+journal\b))
+    (?:(?:the\s+)?{_ADJECTIVES}journal\s+{_QUOTE}{_journal_name("name")}{_QUOTE}
+    | {_ORG_PREFIX}{_ADJECTIVES}journal\s+{_QUOTE}{_journal_name("name2")}{_QUOTE}
+    | (?:the\s+)?{_QUOTE}{_journal_name("name3")}{_QUOTE}
+        (?P<suffix>\s+(?:medical\s+|scientific\s+)?journal)?   # "in Nature journal"
+    )
+    """,
+    re.X,
 )
 # "a 2019 study in The Lancet": no verb, so the name must look like a journal.
 _JOURNAL_WORDS = re.compile(
@@ -86,28 +87,34 @@ _JOURNAL_WORDS = re.compile(
     r"NEJM|PNAS|Cancer|Gastroenterology|Diabetes|Obesity|Epidemiology|Psychiatry|Oncology)\b"
 )
 _JOURNAL_AFTER_NOUN = re.compile(
-    r"\b(?P<noun>study|studies|research|paper|trial|review|analysis|report|article|findings|"
-    r"results|meta-analysis|survey|letter)\s+(?:\w+\s+){0,2}?in\s+"
-    r"(?:(?:the\s+)?"
-    + _ADJECTIVES
-    + r"journal\s+"
-    + _QUOTE
-    + _JOURNAL_NAME
-    + _QUOTE
-    + r"|(?:the\s+)?"
-    + _JOURNAL_NAME.replace("name", "name3")
-    + r")"
+    rf"""
+    \b(?P<noun>study|studies|research|paper|trial|review|analysis|report|article|findings
+        |results|meta-analysis|survey|letter)\s+(?:\w+\s+){{0,2}}?in\s+
+    (?:(?:the\s+)?{_ADJECTIVES}journal\s+{_QUOTE}{_journal_name("name")}{_QUOTE}
+    | (?:the\s+)?{_journal_name("name3")})
+    """,
+    re.X,
 )
+# "researchers at Harvard University", "a team from the Mayo Clinic"
 _INSTITUTION = re.compile(
-    r"\b(?P<who>(?i:researchers|scientists|investigators|experts|doctors|physicians|a\s+team|"
-    r"the\s+team|team|authors|study|research|report|survey|analysis|paper|trial|review))\s+"
-    r"(?:(?:led\s+)?(?:at|from|by|of)\s+)(?:the\s+)?"
-    r"(?P<inst>(?:[A-Z][\w'’\-.]*|&)(?:\s+(?:of|for|and|de|&)?\s*(?:the\s+)?[A-Z][\w'’\-.]*)*)"
+    r"""
+    \b(?P<who>(?i:researchers|scientists|investigators|experts|doctors|physicians|a\s+team
+        |the\s+team|team|authors|study|research|report|survey|analysis|paper|trial|review))\s+
+    (?:(?:led\s+)?(?:at|from|by|of)\s+)(?:the\s+)?
+    (?P<inst>(?:[A-Z][\w'’\-.]*|&)                     # capitalised words, joined by
+        (?:\s+(?:of|for|and|de|&)?\s*(?:the\s+)?[A-Z][\w'’\-.]*)*)   # of, for, and, the
+    """,
+    re.X,
 )
+# "a trial conducted in 2019 by the University of X"
 _PUBLISHED_BY = re.compile(
-    r"\b(?P<who>published|conducted|led|funded|done|carried\s+out|run)\s+(?:[\w,]+\s+){0,4}?by\s+"
-    r"(?:the\s+)?(?P<inst>(?:[A-Z][\w'’\-.]*|&)(?:\s+(?:of|for|and|de|&)?\s*(?:the\s+)?"
-    r"[A-Z][\w'’\-.]*)*)"
+    r"""
+    \b(?P<who>published|conducted|led|funded|done|carried\s+out|run)\s+(?:[\w,]+\s+){0,4}?by\s+
+    (?:the\s+)?
+    (?P<inst>(?:[A-Z][\w'’\-.]*|&)
+        (?:\s+(?:of|for|and|de|&)?\s*(?:the\s+)?[A-Z][\w'’\-.]*)*)
+    """,
+    re.X,
 )
 _INSTITUTION_WORDS = re.compile(
     r"\b(?:University|Universit\w+|College|Institute|Institutes|Hospital|Clinic|Center|Centre|"

@@ -8,9 +8,10 @@ import re
 from collections.abc import Sequence
 
 from bib.identifiers import inspect_identifier
+from bib.text import caseless
 from evidence.extract.mention import Mention
 from evidence.extract.segment import Sentence
-from evidence.read.document import Citation, Reference, plain_text
+from evidence.read.document import Citation, Reference
 
 # ---------------------------------------------------------------------------
 # Citation keys written in the format's syntax
@@ -135,25 +136,26 @@ _NAME = (
 _AUTHORS = (
     _NAME + r"(?:\s+et\s+al\.?|(?:\s*,\s*" + _NAME + r")*(?:,?\s+(?:and|&)\s+" + _NAME + r"))?"
 )
-_YEAR_TOKEN = r"(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\."
+# A year as citations write it ("2020", "2020a", "in press", "n.d."); layout for re.VERBOSE.
+_YEAR_TOKEN = r"(?:1[6-9]|20)\d{2}[a-z]?|in\ press|n\.d\."
 _PAREN_GROUP = re.compile(r"\(([^()]*?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)[^()]*)\)")
+# One item of a parenthesised group: "see Smith et al., 2020a, p. 4"
 _PAREN_ITEM = re.compile(
-    r"^(?:(?:see|e\.g\.|cf\.|i\.e\.|also|reviewed in)[,]?\s+)*(?P<authors>"
-    + _AUTHORS
-    + r"),?\s+(?P<years>(?:"
-    + _YEAR_TOKEN
-    + r")(?:\s*,\s*(?:"
-    + _YEAR_TOKEN
-    + r"))*)(?:\s*,\s*(?:p|pp)\.?\s*[\d–\-]+)?\s*$"
+    rf"""
+    ^(?:(?:see|e\.g\.|cf\.|i\.e\.|also|reviewed\ in)[,]?\s+)*        # lead-in words
+    (?P<authors>{_AUTHORS}),?\s+
+    (?P<years>(?:{_YEAR_TOKEN})(?:\s*,\s*(?:{_YEAR_TOKEN}))*)
+    (?:\s*,\s*(?:p|pp)\.?\s*[\d–\-]+)?\s*$                            # a page: ", p. 4"
+    """,
+    re.X,
 )
+# "Smith and Jones (2019)", "Lee et al.'s (2020a, 2021)"
 _NARRATIVE = re.compile(
-    r"(?<![\w])(?P<authors>"
-    + _AUTHORS
-    + r")(?:'s|’s)?\s+\((?P<years>(?:"
-    + _YEAR_TOKEN
-    + r")(?:\s*,\s*(?:"
-    + _YEAR_TOKEN
-    + r"))*)\)"
+    rf"""
+    (?<![\w])(?P<authors>{_AUTHORS})(?:'s|’s)?\s+
+    \((?P<years>(?:{_YEAR_TOKEN})(?:\s*,\s*(?:{_YEAR_TOKEN}))*)\)
+    """,
+    re.X,
 )
 _HAS_YEAR = re.compile(r"\((?:[^()]*?\b)?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)")
 _YEAR_IN_PARENS = re.compile(r"\(\s*(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)")
@@ -176,11 +178,11 @@ def _match_reference(
 ) -> int | None:
     if not surnames:
         return None
-    first = plain_text(surnames[0].split()[-1])
+    first = caseless(surnames[0].split()[-1])
     for index, reference in enumerate(references):
         if reference.year != year or not reference.surnames:
             continue
-        if plain_text(reference.surnames[0]) == first:
+        if caseless(reference.surnames[0]) == first:
             return index
     return None
 

@@ -43,27 +43,38 @@ _IMPERATIVE = re.compile(
     r"^(?:(?:so|now|then|and|but|also|just|simply|please),?\s+)*(?:" + _IMPERATIVE_VERBS + r")\b",
     re.I,
 )
+# Advice to the reader (not a claim about the world).
 _ADVICE = re.compile(
-    r"\bif\s+you(?:'re|’re|\s+are|\s+have|\s+want|\s+feel|\s+experience|\s+suffer)\b.*?[,;]\s*"
-    r"(?:(?:then|just|simply)\s+)?(?:"
+    r"""
+      \bif\s+you(?:'re|’re|\s+are|\s+have|\s+want|\s+feel|\s+experience|\s+suffer)\b.*?[,;]\s*
+      (?:(?:then|just|simply)\s+)?(?:"""
     + _IMPERATIVE_VERBS
-    + r"|you\s+(?:should|might\s+want|may\s+want|can|could))\b"
-    r"|\byou\s+(?:should|must|need\s+to|ought\s+to|might\s+want\s+to|may\s+want\s+to)\b"
-    r"|\b(?:make\s+sure|be\s+sure\s+to|don't\s+forget|it'?s\s+(?:a\s+good\s+idea|best|wise|worth)\s+to)\b"
-    r"|\b(?:think\s+about|consider)\s+(?:making|trying|getting|booking|adding|using|taking)\b"
-    r"|\bwhat\s+you\s+need\b|\bgive\s+it\s+a\s+try\b|\bwhy\s+not\b",
-    re.I,
+    + r"""|you\s+(?:should|might\s+want|may\s+want|can|could))\b   # "if you're sore, try ..."
+    | \byou\s+(?:should|must|need\s+to|ought\s+to|might\s+want\s+to|may\s+want\s+to)\b
+    | \b(?:make\s+sure|be\s+sure\s+to|don't\s+forget
+          |it'?s\s+(?:a\s+good\s+idea|best|wise|worth)\s+to)\b
+    | \b(?:think\s+about|consider)\s+(?:making|trying|getting|booking|adding|using|taking)\b
+    | \bwhat\s+you\s+need\b|\bgive\s+it\s+a\s+try\b|\bwhy\s+not\b
+    """,
+    re.I | re.X,
 )
+# Sentences that lead to the next one rather than assert anything.
 _TRANSITION = re.compile(
-    r"^(?:(?:and|but|so|now|here)\s*,?\s+)?(?:that|this|here)(?:'s|’s|\s+is)\s+(?:where|why|how|when|what)\b"
-    r"|^(?:but\s+)?it(?:'s|’s|\s+is)\s+not\s+(?:simply|just|only|merely|all)\b"
-    r"|^(?:let's|let’s|let\s+us)\s+"
-    r"|\bto\s+(?:look\s+at|consider|keep\s+in\s+mind|think\s+about)\s*[.!]?$"
-    r"|^(?:in\s+this\s+(?:article|post|guide|section|review|paper),?\s+(?:we|i)\s+(?:will|'ll|discuss|explore|look))"
-    r"|^(?:read\s+on|keep\s+reading|more\s+on\s+that\s+below|here\s+(?:are|is)\b|here's\b|here’s\b)"
-    r"|\bit(?:'s|’s|\s+is)\s+important\s+to\s+(?:know|understand|note|remember)\b"
-    r"|^(?:first(?:ly)?|initially|next|finally|in\s+conclusion|to\s+sum\s+up),?\s+(?:let's|we\s+will|it's\s+important)",
-    re.I,
+    r"""
+      ^(?:(?:and|but|so|now|here)\s*,?\s+)?(?:that|this|here)(?:'s|’s|\s+is)\s+
+          (?:where|why|how|when|what)\b                                 # "that's where ..."
+    | ^(?:but\s+)?it(?:'s|’s|\s+is)\s+not\s+(?:simply|just|only|merely|all)\b
+    | ^(?:let's|let’s|let\s+us)\s+
+    | \bto\s+(?:look\s+at|consider|keep\s+in\s+mind|think\s+about)\s*[.!]?$
+    | ^(?:in\s+this\s+(?:article|post|guide|section|review|paper),?\s+
+          (?:we|i)\s+(?:will|'ll|discuss|explore|look))
+    | ^(?:read\s+on|keep\s+reading|more\s+on\s+that\s+below|here\s+(?:are|is)\b
+          |here's\b|here’s\b)
+    | \bit(?:'s|’s|\s+is)\s+important\s+to\s+(?:know|understand|note|remember)\b
+    | ^(?:first(?:ly)?|initially|next|finally|in\s+conclusion|to\s+sum\s+up),?\s+
+          (?:let's|we\s+will|it's\s+important)
+    """,
+    re.I | re.X,
 )
 _LIST_INTRO = re.compile(
     r"[:：]\s*$|\b(?:include|includes|including|are|the\s+following)\s*:?\s*$", re.I
@@ -75,54 +86,74 @@ _OPINION = re.compile(
     r"i'm\s+excited|amazing|awesome|stunning|must-have)\b",
     re.I,
 )
+# The document talking about itself, its methods or its funding. (Every alternative
+# sits inside the one group after "^", so each is tried at the start only.)
 _META = re.compile(
-    r"^(?:in\s+this\s+(?:study|paper|work|article|section|review),?\s+we\b|"
-    r"we\s+(?:present|describe|propose|introduce|discuss|review|summari[sz]e|thank|acknowledge|"
-    r"used|use|performed|conducted|recruited|collected|randomly\s+assigned|asked|coded|"
-    r"measured|examine|examined|plan|will|provide|implemented|developed|applied|compared|"
-    r"subsequently|also\s+asked|also\s+measured)\b|"
-    r"(?:this|the)\s+(?:paper|article|study|review|work|manuscript)\s+(?:is|was)\s+"
-    r"(?:organi[sz]ed|structured|preregistered|funded|supported)|"
-    r"(?:table|figure|fig\.)\s+\d+\s*[:.]|all\s+data\b|code\s+(?:is\s+)?available|"
-    r"the\s+authors?\s+(?:would\s+like\s+to\s+)?thank|(?:funding|acknowledg)|"
-    r"(?:for\s+example|e\.g\.),?\s+what\b|"
-    r"(?:objective|objectives|aims?|design|setting|keywords|funding|trial\s+registration|"
-    r"methods|participants|interventions?|main\s+outcome\s+measures?)\s*:|"
-    r"\b(?:were|was)\s+(?:randomly\s+)?(?:assigned|allocated|randomi[sz]ed|recruited|enrolled|"
-    r"trained|included|excluded|screened|extracted|coded)\b|"
-    r"\bprimary\s+(?:outcome|end\s*point)\s+was\b|\bwe\s+(?:searched|aimed|conducted|hope|"
-    r"thank)\b|\blimitations\s+include\b|\bremainder\s+of\s+this\b|\borgani[sz]ed\s+as\s+follows\b|"
-    r"^let\s+\w+\s+(?:denote|be)\b|\bopen\s+question\b|\bare\s+warranted\b|"
-    r"\b(?:is|are)\s+(?:available|provided)\s+(?:at|from|on|in)\b|\bsupported\s+by\s+(?:grant|award))",
-    re.I,
+    r"""
+    ^(?:in\s+this\s+(?:study|paper|work|article|section|review),?\s+we\b
+    | we\s+(?:present|describe|propose|introduce|discuss|review|summari[sz]e|thank|acknowledge
+          |used|use|performed|conducted|recruited|collected|randomly\s+assigned|asked|coded
+          |measured|examine|examined|plan|will|provide|implemented|developed|applied|compared
+          |subsequently|also\s+asked|also\s+measured)\b
+    | (?:this|the)\s+(?:paper|article|study|review|work|manuscript)\s+(?:is|was)\s+
+          (?:organi[sz]ed|structured|preregistered|funded|supported)
+    | (?:table|figure|fig\.)\s+\d+\s*[:.]|all\s+data\b|code\s+(?:is\s+)?available
+    | the\s+authors?\s+(?:would\s+like\s+to\s+)?thank|(?:funding|acknowledg)
+    | (?:for\s+example|e\.g\.),?\s+what\b
+    | (?:objective|objectives|aims?|design|setting|keywords|funding|trial\s+registration
+          |methods|participants|interventions?|main\s+outcome\s+measures?)\s*:  # abstract heads
+    | \b(?:were|was)\s+(?:randomly\s+)?(?:assigned|allocated|randomi[sz]ed|recruited|enrolled
+          |trained|included|excluded|screened|extracted|coded)\b
+    | \bprimary\s+(?:outcome|end\s*point)\s+was\b
+    | \bwe\s+(?:searched|aimed|conducted|hope|thank)\b
+    | \blimitations\s+include\b|\bremainder\s+of\s+this\b|\borgani[sz]ed\s+as\s+follows\b
+    | ^let\s+\w+\s+(?:denote|be)\b|\bopen\s+question\b|\bare\s+warranted\b
+    | \b(?:is|are)\s+(?:available|provided)\s+(?:at|from|on|in)\b
+    | \bsupported\s+by\s+(?:grant|award))
+    """,
+    re.I | re.X,
 )
+# Methods and aims, wherever they stand in the sentence.
 _METHODS = re.compile(
-    r"^(?:objective|objectives|aims?|design|setting|keywords|funding|trial\s+registration|"
-    r"methods|participants|interventions?|main\s+outcome\s+measures?)\s*:|"
-    r"\b(?:were|was)\s+(?:randomly\s+)?(?:assigned|allocated|randomi[sz]ed|recruited|enrolled|"
-    r"trained|included|excluded|screened|extracted|coded|used)\b|"
-    r"\bprimary\s+(?:outcome|end\s*point)\s+was\b|\bwe\s+(?:searched|aimed|conducted|hope|"
-    r"thank)\b|\blimitations\s+include\b|\bremainder\s+of\s+this\b|"
-    r"\borgani[sz]ed\s+as\s+follows\b|^let\s+\w+\s+(?:denote|be)\b|\bopen\s+question\b|"
-    r"\b(?:are|is)\s+(?:warranted|needed)\b|\b(?:is|are)\s+(?:available|provided)\s+(?:at|from|on|in)\b|"
-    r"\bsupported\s+by\s+(?:grant|award)|\bwill\s+be\s+(?:presented|published|released|discussed)\b",
-    re.I,
+    r"""
+      ^(?:objective|objectives|aims?|design|setting|keywords|funding|trial\s+registration
+          |methods|participants|interventions?|main\s+outcome\s+measures?)\s*:  # abstract heads
+    | \b(?:were|was)\s+(?:randomly\s+)?(?:assigned|allocated|randomi[sz]ed|recruited|enrolled
+          |trained|included|excluded|screened|extracted|coded|used)\b
+    | \bprimary\s+(?:outcome|end\s*point)\s+was\b
+    | \bwe\s+(?:searched|aimed|conducted|hope|thank)\b
+    | \blimitations\s+include\b|\bremainder\s+of\s+this\b
+    | \borgani[sz]ed\s+as\s+follows\b|^let\s+\w+\s+(?:denote|be)\b|\bopen\s+question\b
+    | \b(?:are|is)\s+(?:warranted|needed)\b
+    | \b(?:is|are)\s+(?:available|provided)\s+(?:at|from|on|in)\b
+    | \bsupported\s+by\s+(?:grant|award)
+    | \bwill\s+be\s+(?:presented|published|released|discussed)\b
+    """,
+    re.I | re.X,
 )
+# Case-sensitive: a capitalised name before the speech verb.
 _REPORTED_SPEECH = re.compile(
-    r"^(?:[A-Z][\w.'’-]*\s+){1,4}(?:,[^,]{0,80},\s+)?(?:said|says|called|argued|argue|argues|"
-    r"added|told|noted|believes|thinks|warned|advise|advises|recommend|recommends)\b|"
-    r"\b(?:critics|skeptics|sceptics|some|others|not\s+everyone)\s+(?:argue|say|believe|is|are)\b|"
-    r"\b(?:proud|excited|pleased|delighted|happy|thrilled|encouraging|promising|disappointed)\b",
+    r"""
+      ^(?:[A-Z][\w.'’-]*\s+){1,4}(?:,[^,]{0,80},\s+)?           # "Dr Jane Smith, a surgeon, said"
+          (?:said|says|called|argued|argue|argues|added|told|noted|believes|thinks|warned
+          |advise|advises|recommend|recommends)\b
+    | \b(?:critics|skeptics|sceptics|some|others|not\s+everyone)\s+(?:argue|say|believe|is|are)\b
+    | \b(?:proud|excited|pleased|delighted|happy|thrilled|encouraging|promising|disappointed)\b
+    """,
+    re.X,
 )
 _STATISTIC = re.compile(
-    r"\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*(?:percent|per\s+cent|percentage\s+points?|-?fold|times|mg|kg|g\b|ml|"
-    r"mmhg|hours?|days?|weeks?|months?|years?|points?|patients|participants|people|adults|"
-    r"children|women|men|subjects|studies|trials)\b"
-    r"|\b(?:p\s*[<=>≤]\s*0?\.\d+|ci\b|confidence\s+interval|odds\s+ratio|hazard\s+ratio|"
-    r"relative\s+risk|risk\s+ratio|effect\s+size|standard\s+deviation|mean|median|"
-    r"significant(?:ly)?|statistically|correlat\w+|r\s*=\s*-?0?\.\d+|n\s*=\s*\d+|"
-    r"\d+\s+(?:out\s+)?of\s+\d+|one\s+in\s+\w+|half|third|quarter|double[ds]?|triple[ds]?)\b",
-    re.I,
+    r"""
+      \d+(?:\.\d+)?\s*%
+    | \d+(?:\.\d+)?\s*(?:percent|per\s+cent|percentage\s+points?|-?fold|times|mg|kg|g\b|ml
+          |mmhg|hours?|days?|weeks?|months?|years?|points?|patients|participants|people|adults
+          |children|women|men|subjects|studies|trials)\b
+    | \b(?:p\s*[<=>≤]\s*0?\.\d+|ci\b|confidence\s+interval|odds\s+ratio|hazard\s+ratio
+          |relative\s+risk|risk\s+ratio|effect\s+size|standard\s+deviation|mean|median
+          |significant(?:ly)?|statistically|correlat\w+|r\s*=\s*-?0?\.\d+|n\s*=\s*\d+
+          |\d+\s+(?:out\s+)?of\s+\d+|one\s+in\s+\w+|half|third|quarter|double[ds]?|triple[ds]?)\b
+    """,
+    re.I | re.X,
 )
 _CAUSAL = re.compile(
     r"\b(?:caus\w*|leads?\s+to|led\s+to|results?\s+in|resulted\s+in|reduc\w+|increas\w+|"
@@ -136,11 +167,14 @@ _CAUSAL = re.compile(
     re.I,
 )
 _COMPARATIVE = re.compile(
-    r"\b(?:more|less|fewer|greater|better|worse|higher|lower|larger|smaller|faster|slower|"
-    r"stronger|weaker)\s+(?:\w+\s+){0,3}?than\b|\bcompared\s+(?:with|to)\b|\bversus\b|\bvs\.?\s|"
-    r"\b(?:most|least|largest|smallest|best|worst|highest|lowest|leading|first|only)\b|"
-    r"\brelative\s+to\b|\bas\s+(?:effective|good|well|likely)\s+as\b|\boutperform\w*",
-    re.I,
+    r"""
+      \b(?:more|less|fewer|greater|better|worse|higher|lower|larger|smaller|faster|slower
+          |stronger|weaker)\s+(?:\w+\s+){0,3}?than\b
+    | \bcompared\s+(?:with|to)\b|\bversus\b|\bvs\.?\s
+    | \b(?:most|least|largest|smallest|best|worst|highest|lowest|leading|first|only)\b
+    | \brelative\s+to\b|\bas\s+(?:effective|good|well|likely)\s+as\b|\boutperform\w*
+    """,
+    re.I | re.X,
 )
 _HEALTH = re.compile(
     r"\b(?:pain|ache|disease\w*|disorder\w*|cancer\w*|tumou?r\w*|diabet\w+|obes\w+|heart|cardi\w+|"
@@ -174,25 +208,32 @@ _RESEARCH = re.compile(
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|you're|you’re)\b", re.I)
 _FIRST_PERSON_STORY = re.compile(r"^(?:i|my|me)\b", re.I)
 _FINDING_LANGUAGE = re.compile(
-    r"\b(?:(?:the\s+|this\s+|our\s+|their\s+)?(?:study|studies|trial|trials|researchers|authors|"
-    r"investigators|scientists|results|data|analysis|analyses|review|survey|we|they)\s+"
-    r"(?:also\s+)?(?:found|find|finds|showed|show|shows|reported|report|reports|observed|"
-    r"suggest|suggests|suggested|concluded|demonstrated|revealed|indicate|indicates|noted)\b|"
-    r"\b(?:was|were|is|are)\s+(?:significantly\s+|strongly\s+|independently\s+|inversely\s+)?"
-    r"(?:associated|correlated|linked)\s+with\b|"
-    r"\b(?:participants|patients|people|women|men|children|adults|subjects|those|mice|rats)\s+"
-    r"(?:who|which|that|with|in\s+the|given|receiving|taking)\b|"
-    r"\b(?:no\s+(?:serious\s+)?(?:adverse|side)\s+(?:events|effects)|(?:did\s+not|didn't)\s+differ|"
-    r"no\s+(?:significant\s+)?(?:difference|effect|association|evidence))\b|"
-    r"\b(?:achieved|outperformed|improved|reduced|increased|lowered)\b)",
-    re.I,
+    r"""
+    \b(?:(?:the\s+|this\s+|our\s+|their\s+)?                   # "the researchers also found"
+          (?:study|studies|trial|trials|researchers|authors|investigators|scientists|results
+          |data|analysis|analyses|review|survey|we|they)\s+
+          (?:also\s+)?(?:found|find|finds|showed|show|shows|reported|report|reports|observed
+          |suggest|suggests|suggested|concluded|demonstrated|revealed|indicate|indicates|noted)\b
+    | \b(?:was|were|is|are)\s+(?:significantly\s+|strongly\s+|independently\s+|inversely\s+)?
+          (?:associated|correlated|linked)\s+with\b
+    | \b(?:participants|patients|people|women|men|children|adults|subjects|those|mice|rats)\s+
+          (?:who|which|that|with|in\s+the|given|receiving|taking)\b
+    | \b(?:no\s+(?:serious\s+)?(?:adverse|side)\s+(?:events|effects)
+          |(?:did\s+not|didn't)\s+differ
+          |no\s+(?:significant\s+)?(?:difference|effect|association|evidence))\b
+    | \b(?:achieved|outperformed|improved|reduced|increased|lowered)\b)
+    """,
+    re.I | re.X,
 )
 _PROMOTION = re.compile(
-    r"^(?:our|we)\s+(?!results|findings|data|analys|model|study|trial|review|survey|estimates|"
-    r"observations|experiments|simulations|measurements)|\b(?:our\s+(?:customers|clients|"
-    r"products?|team|signature|formula|blend|pillow|services?|therapists|experts)|"
-    r"risk-free|money-back|free\s+shipping|best-selling|award-winning)\b",
-    re.I,
+    r"""
+      ^(?:our|we)\s+(?!results|findings|data|analys|model|study|trial|review|survey|estimates
+          |observations|experiments|simulations|measurements)   # "our study" is research, not sales
+    | \b(?:our\s+(?:customers|clients|products?|team|signature|formula|blend|pillow|services?
+          |therapists|experts)
+      |risk-free|money-back|free\s+shipping|best-selling|award-winning)\b
+    """,
+    re.I | re.X,
 )
 
 

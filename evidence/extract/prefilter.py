@@ -1,23 +1,28 @@
-"""Cheaper answers from the same regular expressions.
+"""A faster path to the answers of the claim and mention patterns, never another answer.
 
-Most sentences match few of the word patterns that claim scoring and mention finding
-apply to them, and Python's ``re`` tries every alternative of a pattern at every
-position of the text before it can say "no". So each pattern is read once, with the
-standard library's own parser, for what every match must contain: sets of literal
-strings (or "a digit"), one of each set. All the literals go into one Aho-Corasick
-automaton (``Screen``, pyahocorasick); one pass over a lower-cased sentence tells which
-sets it meets, and a pattern whose needs are not all met cannot match and is not run.
+The specification is the plain regular expressions of ``claims`` and the mention finders:
+what ``pattern.search`` and ``pattern.finditer`` return is what extraction means. This
+module only skips work that cannot change those answers, and ``tests/test_prefilter.py``
+holds it to that: every prefiltered pattern is compared with its plain search on
+labelled sentences, the demo article, edge cases and (when present) real manuscripts and
+news. To change what is found, change a pattern; never this module.
 
-``AnyMatch`` answers "does this pattern match anywhere?" (what ``bool(p.search(s))``
-answers) by trying the pattern's alternatives, alone or in groups, each behind its own
-needs, and those anchored at the start with a single ``match``. ``AllMatches`` does the same
-for a pattern whose matches are needed (``finditer``): it is run whole, when its needs
-are met.
+How it saves work: most sentences match few of the patterns, and Python's ``re`` tries
+every alternative of a pattern at every position before it can say "no". So each pattern
+is read once, with the standard library's own parser, for what every match must contain:
+sets of literal strings (or "a digit"), one of each set (its *needs*). All the literals
+go into one Aho-Corasick automaton (``Screen``, pyahocorasick); one pass over a
+lower-cased sentence tells which sets it meets. A *gate* is the needs of one pattern (or
+alternative): while they are not all met, it cannot match and is not run.
 
-The answers are the patterns' own, never approximations: a literal is needed only where
-the parser shows it is part of every match, and a text holding one of the characters
-that ``re``'s IGNORECASE folds to ASCII letters opens every gate. ``tests/test_gates.py``
-compares every gated pattern of the package with the plain one on real sentences.
+``AnyMatch`` answers ``bool(pattern.search(text))`` by trying the pattern's alternatives,
+alone or in groups, each behind its own gate, and those anchored at the start with a
+single ``match``. ``AllMatches`` answers ``pattern.finditer(text)``: the pattern whole,
+behind its gate.
+
+Why the answers are the same: a literal is needed only where the parser shows it is part
+of every match, and a text holding one of the characters that ``re``'s IGNORECASE folds to
+ASCII letters opens every gate.
 """
 
 from __future__ import annotations
@@ -136,6 +141,48 @@ def _needs_of(pattern: re.Pattern[str]) -> Needs:
     return tuple(options[:_MAX_NEEDS])
 
 
+# What re.VERBOSE ignores outside character classes (the parser's own list).
+_LAYOUT = frozenset(" \t\n\r\v\f")
+
+
+def plain_source(pattern: re.Pattern[str]) -> str:
+    """The source of ``pattern`` as it reads without re.VERBOSE: layout whitespace and
+    ``#`` comments dropped, escapes and character classes kept as written."""
+    source = pattern.pattern
+    if not pattern.flags & re.VERBOSE:
+        return source
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            out.append(source[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # "]" first in a class (after an optional "^") is a literal, not its end.
+            lead = 2 if source[i + 1 : i + 2] == "^" else 1
+            if source[i + lead : i + lead + 1] == "]":
+                lead += 1
+            out.append(source[i : i + lead])
+            i += lead
+            continue
+        elif char == "#":
+            end = source.find("\n", i)
+            i = len(source) if end < 0 else end
+            continue
+        elif char in _LAYOUT:
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def _structure(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
     """The characters of a pattern's source that give it structure (parentheses and
     ``|``), with their index and the nesting depth around them; escaped characters
@@ -212,7 +259,8 @@ class Screen:
 
     def __init__(self) -> None:
         self._automaton = ahocorasick.Automaton()
-        self._gates: dict[str, set[int]] = {}
+        # literal -> the numbers of the literal sets (needs) it belongs to
+        self._sets_of: dict[str, set[int]] = {}
         self._count = 0
         self._ready = False
 
@@ -223,7 +271,7 @@ class Screen:
         for literals in needs:
             numbers.append(self._count)
             for literal in literals:
-                self._gates.setdefault(literal, set()).add(self._count)
+                self._sets_of.setdefault(literal, set()).add(self._count)
             self._count += 1
         self._ready = False
         return frozenset(numbers)
@@ -233,9 +281,9 @@ class Screen:
         it meets (None: let every pattern run)."""
         if not self._ready:
             self._automaton = ahocorasick.Automaton()
-            for literal, gates in self._gates.items():
+            for literal, numbers in self._sets_of.items():
                 if literal != DIGIT:
-                    self._automaton.add_word(literal, frozenset(gates))
+                    self._automaton.add_word(literal, frozenset(numbers))
             if len(self._automaton):
                 self._automaton.make_automaton()
             self._ready = True
@@ -243,10 +291,10 @@ class Screen:
         if not lowered.isascii() and any(trap in lowered for trap in _FOLD_TRAPS):
             return None  # see _useful and _FOLD_TRAPS
         if self._automaton.kind == ahocorasick.AHOCORASICK:
-            for _end, gates in self._automaton.iter(lowered):
-                opened |= gates
+            for _end, numbers in self._automaton.iter(lowered):
+                opened |= numbers
         if _DIGIT.search(lowered):
-            opened |= self._gates.get(DIGIT, set())
+            opened |= self._sets_of.get(DIGIT, set())
         return opened
 
 
@@ -292,15 +340,18 @@ class AnyMatch:
 
     def __init__(self, pattern: re.Pattern[str], screen: Screen) -> None:
         self.pattern = pattern
-        flags = pattern.flags
-        parts = _alternatives(pattern.pattern)
-        if re.match(r"\(\?[aiLmsux]+\)", pattern.pattern):
-            parts = [pattern.pattern]  # global inline flags belong to the whole pattern
+        # Alternatives are cut from the source text, so a verbose pattern is first
+        # written without its layout.
+        source = plain_source(pattern)
+        flags = pattern.flags & ~re.VERBOSE
+        parts = _alternatives(source)
+        if re.match(r"\(\?[aiLmsux]+\)", source):
+            parts = [source]  # global inline flags belong to the whole pattern
         try:
             # Alternatives that refer to each other's groups cannot stand alone.
             compiled_parts = [re.compile(part, flags) for part in parts]
         except re.error:
-            parts, compiled_parts = [pattern.pattern], [pattern]
+            parts, compiled_parts = [source], [re.compile(source, flags)]
         anchored: list[str] = []
         gated: list[tuple[str, Needs]] = []
         rest: list[str] = []
@@ -316,20 +367,20 @@ class AnyMatch:
         if len(rest) > 1:
             # Several alternatives run every time anyway: the pattern as it is is cheaper
             # than its pieces.
-            anchored, gated, rest = [], [], [pattern.pattern]
+            anchored, gated, rest = [], [], [source]
         elif len(gated) > _MAX_PARTS:
             grouped = _grouped(gated)
             if grouped is not None and len(grouped) <= _MAX_PARTS:
                 gated = grouped
             elif anchored or rest:
-                anchored, gated, rest = [], [], [pattern.pattern]
+                anchored, gated, rest = [], [], [source]
             else:
                 # The pattern whole, behind all the literals of its alternatives.
                 union = frozenset().union(*(needs[0] for _, needs in gated))
                 if _useful(union):
-                    gated = [(pattern.pattern, (union,))]
+                    gated = [(source, (union,))]
                 else:
-                    gated, rest = [], [pattern.pattern]
+                    gated, rest = [], [source]
         self._start = re.compile(_join(anchored), flags) if anchored else None
         self._gated = [(screen.gate(needs), re.compile(part, flags)) for part, needs in gated]
         self._rest = re.compile(_join(rest), flags) if rest else None

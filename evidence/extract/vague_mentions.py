@@ -15,20 +15,22 @@ _GENERIC_SUBJECT = (
     r"medical)\s+)*"
 )
 _VAGUE_PATTERNS = [
+    # "Studies show", "many scientists have long believed", "recent research suggests";
+    # not "the study shows" or "our data suggest" (a definite study is an attribution).
     re.compile(
-        r"(?<![\w'’])(?<!the\s)(?<!this\s)(?<!our\s)(?<!their\s)(?<!that\s)(?<!his\s)(?<!her\s)"
-        + r"(?:(?i:"
-        + _GENERIC_SUBJECT
-        + r"))"
-        r"(?i:studies|research|investigations?|evidence|science|scientists|experts|researchers|"
-        r"doctors|trials|data|literature|reports|surveys|study|investigation|analyses)"
-        r"\s+(?:(?:has|have|had)\s+(?:also\s+)?(?:consistently\s+|repeatedly\s+|long\s+|even\s+)?"
-        r"(?:shown|found|showed|proven|proved|presented|demonstrated|revealed|confirmed|reported|"
-        r"suggested|indicated|established|linked|associated|concluded|discovered|located)"
-        r"|(?:show|shows|suggest|suggests|indicate|indicates|prove|proves|confirm|confirms|"
-        r"say|says|agree|agrees|believe|believes|reveal|reveals|demonstrate|demonstrates|"
-        r"point\s+to|points\s+to|support|supports|recommend|recommends))\b",
-        re.I,
+        rf"""
+        (?<![\w'’])(?<!the\s)(?<!this\s)(?<!our\s)(?<!their\s)(?<!that\s)(?<!his\s)(?<!her\s)
+        (?:(?i:{_GENERIC_SUBJECT}))
+        (?i:studies|research|investigations?|evidence|science|scientists|experts|researchers
+            |doctors|trials|data|literature|reports|surveys|study|investigation|analyses)
+        \s+(?:(?:has|have|had)\s+(?:also\s+)?(?:consistently\s+|repeatedly\s+|long\s+|even\s+)?
+            (?:shown|found|showed|proven|proved|presented|demonstrated|revealed|confirmed|reported
+            |suggested|indicated|established|linked|associated|concluded|discovered|located)
+        | (?:show|shows|suggest|suggests|indicate|indicates|prove|proves|confirm|confirms
+            |say|says|agree|agrees|believe|believes|reveal|reveals|demonstrate|demonstrates
+            |point\s+to|points\s+to|support|supports|recommend|recommends))\b
+        """,
+        re.I | re.X,
     ),
     re.compile(
         r"(?i:\bit\s+(?:is|'s|’s|has\s+been)\s+(?:well[- ]|widely\s+|commonly\s+|generally\s+)"
