@@ -3,17 +3,18 @@
 A key is the first author's family name, the year and the first significant word of the
 title, each folded to lower-case ASCII. The same metadata always gives the same key, so
 keys survive re-imports; clashes get ``a``, ``b``, ``c``… suffixes in the order keys are
-handed out.
+handed out. The library (:func:`make_citekey`, one key at a time) and the writers of
+bibliography files (:func:`unique_citekeys`, the keys of one file) follow this one rule.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator
 from itertools import count, product
 from string import ascii_lowercase
 
+from bib.text import ascii_fold
 from bib.work import Work
 
 # Words that say nothing about a work; the title word is the first word not listed here.
@@ -26,34 +27,6 @@ STOP_WORDS = frozenset(
     el los las y en del
     """.split()
 )
-
-# Letters that Unicode decomposition does not reduce to ASCII.
-_SPECIAL = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "þ": "th",
-        "Þ": "TH",
-        "ı": "i",
-    }
-)
-
-
-def ascii_fold(text: str) -> str:
-    """``Müller-Łukasz`` → ``Muller-Lukasz``: drop accents, spell out special letters."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    return "".join(c for c in decomposed if c.isascii())
 
 
 def _author_part(work: Work) -> str:
@@ -89,13 +62,14 @@ def _suffixes() -> Iterator[str]:
             yield "".join(letters)
 
 
-def make_citekey(work: Work, taken: Container[str] = ()) -> str:
+def make_citekey(work: Work, taken: Container[str] = (), base: str | None = None) -> str:
     """A citekey for ``work`` that is not in ``taken``.
 
-    The base key is used when free; otherwise the first free of ``base + "a"``,
-    ``base + "b"``… is returned.
+    The base key (``base``, else :func:`base_citekey`) is used when free; otherwise the
+    first free of ``base + "a"``, ``base + "b"``… is returned.
     """
-    base = base_citekey(work)
+    if base is None:
+        base = base_citekey(work)
     if base not in taken:
         return base
     for suffix in _suffixes():
@@ -103,3 +77,37 @@ def make_citekey(work: Work, taken: Container[str] = ()) -> str:
         if candidate not in taken:
             return candidate
     raise AssertionError("unreachable: the suffix generator is infinite")
+
+
+# Characters that end a key in BibTeX (and that no CSL id or RIS ID needs).
+_KEY_BREAKERS = re.compile(r"[\s,{}()\"#%'=]")
+
+
+class _FoldedKeys:
+    """Keys taken in one file, compared case-insensitively as BibTeX compares them."""
+
+    def __init__(self) -> None:
+        self._folded: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._folded
+
+    def add(self, key: str) -> None:
+        self._folded.add(key.lower())
+
+
+def unique_citekeys(works: Iterable[Work]) -> list[str]:
+    """The keys to write works under in one bibliography file, in order.
+
+    Each work keeps its own citekey (without the characters that would end a BibTeX key)
+    or gets :func:`base_citekey`; a key already used in the file, in any case, gets the
+    suffix :func:`make_citekey` gives.
+    """
+    taken = _FoldedKeys()
+    keys: list[str] = []
+    for work in works:
+        own = _KEY_BREAKERS.sub("", work.citekey or "")
+        key = make_citekey(work, taken, base=own or None)
+        taken.add(key)
+        keys.append(key)
+    return keys

@@ -111,7 +111,10 @@ class DoiHandler(IdentifierHandler):
 
     def _clean(self, value: str) -> str:
         value = value.strip()
-        value = self._resolver.sub("", value)
+        unprefixed = self._resolver.sub("", value)
+        if unprefixed != value:
+            # Resolver links are often percent-encoded (10.1002%2F…), as in _from_url.
+            value = unquote(unprefixed)
         if value[:4].lower() == "doi:":
             value = value[4:].strip()
         return strip_trailing_punctuation(value)
@@ -284,6 +287,9 @@ class IsbnHandler(IdentifierHandler):
         expected = isbn_check_digit(digits[:-1])
         if digits[-1] != expected:
             return f"ISBN {given} has a wrong check digit (expected {expected})"
+        if len(digits) == 10 and not digits[:9].strip("0"):
+            # 0000000000 passes the check but is a placeholder, never a book's number.
+            return f"ISBN {given} is a placeholder (all zeros), not a book's ISBN"
         return None
 
     def standardize(self, value: str) -> str:
@@ -418,7 +424,13 @@ def _classify(text: str) -> tuple[str | None, str]:
         prefix, value = match.group(1).lower(), match.group(2).strip()
         if prefix == "url":
             return _from_url(strip_trailing_punctuation(value))
-        return PREFIX_TO_HANDLER[prefix].kind, value
+        kind = PREFIX_TO_HANDLER[prefix].kind
+        if value[:4].lower() in ("http", "doi.", "dx.d", "www."):
+            # "pmid:https://pubmed…/123/" is read as the link is: a link of the named kind.
+            linked, target = _classify(value)
+            if linked == kind:
+                return kind, target
+        return kind, value
     match = _LABEL_RE.match(text)
     if match:
         label = match.group(1).lower()
@@ -455,6 +467,20 @@ def inspect_identifier(text: str) -> tuple[Identifier | None, str | None]:
     if message is not None:
         return None, message
     return Identifier(kind, handler.standardize(value)), None
+
+
+def standardize_identifier(kind: str, value: str) -> str | None:
+    """The standard form of a value that names its kind (a BibTeX ``pmid`` field, a CSL
+    ``DOI`` variable), or None when it is not a usable identifier of that kind.
+
+    The one rule for every reader: the value is read exactly as ``inspect_identifier``
+    reads ``f"{kind}:{value}"`` (so ``evidence add pmid:8870945`` and a BibTeX
+    ``pmid = {008870945}`` name the same study).
+    """
+    identifier, _ = inspect_identifier(f"{kind}:{value}")
+    if identifier is None or identifier.kind != kind:
+        return None
+    return identifier.value
 
 
 def parse_identifier(text: str) -> Identifier:

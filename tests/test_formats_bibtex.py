@@ -9,7 +9,8 @@ import pytest
 
 from bib.errors import FormatError
 from bib.formats import Problem, parse_bibliography, read_bibliography, write_bibliography
-from bib.formats.bibtex import latex_to_unicode, parse_bibtex, unicode_to_latex, write_bibtex
+from bib.formats.bibtex import parse_bibtex, write_bibtex
+from bib.formats.latex import latex_to_unicode, unicode_to_latex
 from bib.work import Author, Work
 from tests.conftest import SHARED, shared_path
 
@@ -195,13 +196,13 @@ def test_crossref_inheritance_inline() -> None:
 def test_identifier_fields_are_normalised() -> None:
     text = """@misc{a, title = {T}, DOI = {doi:10.5555/XYZ}, pmid = { 123 }, PMCID = {PMC42},
   eprint = {arXiv:2101.00001v2}}
-@misc{b, title = {T}, url = {http://dx.doi.org/10.1/ABC}}
+@misc{b, title = {T}, url = {http://dx.doi.org/10.1000/ABC}}
 @misc{c, title = {T}, doi = {not a doi}}
 """
     works = by_key(parse_bibtex(text).works)
     assert (works["a"].doi, works["a"].pmid, works["a"].pmcid) == ("10.5555/xyz", "123", "PMC42")
     assert works["a"].arxiv == "2101.00001v2"
-    assert works["b"].doi == "10.1/abc"
+    assert works["b"].doi == "10.1000/abc"
     assert works["c"].doi is None
     assert works["c"].extra["bibtex"]["doi"] == "not a doi"
 
@@ -240,7 +241,7 @@ def test_writer_escapes_and_orders_fields_stably() -> None:
         year=2021,
         volume="3",
         pages="5-9",
-        doi="10.1/x_y",
+        doi="10.1000/x_y",
         type="journal-article",
         citekey="oneil2021",
     )
@@ -253,7 +254,7 @@ def test_writer_escapes_and_orders_fields_stably() -> None:
         "  year = {2021},\n"
         "  volume = {3},\n"
         "  pages = {5--9},\n"
-        "  doi = {10.1/x_y},\n"
+        "  doi = {10.1000/x_y},\n"
         "}\n"
     )
     (back,) = parse_bibtex(text).works

@@ -113,7 +113,7 @@ def test_writer_output_reads_back_the_same_work() -> None:
         year=2001,
         date="2001-07",
         pages="5-9",
-        doi="10.1/x",
+        doi="10.1000/x",
         pmid="42",
         pmcid="PMC7",
         isbn="9780306406157",

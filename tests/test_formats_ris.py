@@ -103,7 +103,7 @@ def test_writer_output_reads_back_the_same_work() -> None:
         volume="2",
         issue="1",
         pages="e1234",
-        doi="10.1/x",
+        doi="10.1000/x",
         pmid="42",
         pmcid="PMC7",
         isbn="9780306406157",

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bib.formats import FORMATS, parse_bibliography, read_bibliography, write_bibliography
-from bib.formats.bibtex import latex_to_unicode, parse_bibtex, unicode_to_latex, write_bibtex
+from bib.formats.bibtex import parse_bibtex, write_bibtex
+from bib.formats.latex import latex_to_unicode, unicode_to_latex
 from bib.work import Author, Work
 from tests.conftest import shared_path
 
@@ -122,7 +123,9 @@ def works(draw: st.DrawFn) -> Work:
         volume=draw(st.none() | st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True)),
         pages=draw(st.none() | st.from_regex(r"[1-9][0-9]{0,3}-[1-9][0-9]{0,3}", fullmatch=True)),
         doi=draw(
-            st.none() | st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9._;()/-]{1,20}", fullmatch=True)
+            # DOIs in standard form: a last character that is not punctuation.
+            st.none()
+            | st.from_regex(r"10\.[0-9]{4,5}/[a-z0-9._;()/-]{0,19}[a-z0-9]", fullmatch=True)
         ),
         publisher=draw(st.none() | texts),
         abstract=draw(st.none() | texts),

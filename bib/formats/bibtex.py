@@ -24,82 +24,27 @@ Decisions kept for round trips (tested in tests/test_formats_bibtex.py and _roun
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from pybtex.bibtex.utils import split_name_list
-from pybtex.database import Person
 from pybtex.database.input.bibtex import LowLevelParser, UndefinedMacro, month_names
 from pybtex.exceptions import PybtexError
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
-from bib.formats import (
+from bib.citekeys import unique_citekeys
+from bib.formats.common import (
     Problem,
     ReadResult,
-    normalize_doi,
-    normalize_isbn,
+    first_isbn,
     normalize_pages,
-    normalize_pmcid,
-    normalize_pmid,
     parse_issns,
 )
+from bib.formats.latex import latex_to_unicode, needs_escaping, unicode_to_latex
+from bib.formats.names import format_names, parse_names
+from bib.formats.types import ENTRY_TYPES, WORK_TYPES
+from bib.identifiers import standardize_identifier
 from bib.work import Author, Work
-
-# --------------------------------------------------------------------------------------
-# Entry types
-
-# BibTeX/biblatex entry type -> Work.type (Crossref type where there is one, else CSL).
-ENTRY_TYPES: dict[str, str] = {
-    "article": "journal-article",
-    "book": "book",
-    "mvbook": "book",
-    "booklet": "book",
-    "collection": "edited-book",
-    "mvcollection": "edited-book",
-    "inbook": "book-chapter",
-    "incollection": "book-chapter",
-    "bookinbook": "book-chapter",
-    "suppbook": "book-chapter",
-    "suppcollection": "book-chapter",
-    "inproceedings": "proceedings-article",
-    "conference": "proceedings-article",
-    "proceedings": "proceedings",
-    "mvproceedings": "proceedings",
-    "phdthesis": "dissertation",
-    "mastersthesis": "dissertation",
-    "thesis": "dissertation",
-    "techreport": "report",
-    "report": "report",
-    "manual": "report",
-    "unpublished": "posted-content",
-    "online": "webpage",
-    "electronic": "webpage",
-    "www": "webpage",
-    "dataset": "dataset",
-    "software": "software",
-    "patent": "patent",
-    "standard": "standard",
-    "periodical": "journal-issue",
-    "misc": "other",
-}
-
-# Work.type -> entry type written when the Work carries no BibTeX type of its own.
-WORK_TYPES: dict[str, str] = {
-    "journal-article": "article",
-    "book": "book",
-    "edited-book": "book",
-    "monograph": "book",
-    "book-chapter": "incollection",
-    "book-section": "incollection",
-    "book-part": "incollection",
-    "proceedings-article": "inproceedings",
-    "proceedings": "proceedings",
-    "dissertation": "phdthesis",
-    "report": "techreport",
-    "posted-content": "unpublished",
-}
 
 # Types whose container is a book: their container field is ``booktitle``.
 _BOOKTITLE_TYPES = frozenset(
@@ -111,332 +56,6 @@ _NOT_INHERITED = frozenset(
     {"crossref", "xref", "ids", "entryset", "label", "shorthand", "sortkey", "title"}
     | {"subtitle", "titleaddon", "execute", "options", "related"}
 )
-
-# --------------------------------------------------------------------------------------
-# LaTeX -> Unicode
-
-_COMBINING = {
-    "`": "\u0300",
-    "'": "\u0301",
-    "^": "\u0302",
-    '"': "\u0308",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "d": "\u0323",
-    "b": "\u0331",
-    "r": "\u030a",
-    "k": "\u0328",
-    "t": "\u0361",
-}
-
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
-    "sigma tau upsilon phi chi psi omega"
-).split()
-_GREEK_LETTERS = "αβγδεζηθικλμνξπρστυφχψω"
-_CAPITAL_GREEK = {"Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ"} | {
-    "Pi": "Π",
-    "Sigma": "Σ",
-    "Upsilon": "Υ",
-    "Phi": "Φ",
-    "Psi": "Ψ",
-    "Omega": "Ω",
-}
-
-# Commands that stand for a character (or a logo) of their own.
-_SYMBOLS: dict[str, str] = {
-    "ss": "ß",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "o": "ø",
-    "O": "Ø",
-    "l": "ł",
-    "L": "Ł",
-    "i": "ı",
-    "j": "ȷ",
-    "dh": "ð",
-    "DH": "Ð",
-    "th": "þ",
-    "TH": "Þ",
-    "ng": "ŋ",
-    "NG": "Ŋ",
-    "dj": "đ",
-    "DJ": "Đ",
-    "textbackslash": "\\",
-    "textbraceleft": "{",
-    "textbraceright": "}",
-    "textasciitilde": "~",
-    "textasciicircum": "^",
-    "textunderscore": "_",
-    "textbar": "|",
-    "textless": "<",
-    "textgreater": ">",
-    "textquotedbl": '"',
-    "textdollar": "$",
-    "ldots": "…",
-    "dots": "…",
-    "textellipsis": "…",
-    "textendash": "–",
-    "textemdash": "—",
-    "textquoteleft": "‘",
-    "textquoteright": "’",
-    "textquotedblleft": "“",
-    "textquotedblright": "”",
-    "guillemotleft": "«",
-    "guillemotright": "»",
-    "quotedblbase": "„",
-    "S": "§",
-    "P": "¶",
-    "copyright": "©",
-    "textcopyright": "©",
-    "textregistered": "®",
-    "texttrademark": "™",
-    "pounds": "£",
-    "textsterling": "£",
-    "euro": "€",
-    "texteuro": "€",
-    "dag": "†",
-    "ddag": "‡",
-    "textdegree": "°",
-    "textperiodcentered": "·",
-    "textbullet": "•",
-    "cdot": "·",
-    "times": "×",
-    "pm": "±",
-    "textmu": "µ",
-    "infty": "∞",
-    "leq": "≤",
-    "le": "≤",
-    "geq": "≥",
-    "ge": "≥",
-    "neq": "≠",
-    "ne": "≠",
-    "approx": "≈",
-    "rightarrow": "→",
-    "to": "→",
-    "leftarrow": "←",
-    "sim": "∼",
-    "LaTeXe": "LaTeX2ε",
-    "quad": " ",
-    "qquad": " ",
-    "space": " ",
-    "nobreakspace": " ",
-    "slash": "/",
-    "textslash": "/",
-    "textsuperscript": "",
-    "Dash": "—",
-    "dash": "—",
-    "thinspace": " ",
-    "bs": "\\",
-    "varepsilon": "ε",
-    "OMEGA": "Ω",
-    "textsubscript": "",
-    **dict(zip(_GREEK, _GREEK_LETTERS, strict=True)),
-    **_CAPITAL_GREEK,
-}
-
-# Font switches, boxes and other commands that print nothing of their own.
-_SILENT = frozenset(
-    (
-        "emph textit textbf textsc textsf texttt textrm textup textmd textsl textnormal "
-        "mbox hbox text mathrm mathit mathbf mathsf mathtt mathcal mathbb em it bf sc sf "
-        "tt rm sl up relax protect bgroup egroup url ensuremath normalfont uppercase "
-        "lowercase MakeUppercase MakeLowercase small footnotesize large Large LARGE tiny "
-        "scriptsize huge Huge normalsize noindent ignorespaces unskip nolinkurl acro smc SC "
-        "rlap llap smash raise lower kern char tubissue nth"
-    ).split()
-)
-
-_CONTROL_SYMBOLS = {
-    " ": " ",
-    ",": " ",
-    ";": " ",
-    ":": " ",
-    "!": "",
-    "/": "",
-    "@": "",
-    "-": "",
-    "\\": " ",
-}
-
-_NEEDS_DECODING = re.compile(r"[\\{}~$]|--|``|''")
-_LATEX_TOKEN = re.compile(
-    r"""\\(?P<acc>[`'^"~=.]|[uvHcdbrkt](?![a-zA-Z]))\s*
-          (?:\{\s*(?P<barg>\\[ij](?![a-zA-Z])|[^{}\\]*?)\s*\}
-            |(?P<arg>\\[ij](?![a-zA-Z])|[a-zA-Z]))
-       |\\(?P<word>[a-zA-Z]+)\s*
-       |\\(?P<sym>.)
-       |(?P<dash>---?)
-       |``|''|[{}~$]""",
-    re.VERBOSE | re.DOTALL,
-)
-_DROP_WITH_ARGUMENT = re.compile(r"\\(?:noopsort|SortNoop|noop)\s*\{[^{}]*\}")
-_VERBATIM = re.compile(r"\\(?:path|verb)\*?([^a-zA-Z\s{])(.*?)\1")
-_SPACES = re.compile(r"[ \t\r\n]+")
-# A tie (~) is a plain space: values are for display and matching, and the field as
-# written is kept for export.
-_TOKEN_TEXT = {"``": "“", "''": "”", "{": "", "}": "", "~": " ", "$": ""}
-
-
-def latex_to_unicode(text: str) -> str:
-    """Decode a BibTeX field value to plain Unicode: accents and symbol commands become
-    characters, case-protecting braces, font commands and math delimiters go away,
-    ``--``/``---`` become dashes and ``~`` a space."""
-    if not _NEEDS_DECODING.search(text):
-        return text
-    if "noop" in text:
-        text = _DROP_WITH_ARGUMENT.sub("", text)
-    if "\\path" in text or "\\verb" in text:
-        text = _VERBATIM.sub(lambda m: m.group(2), text)
-    accented = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal accented
-        acc = match.group("acc")
-        if acc is not None:
-            base = match.group("barg")
-            if base is None:
-                base = match.group("arg")
-            if not base:
-                return acc  # \~{} and friends: the accent character itself
-            if base[0] == "\\":
-                base = base[1:]  # \i and \j under an accent are plain i and j
-            accented = True
-            return base[0] + _COMBINING[acc] + base[1:]
-        word = match.group("word")
-        if word is not None:
-            symbol = _SYMBOLS.get(word)
-            if symbol is not None:
-                return symbol
-            if word in _SILENT:
-                return ""
-            return word  # unknown commands (logos such as \TeX, \MF) keep their name
-        sym = match.group("sym")
-        if sym is not None:
-            return _CONTROL_SYMBOLS.get(sym, sym)
-        dash = match.group("dash")
-        if dash is not None:
-            return "—" if len(dash) == 3 else "–"
-        return _TOKEN_TEXT[match.group()]
-
-    out = _LATEX_TOKEN.sub(replace, text)
-    if accented:
-        out = unicodedata.normalize("NFC", out)
-    return _SPACES.sub(" ", out).strip(" ")
-
-
-_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "{": r"\textbraceleft{}",
-    "}": r"\textbraceright{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "-": "-{}",
-    "`": "`{}",
-    "'": "'{}",
-}
-_TO_ESCAPE = re.compile(r"[\\{}&%$#_~^]|-(?=-)|`(?=`)|'(?=')")
-
-
-def unicode_to_latex(text: str) -> str:
-    """Escape plain Unicode for a braced BibTeX value (UTF-8 output: only the characters
-    special to TeX change; ``latex_to_unicode`` gives the text back)."""
-    return _TO_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
-
-
-# --------------------------------------------------------------------------------------
-# Names
-
-_NAME_CACHE: dict[str, tuple[tuple[Author, ...], bool]] = {}
-
-
-def parse_names(value: str) -> tuple[list[Author], bool, list[str]]:
-    """Split an author/editor field into Authors.
-
-    Returns the authors, whether the list ends with ``and others`` (or ``et al.``) and
-    messages for names that cannot be parsed (kept whole as the family name)."""
-    cached = _NAME_CACHE.get(value)
-    if cached is not None:
-        return list(cached[0]), cached[1], []
-    authors: list[Author] = []
-    truncated = False
-    messages: list[str] = []
-    for name in split_name_list(value):
-        if name.lower() in ("others", "et al.", "et al"):
-            truncated = True
-            continue
-        try:
-            person = Person(name)
-        except PybtexError as exc:
-            messages.append(f"cannot split name {name!r} ({exc}); kept whole")
-            authors.append(Author(family=latex_to_unicode(name)))
-            continue
-        family = latex_to_unicode(" ".join(person.prelast_names + person.last_names))
-        given = latex_to_unicode(" ".join(person.first_names + person.middle_names))
-        if person.lineage_names:
-            given = f"{given}, {latex_to_unicode(' '.join(person.lineage_names))}"
-        if ", " in family and given:
-            # "{Bell, II}": a suffix braced into the family name; Work keeps suffixes
-            # at the end of ``given``.
-            family, _, suffix = family.partition(", ")
-            given = f"{given}, {suffix}"
-        authors.append(Author(family=family, given=given))
-    if not messages:
-        if len(_NAME_CACHE) > 100_000:
-            _NAME_CACHE.clear()
-        _NAME_CACHE[value] = (tuple(authors), truncated)
-    return authors, truncated, messages
-
-
-_AND_WORD = re.compile(r"(?:^|\s)and(?:\s|$)", re.IGNORECASE)
-
-
-def format_name(author: Author) -> str:
-    """One name as ``family, jr, given`` for an author/editor field.
-
-    ``Work`` keeps a suffix at the end of ``given`` after a comma (``Martin Luther, Jr.``);
-    a family name pybtex would split differently is protected with braces."""
-    family = unicode_to_latex(author.family)
-    given, _, jr = author.given.partition(", ")
-    given = unicode_to_latex(given)
-    if (
-        "," in author.family
-        or _AND_WORD.search(author.family)
-        or (not author.given and " " in author.family)
-        or not author.family
-        or author.family.lower() in ("others", "et al.", "et al")
-    ):
-        family = "{" + family + "}"
-    if _AND_WORD.search(given) or "," in given:
-        given = "{" + given + "}"
-    if jr:
-        jr = unicode_to_latex(jr)
-        if "," in jr or _AND_WORD.search(jr):
-            jr = "{" + jr + "}"
-        return f"{family}, {jr}, {given}"
-    return f"{family}, {given}" if given else family
-
-
-def format_names(authors: Iterable[Author], truncated: bool = False) -> str:
-    names = [format_name(a) for a in authors]
-    if truncated:
-        names.append("others")
-    return " and ".join(names)
-
 
 # --------------------------------------------------------------------------------------
 # Reading
@@ -553,14 +172,10 @@ def parse_bibtex(text: str, filename: str = "<string>") -> ReadResult:
     return ReadResult(works=works, problems=problems)
 
 
-_TYPE_CACHE: dict[str, str] = {}
-
-
+@lru_cache(maxsize=1024)
 def _intern_type(command: str) -> str:
-    kind = _TYPE_CACHE.get(command)
-    if kind is None:
-        kind = _TYPE_CACHE[command] = command.lower()
-    return kind
+    """The entry type in lower case, one string object per type across the file."""
+    return command.lower()
 
 
 def _resolve_crossref(
@@ -629,17 +244,10 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _ARXIV_IN_TEXT = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})")
 _KEYWORD_SPLIT = re.compile(r"\s*[,;]\s*")
-_DECODE_CACHE: dict[str, str] = {}
 
 
-def _decode_cached(value: str) -> str:
-    """latex_to_unicode for values that repeat across entries (journals, publishers)."""
-    out = _DECODE_CACHE.get(value)
-    if out is None:
-        if len(_DECODE_CACHE) > 50_000:
-            _DECODE_CACHE.clear()
-        out = _DECODE_CACHE[value] = latex_to_unicode(value)
-    return out
+# Journals and publishers repeat across entries: each distinct value is decoded once.
+_decode_cached = lru_cache(maxsize=50_000)(latex_to_unicode)
 
 
 def derived_date(year: int | None, month: str | None, day: str | None) -> str | None:
@@ -660,7 +268,7 @@ def derived_date(year: int | None, month: str | None, day: str | None) -> str | 
 def _needs_raw(value: str, decoded: str) -> bool:
     """Whether export needs the field as written: escaping the decoded value would not
     give it back (braces, commands, or a bare special character such as ``%``)."""
-    if decoded == value and not _TO_ESCAPE.search(value):
+    if decoded == value and not needs_escaping(value):
         return False
     return unicode_to_latex(decoded) != value
 
@@ -755,9 +363,10 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
         work.pages = normalize_pages(decoded) or None
     work.publisher = take("publisher", _decode_cached)
 
+    # An identifier its handler refuses stays a plain field (exported back as it came).
     value = rest.get("doi")
     if value is not None:
-        doi = normalize_doi(value)
+        doi = standardize_identifier("doi", value)
         if doi is not None:
             del rest["doi"]
             work.doi = doi
@@ -765,32 +374,33 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
     if value is not None:
         work.url = value
         if work.doi is None and "doi.org/" in value:
-            work.doi = normalize_doi(value)
+            work.doi = standardize_identifier("doi", value)
             if work.doi is not None:
                 extra["doi_from_url"] = True
-    for name, normalize in (("pmid", normalize_pmid), ("pmcid", normalize_pmcid)):
+    for name in ("pmid", "pmcid"):
         value = rest.get(name)
-        # A malformed identifier stays a plain field (exported back as it came).
-        if value and normalize(value) is not None:
+        standard = standardize_identifier(name, value) if value else None
+        if standard is not None:
             del rest[name]
-            setattr(work, name, normalize(value))
+            setattr(work, name, standard)
     value = rest.get("eprint")
     if value is not None:
         archive = (rest.get("archiveprefix") or rest.get("eprinttype") or "").lower()
-        if archive == "arxiv" or value.lower().startswith("arxiv:"):
+        arxiv = standardize_identifier("arxiv", value)
+        if arxiv is not None and (archive == "arxiv" or value.lower().startswith("arxiv:")):
             del rest["eprint"]
             if value.lower().startswith("arxiv:"):
                 raw["eprint"] = value
-                value = value[6:].strip()
-            work.arxiv = value
+            work.arxiv = arxiv
     if work.arxiv is None and work.journal and "arXiv:" in work.journal:
         found = _ARXIV_IN_TEXT.search(work.journal)
         if found:
-            work.arxiv = found.group(1)
-            extra["arxiv_from_journal"] = True
+            work.arxiv = standardize_identifier("arxiv", found.group(1))
+            if work.arxiv is not None:
+                extra["arxiv_from_journal"] = True
     value = rest.pop("isbn", None)
     if value is not None:
-        work.isbn = normalize_isbn(value)
+        work.isbn = first_isbn(value)
         if work.isbn != value:
             raw["isbn"] = value
     value = rest.pop("issn", None)
@@ -815,7 +425,6 @@ def _to_work(entry: _Entry, problems: list[Problem], filename: str) -> Work | No
 # --------------------------------------------------------------------------------------
 # Writing
 
-_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:.\-]+")
 _MONTH_MACROS = {
     "January": "jan",
     "February": "feb",
@@ -830,31 +439,6 @@ _MONTH_MACROS = {
     "November": "nov",
     "December": "dec",
 }
-
-
-def make_citekey(work: Work) -> str:
-    """A readable citation key for a work without one: family name, year, title word."""
-    family = work.first_author or "anon"
-    word = next((w for w in (work.title or "").split() if len(w) > 3), "")
-    base = unicodedata.normalize("NFKD", f"{family}{work.year or ''}{word}")
-    base = base.encode("ascii", "ignore").decode("ascii")
-    return _KEY_UNSAFE.sub("", base).lower() or "work"
-
-
-def unique_citekeys(works: list[Work]) -> list[str]:
-    seen: set[str] = set()
-    keys: list[str] = []
-    for work in works:
-        key = work.citekey or make_citekey(work)
-        key = re.sub(r"[\s,{}()\"#%'=]", "", key) or "work"
-        candidate = key
-        n = 1
-        while candidate.lower() in seen:
-            candidate = f"{key}{chr(ord('a') + n - 1) if n <= 26 else n}"
-            n += 1
-        seen.add(candidate.lower())
-        keys.append(candidate)
-    return keys
 
 
 def _plain_or_raw(raw: dict[str, str], name: str, value: str) -> str:
@@ -930,7 +514,7 @@ def work_to_fields(work: Work, keys: set[str] | None = None) -> list[tuple[str, 
         )
     if work.isbn:
         original = raw.get("isbn")
-        same = original is not None and normalize_isbn(original) == work.isbn
+        same = original is not None and first_isbn(original) == work.isbn
         out.append(("isbn", original if same and original is not None else work.isbn))
     elif "isbn" in raw:
         out.append(("isbn", raw["isbn"]))

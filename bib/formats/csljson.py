@@ -14,62 +14,12 @@ import json
 import re
 from typing import Any
 
-from bib.formats import (
-    Problem,
-    ReadResult,
-    normalize_doi,
-    normalize_isbn,
-    normalize_pages,
-    normalize_pmcid,
-    normalize_pmid,
-    parse_issns,
-)
+from bib.citekeys import unique_citekeys
+from bib.formats.common import Problem, ReadResult, first_isbn, normalize_pages, parse_issns
+from bib.formats.latex import latex_to_unicode
+from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
+from bib.identifiers import standardize_identifier
 from bib.work import Author, Work
-
-# CSL item type -> Work.type.
-CSL_TYPES: dict[str, str] = {
-    "article-journal": "journal-article",
-    "article": "posted-content",
-    "book": "book",
-    "chapter": "book-chapter",
-    "paper-conference": "proceedings-article",
-    "thesis": "dissertation",
-    "report": "report",
-    "dataset": "dataset",
-    "webpage": "webpage",
-    "post-weblog": "webpage",
-    "software": "software",
-    "patent": "patent",
-    "standard": "standard",
-    "manuscript": "posted-content",
-    "entry-encyclopedia": "reference-entry",
-    "entry-dictionary": "reference-entry",
-    "document": "other",
-}
-
-# Work.type -> CSL item type.
-WORK_TO_CSL: dict[str, str] = {
-    "journal-article": "article-journal",
-    "posted-content": "article",
-    "book": "book",
-    "edited-book": "book",
-    "monograph": "book",
-    "proceedings": "book",
-    "book-chapter": "chapter",
-    "book-section": "chapter",
-    "book-part": "chapter",
-    "proceedings-article": "paper-conference",
-    "dissertation": "thesis",
-    "report": "report",
-    "dataset": "dataset",
-    "webpage": "webpage",
-    "software": "software",
-    "patent": "patent",
-    "standard": "standard",
-    "reference-entry": "entry-encyclopedia",
-    "journal-issue": "periodical",
-    "other": "document",
-}
 
 # Fields of other formats that have a CSL variable.
 _BIBTEX_TO_CSL = {
@@ -171,7 +121,7 @@ def item_to_work(item: dict[str, Any]) -> Work:
     csl_type = _text(item.get("type"))
     extra: dict[str, Any] = {}
     if csl_type:
-        work.type = CSL_TYPES.get(csl_type, "other")
+        work.type = CSL_TO_WORK.get(csl_type, "other")
         if WORK_TO_CSL.get(work.type) != csl_type:
             extra["csl_type"] = csl_type
     work.title = _text(item.get("title"))
@@ -188,21 +138,15 @@ def item_to_work(item: dict[str, Any]) -> Work:
     work.issue = _text(item.get("issue"))
     page = _text(item.get("page"))
     work.pages = normalize_pages(page) if page else None
-    doi = _text(item.get("DOI"))
-    work.doi = normalize_doi(doi) if doi else None
-    if doi and work.doi is None:
-        extra.setdefault("csl", {})["DOI"] = item["DOI"]
     # A malformed identifier is kept as a plain CSL field, never stored as an identifier.
-    for name, attr, valid in (
-        ("PMID", "pmid", normalize_pmid),
-        ("PMCID", "pmcid", normalize_pmcid),
-        ("ISBN", "isbn", normalize_isbn),
-    ):
+    for name, attr in (("DOI", "doi"), ("PMID", "pmid"), ("PMCID", "pmcid"), ("ISBN", "isbn")):
         value = _text(item.get(name))
-        if value and valid(value) is None:
+        if value is None:
+            continue
+        standard = first_isbn(value) if attr == "isbn" else standardize_identifier(attr, value)
+        if standard is None:
             extra.setdefault("csl", {})[name] = item[name]
-            value = None
-        setattr(work, attr, value)
+        setattr(work, attr, standard)
     issn = item.get("ISSN")
     if isinstance(issn, list):
         work.issn = parse_issns(" ".join(str(i) for i in issn))
@@ -220,20 +164,17 @@ def item_to_work(item: dict[str, Any]) -> Work:
         for line in note.splitlines():
             found = _NOTE_IDS.match(line.strip())
             kind = found.group(1).lower() if found else None
-            if found and kind == "arxiv" and work.arxiv is None:
-                work.arxiv = found.group(2)
-            elif found and kind == "pmid" and work.pmid is None:
-                work.pmid = found.group(2)
-            elif found and kind == "pmcid" and work.pmcid is None:
-                work.pmcid = found.group(2)
-            elif found and kind == "doi" and work.doi is None and normalize_doi(found.group(2)):
-                work.doi = normalize_doi(found.group(2))
+            standard = None
+            if found and kind and getattr(work, kind) is None:
+                standard = standardize_identifier(kind, found.group(2))
+            if kind and standard is not None:
+                setattr(work, kind, standard)
             else:
                 rest_lines.append(line)
         if rest_lines:
             extra.setdefault("csl", {})["note"] = "\n".join(rest_lines)
     if work.doi and work.doi.startswith("10.48550/arxiv.") and work.arxiv is None:
-        work.arxiv = work.doi[len("10.48550/arxiv.") :]
+        work.arxiv = standardize_identifier("arxiv", work.doi[len("10.48550/arxiv.") :])
     others = {k: v for k, v in item.items() if k not in _HANDLED}
     if others:
         extra.setdefault("csl", {}).update(others)
@@ -342,12 +283,10 @@ def _csl_names(people: list[Author]) -> list[dict[str, str]]:
 
 def work_to_item(work: Work, key: str) -> dict[str, Any]:
     """One Work as a CSL-JSON item."""
-    from bib.formats.bibtex import latex_to_unicode
-
     extra = work.extra
     item: dict[str, Any] = {"id": key}
     csl_type = extra.get("csl_type")
-    if not (isinstance(csl_type, str) and CSL_TYPES.get(csl_type, "other") == work.type):
+    if not (isinstance(csl_type, str) and CSL_TO_WORK.get(csl_type, "other") == work.type):
         csl_type = WORK_TO_CSL.get(work.type or "", "document")
     item["type"] = csl_type
     if work.title is not None:
@@ -418,7 +357,5 @@ def _issued(work: Work) -> dict[str, Any] | None:
 
 def write_csl_json(works: list[Work]) -> str:
     """CSL-JSON text (a pretty-printed array) for the works."""
-    from bib.formats.bibtex import unique_citekeys
-
     items = [work_to_item(w, k) for w, k in zip(works, unique_citekeys(works), strict=True)]
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -13,65 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bib.formats import (
-    Problem,
-    ReadResult,
-    normalize_doi,
-    normalize_isbn,
-    normalize_pages,
-    normalize_pmid,
-    parse_issns,
-)
+from bib.citekeys import unique_citekeys
+from bib.formats.common import Problem, ReadResult, first_isbn, normalize_pages, parse_issns
+from bib.formats.latex import latex_to_unicode
+from bib.formats.types import RIS_TYPES, WORK_TO_RIS
+from bib.identifiers import standardize_identifier
 from bib.work import Author, Work
-
-# RIS type -> Work.type.
-RIS_TYPES: dict[str, str] = {
-    "JOUR": "journal-article",
-    "JFULL": "journal-issue",
-    "ABST": "journal-article",
-    "EJOUR": "journal-article",
-    "BOOK": "book",
-    "EBOOK": "book",
-    "EDBOOK": "edited-book",
-    "CHAP": "book-chapter",
-    "ECHAP": "book-chapter",
-    "CPAPER": "proceedings-article",
-    "CONF": "proceedings",
-    "THES": "dissertation",
-    "RPRT": "report",
-    "UNPB": "posted-content",
-    "DATA": "dataset",
-    "ELEC": "webpage",
-    "WEB": "webpage",
-    "COMP": "software",
-    "PAT": "patent",
-    "STAND": "standard",
-    "ENCYC": "reference-entry",
-    "GEN": "other",
-}
-
-WORK_TO_RIS: dict[str, str] = {
-    "journal-article": "JOUR",
-    "journal-issue": "JFULL",
-    "book": "BOOK",
-    "monograph": "BOOK",
-    "edited-book": "EDBOOK",
-    "book-chapter": "CHAP",
-    "book-section": "CHAP",
-    "book-part": "CHAP",
-    "proceedings-article": "CPAPER",
-    "proceedings": "CONF",
-    "dissertation": "THES",
-    "report": "RPRT",
-    "posted-content": "UNPB",
-    "dataset": "DATA",
-    "webpage": "ELEC",
-    "software": "COMP",
-    "patent": "PAT",
-    "standard": "STAND",
-    "reference-entry": "ENCYC",
-    "other": "GEN",
-}
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 _ARXIV_NOTE = re.compile(r"^arXiv:\s*(\S+)\s*$", re.IGNORECASE)
@@ -193,16 +140,17 @@ def record_to_work(tags: list[tuple[str, str]]) -> Work:
     work.publisher = first("PB")
     for value in values.pop("SN", []):
         issns = parse_issns(value)
-        isbn = normalize_isbn(value) if not issns else None
+        isbn = first_isbn(value) if not issns else None
         if issns:
             work.issn.extend(i for i in issns if i not in work.issn)
         elif isbn and work.isbn is None:
             work.isbn = isbn
         else:
             extra.setdefault("ris", {}).setdefault("SN", []).append(value)
+    # An identifier its handler refuses stays a plain tag (written back as it came).
     doi = first("DO")
     if doi:
-        work.doi = normalize_doi(doi)
+        work.doi = standardize_identifier("doi", doi)
         if work.doi is None:
             extra.setdefault("ris", {})["DO"] = [doi]
     work.url = first("UR", "L2")
@@ -211,21 +159,24 @@ def record_to_work(tags: list[tuple[str, str]]) -> Work:
     work.language = first("LA")
     accession = first("AN")
     if accession:
-        digits = normalize_pmid(accession.removeprefix("PMID:"))
-        if digits is not None:
-            work.pmid = digits
+        # AN is any accession number; PubMed's exports put the PMID there.
+        pmid = standardize_identifier("pmid", accession.removeprefix("PMID:"))
+        if pmid is not None:
+            work.pmid = pmid
         else:
             extra.setdefault("ris", {})["AN"] = [accession]
     for value in values.pop("C2", []):
-        if value.upper().startswith("PMC") and work.pmcid is None:
-            work.pmcid = value.upper()
+        pmcid = standardize_identifier("pmcid", value) if value[:3].upper() == "PMC" else None
+        if pmcid is not None and work.pmcid is None:
+            work.pmcid = pmcid
         else:
             extra.setdefault("ris", {}).setdefault("C2", []).append(value)
     notes = []
     for value in values.pop("N1", []):
         found = _ARXIV_NOTE.match(value)
-        if found and work.arxiv is None:
-            work.arxiv = found.group(1)
+        arxiv = standardize_identifier("arxiv", found.group(1)) if found else None
+        if arxiv is not None and work.arxiv is None:
+            work.arxiv = arxiv
         else:
             notes.append(value)
     if notes:
@@ -274,8 +225,6 @@ def _name(author: Author) -> str:
 
 def work_to_lines(work: Work, key: str) -> list[str]:
     """The tagged lines of one record, TY first and ER last."""
-    from bib.formats.bibtex import latex_to_unicode
-
     extra = work.extra
     ris: dict[str, list[str]] = {t: list(v) for t, v in (extra.get("ris") or {}).items()}
     ris_type = extra.get("ris_type")
@@ -345,8 +294,6 @@ def work_to_lines(work: Work, key: str) -> list[str]:
 
 def write_ris(works: list[Work]) -> str:
     """RIS text for the works, one record each."""
-    from bib.formats.bibtex import unique_citekeys
-
     chunks = [
         "\n".join(work_to_lines(w, k)) for w, k in zip(works, unique_citekeys(works), strict=True)
     ]
