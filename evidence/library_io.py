@@ -5,15 +5,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
-from rich.progress import Progress as RichProgress
 
 from bib.errors import BibError, FormatError
 from bib.formats import read_bibliography, write_bibliography
@@ -24,47 +19,13 @@ from bib.matching.references import choose
 from bib.work import Work
 from evidence.library import CitekeyRegistry, notices_by_study, row_to_work, save_work
 from evidence.library_bulk import save_new_works
+from evidence.problems import Problem
+from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store
 
 # Entries saved per transaction during import: each entry is fully in or absent after a
 # crash (a transaction is all or nothing), and large imports avoid one commit per entry.
 IMPORT_CHUNK = 500
-
-
-class Progress:
-    """A progress bar on a terminal (rich, through Typer); silent otherwise."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console
-
-    @classmethod
-    def for_terminal(cls, console: Console) -> Progress:
-        return cls(console if console.is_terminal else None)
-
-    @contextmanager
-    def task(self, description: str, total: int) -> Iterator[Any]:
-        if self.console is None or total < 2:
-            yield lambda n=1: None
-            return
-        with RichProgress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=self.console,
-            transient=True,
-        ) as bar:
-            task_id = bar.add_task(description, total=total)
-            yield lambda n=1: bar.advance(task_id, n)
-
-    @contextmanager
-    def status(self, message: str) -> Iterator[None]:
-        """A spinner with a message for work whose length is not known in advance
-        (batched lookups across services)."""
-        if self.console is None:
-            yield
-            return
-        with self.console.status(message):
-            yield
 
 
 def inspect_identifiers(texts: Sequence[str]) -> tuple[list[Identifier], list[str]]:
@@ -135,7 +96,7 @@ def add_studies(
         )
     if not idents:
         return report
-    progress = progress or Progress()
+    progress = progress or NO_PROGRESS
     with progress.status(f"Looking up {len(idents)} identifiers…"):
         results = fetch_works(client, idents)
     with progress.task("Saving", len(idents)) as advance:
@@ -182,14 +143,11 @@ def _short(text: str, n: int = 60) -> str:
 @dataclass
 class ImportReport:
     files: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     unreadable: int = 0
     any_read: bool = False
     # the key each entry has in its file -> the study it became (for `ingest --bib`)
     keys: dict[str, int] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        return {"files": self.files, "problems": self.problems}
 
 
 def import_files(
@@ -202,33 +160,40 @@ def import_files(
             result = read_bibliography(path)
         except FormatError as exc:
             report.unreadable += 1
-            report.problems.append(f"Error: {exc}")  # the message names the file
+            report.problems.append(Problem("", str(exc), unreadable=True))  # names the file
             continue
         except OSError as exc:
             report.unreadable += 1
-            report.problems.append(f"Error: {path}: {exc.strerror or exc}")
+            report.problems.append(Problem(str(path), exc.strerror or str(exc), unreadable=True))
             continue
         if not result.works and not result.problems:
             # Comments only, an HTML page, words: nothing that looks like an entry.
             report.unreadable += 1
             report.problems.append(
-                f"Error: {path}: no entries found. Give a BibTeX (.bib), CSL-JSON (.json) "
-                "or RIS (.ris) file with at least one entry"
+                Problem(
+                    str(path),
+                    "no entries found. Give a BibTeX (.bib), CSL-JSON (.json) "
+                    "or RIS (.ris) file with at least one entry",
+                    unreadable=True,
+                )
             )
             continue
         report.any_read = True
-        problems = [str(p) for p in result.problems]
+        # bib's problems render as "file:line: key: what is wrong" themselves.
+        problems = [Problem("", str(p)) for p in result.problems]
         report.problems.extend(problems)
         added = updated = duplicates = 0
         works = result.works
-        with (progress or Progress()).task(f"Importing {path.name}", len(works)) as advance:
+        with (progress or NO_PROGRESS).task(f"Importing {path.name}", len(works)) as advance:
             for start in range(0, len(works), IMPORT_CHUNK):
                 chunk = works[start : start + IMPORT_CHUNK]
                 with store.transaction():
                     results = save_new_works(store, chunk, by_user=True, citekeys=registry)
                     for work, saved in zip(chunk, results, strict=True):
                         if isinstance(saved, sqlite3.IntegrityError):
-                            report.problems.append(f"{path}: {work.citekey}: not saved ({saved})")
+                            report.problems.append(
+                                Problem(f"{path}: {work.citekey}", f"not saved ({saved})")
+                            )
                             continue
                         if work.citekey:
                             report.keys[work.citekey] = saved.study_id

@@ -12,7 +12,7 @@ no single source is complete, so all are combined and each notice keeps its sour
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from bib.services.retractions import to_notice
 from bib.text import family_key, title_similarity
 from bib.work import Work
 from evidence.library import get_study, latest_checks, row_to_work, save_work
-from evidence.library_io import Progress
+from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store, now
 
 # A verdict younger than this is fresh: `verify` does not ask the services again
@@ -171,7 +171,7 @@ def verify_studies(
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Look every study up (batched across services), then record one check each."""
-    progress = progress or Progress()
+    progress = progress or NO_PROGRESS
     report = VerifyReport()
     idents: dict[int, Identifier] = {}
     for row in rows:
@@ -248,6 +248,18 @@ def _same_ids(work: Work, row: dict[str, Any]) -> Work:
         if not getattr(work, key):
             setattr(work, key, value)
     return work
+
+
+def fetch_retraction_data(client: HttpClient, url: str | None = None) -> bytes:
+    """The Retraction Watch data: from ``url`` when given, else from the "retractions"
+    service (EVIDENCE_RETRACTIONS_URL, or Crossref's copy)."""
+    if not url:
+        return client.get_bytes("retractions", "")
+    # The service's base URL is the file itself: a client of the same settings (cache,
+    # mailto, offline, limits) aimed at ``url``, leaving the caller's client as it was.
+    config = replace(client.config, base_urls={**client.config.base_urls, "retractions": url})
+    with HttpClient(config) as aimed:
+        return aimed.get_bytes("retractions", "")
 
 
 def load_retractions(store: Store, rows: Any) -> int:

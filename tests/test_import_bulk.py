@@ -229,3 +229,28 @@ def test_indexing_after_needs_a_transaction_and_restores_the_trigger(tmp_path: P
     assert store.scalar(trigger_sql) == before
     assert [r["citekey"] for r in store.search("studies", "kept")] == ["k"]
     _fts_matches(store)
+
+
+def test_import_reports_problems_as_data(tmp_path: Path) -> None:
+    """A file that cannot be read and a broken entry come back as Problems; the command
+    line alone writes the "Error:" of an unreadable file."""
+    from evidence.cli.problems import problem_line
+    from evidence.problems import Problem
+
+    empty = tmp_path / "empty.bib"
+    empty.write_text("just words\n", encoding="utf-8")
+    broken = tmp_path / "broken.bib"
+    broken.write_text("@article{ok, title = {Fine}, year = 2001}\n@article{bad,\n", "utf-8")
+    store = Store(tmp_path / "p.db")
+    report = import_files(store, [empty, broken])
+    first, second = report.problems
+    assert first == Problem(
+        str(empty),
+        "no entries found. Give a BibTeX (.bib), CSL-JSON (.json) or RIS (.ris) file "
+        "with at least one entry",
+        unreadable=True,
+    )
+    assert problem_line(first) == f"Error: {first}"
+    assert not second.unreadable and str(second).startswith(f"{broken}:2: bad: ")
+    assert problem_line(second) == str(second)
+    assert report.unreadable == 1 and report.any_read

@@ -89,3 +89,49 @@ def test_migration_adds_tables_declared_later(tmp_path: Path) -> None:
 
 def _columns(store: Store, table: str) -> list[str]:
     return [r["name"] for r in store.query("select name from pragma_table_info(?)", [table])]
+
+
+def test_every_write_stores_json_columns_alike(tmp_path: Path) -> None:
+    """insert, insert_rows, insert_all and update all store lists and dicts as the same
+    JSON text (non-ASCII kept as it is), and reads give the values back."""
+    store = Store(tmp_path / "e.db")
+    authors = [{"family": "Müller", "given": "Jörg"}]
+    extra = {"note": "→ see", "n": [1, 2]}
+    store.insert("studies", {"citekey": "a", "authors": authors, "extra": extra})
+    with store.transaction():
+        store.insert_rows("studies", [{"citekey": "b", "authors": authors, "extra": extra}])
+    store.insert_all("studies", [{"citekey": "c", "authors": authors, "extra": extra}])
+    d = store.insert("studies", {"citekey": "d"})
+    store.update("studies", d, {"authors": authors, "extra": extra})
+    raw = store.execute("select authors, extra from studies order by citekey").fetchall()
+    assert len(set(raw)) == 1
+    assert raw[0][0] == '[{"family": "Müller", "given": "Jörg"}]'
+    for row in store.query("select * from studies"):
+        assert (row["authors"], row["extra"]) == (authors, extra)
+
+
+def test_savepoint_undoes_only_its_own_writes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    with store.transaction():
+        store.insert("studies", {"citekey": "kept"})
+        with pytest.raises(sqlite3.IntegrityError), store.savepoint():
+            store.insert("studies", {"citekey": "undone"})
+            store.insert("studies", {"citekey": "kept"})
+    assert [r["citekey"] for r in store.query("select citekey from studies")] == ["kept"]
+    # Outside a transaction a savepoint is a transaction of its own.
+    with pytest.raises(RuntimeError), store.savepoint():
+        store.insert("studies", {"citekey": "gone"})
+        raise RuntimeError("boom")
+    assert store.count("studies") == 1
+
+
+def test_insert_ignore_and_trace(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    seen: list[str] = []
+    store.trace(lambda sql, params: seen.append(sql))
+    store.insert_ignore("studies", {"citekey": "a"})
+    store.insert_ignore("studies", {"citekey": "a"})
+    store.trace(None)
+    store.count("studies")
+    assert store.count("studies") == 1
+    assert seen == ["insert or ignore into [studies] ([citekey]) values (?)"] * 2

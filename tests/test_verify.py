@@ -4,6 +4,7 @@ services (tests/fake_services.py) and the real Retraction Watch rows in ../share
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -142,8 +143,6 @@ def test_service_failure_is_unverified_and_rerun_completes(fake_services) -> Non
 
 
 def fake_services_db() -> str:
-    import os
-
     return os.environ["EVIDENCE_DB"]
 
 
@@ -197,6 +196,7 @@ def test_retractions_update_downloads_from_configured_url(
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+    monkeypatch.delenv("EVIDENCE_RETRACTIONS_URL", raising=False)
     (tmp_path / "rw.csv").write_bytes(
         (
             Path(__file__).resolve().parent.parent / "evidence" / "data" / "demo_retractions.csv"
@@ -218,6 +218,8 @@ def test_retractions_update_downloads_from_configured_url(
         server.server_close()
     assert code == 0, err
     assert out.strip() == "Loaded 1 Retraction Watch notices."
+    # The URL is an argument of the download, not left behind in the environment.
+    assert "EVIDENCE_RETRACTIONS_URL" not in os.environ
 
 
 def test_bad_retraction_file(tmp_path: Path) -> None:

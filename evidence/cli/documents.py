@@ -19,6 +19,7 @@ from evidence.cli.context import (
     out,
     print_json,
 )
+from evidence.cli.problems import problem_line
 from evidence.errors import UsageError
 from evidence.library_io import import_files
 from evidence.shapes import ClaimObject
@@ -62,8 +63,8 @@ def ingest(
         bib_keys: dict[str, int] = {}
         if bib:
             imported = import_files(store, bib)
-            for p in imported.problems:
-                err.print(p, markup=False)
+            for problem in imported.problems:
+                err.print(problem_line(problem), markup=False)
             if imported.unreadable:
                 raise typer.Exit(2)
             bib_keys = imported.keys

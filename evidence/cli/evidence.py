@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -19,7 +18,7 @@ from evidence.cli.context import (
     out,
     print_json,
 )
-from evidence.library_io import Progress
+from evidence.cli.progress import TerminalProgress
 
 app = typer.Typer()
 
@@ -59,7 +58,7 @@ def verify_cmd(
         if rows:
             with http_client(ctx) as client:
                 report = verification.verify_studies(
-                    store, client, rows, Progress.for_terminal(err)
+                    store, client, rows, TerminalProgress.for_terminal(err)
                 )
     report.skipped_fresh = fresh
     for line in report.notices:
@@ -103,10 +102,8 @@ def retractions_update(
     if file is not None:
         body = file.read_bytes()
     else:
-        if url:
-            os.environ["EVIDENCE_RETRACTIONS_URL"] = url
         with http_client(ctx) as client:
-            body = client.get_bytes("retractions", "")
+            body = verification.fetch_retraction_data(client, url)
     with open_store(ctx) as store:
         count = verification.load_retractions(store, parse_retraction_data(body))
     out.print(f"Loaded {count} Retraction Watch notices.")

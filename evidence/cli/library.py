@@ -20,6 +20,8 @@ from evidence.cli.context import (
     print_json,
     table,
 )
+from evidence.cli.problems import problem_line
+from evidence.cli.progress import TerminalProgress
 
 app = typer.Typer()
 
@@ -83,8 +85,8 @@ def add(
         raise typer.Exit(1)
 
 
-def _progress() -> operations.Progress:
-    return operations.Progress.for_terminal(err)
+def _progress() -> TerminalProgress:
+    return TerminalProgress.for_terminal(err)
 
 
 @app.command("import")
@@ -98,9 +100,9 @@ def import_(
     with open_store(ctx) as store:
         report = operations.import_files(store, files, progress=_progress())
     for p in report.problems:
-        err.print(p, markup=False)
+        err.print(problem_line(p), markup=False)
     if as_json:
-        print_json(report.summary())
+        print_json({"files": report.files, "problems": [problem_line(p) for p in report.problems]})
     else:
         for f in report.files:
             out.print(
