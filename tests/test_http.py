@@ -16,14 +16,13 @@ import pytest
 from fake_services import FakeServices, Limit
 
 from bib.errors import NotFound, OfflineMiss, ServiceError
-from bib.http import (
-    HttpClient,
-    HttpConfig,
-    check_xml,
-    parse_retry_after,
-    redact_url,
-    run_parallel,
-)
+from bib.http import HttpClient, HttpConfig
+from bib.http.answer import check_xml, error_detail
+from bib.http.call import prepare_call
+from bib.http.parallel import run_parallel
+from bib.http.policies import ServiceLimits
+from bib.http.redact import redact_secrets, redact_url
+from bib.http.throttle import ServiceThrottle, backoff_delay, parse_retry_after
 
 MAILTO = "tester@example.org"
 DOI = "10.1000/hip.2010.1"
@@ -575,3 +574,65 @@ def test_parse_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_backoff_grows_exponentially_up_to_the_cap_with_half_of_it_random() -> None:
+    for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (8, 30.0), (20, 30.0)):
+        for _ in range(20):
+            delay = backoff_delay(attempt, base=0.5, cap=30.0)
+            assert ceiling / 2 <= delay <= ceiling
+
+
+def test_throttle_follows_headers_downwards_and_pauses_on_a_spent_quota() -> None:
+    throttle = ServiceThrottle("openalex", ServiceLimits(10.0, 5))
+    throttle.follow_headers({"RateLimit-Limit": "20"}, pause_cap=60.0)
+    assert throttle.current_limits() == ServiceLimits(10.0, 5)  # never raised
+    started = time.monotonic()
+    throttle.follow_headers(
+        {"RateLimit-Limit": "4", "RateLimit-Remaining": "0", "RateLimit-Reset": "3600"},
+        pause_cap=0.05,
+    )
+    throttle.limiter.wait()
+    assert 0.05 <= time.monotonic() - started < 5.0  # paused, but not for the hour asked
+    assert throttle.current_limits() == ServiceLimits(4.0, 5)
+    crossref = ServiceThrottle("crossref", ServiceLimits(10.0, 3, list_rate=3.0))
+    assert crossref.limiter_for(is_list=True) is not crossref.limiter_for(is_list=False)
+    crossref.follow_headers(
+        {"x-rate-limit-limit": "50", "x-rate-limit-interval": "60s", "x-concurrency-limit": "2"},
+        pause_cap=60.0,
+    )
+    now = crossref.current_limits()
+    assert now.concurrency == 2 and round(now.rate, 3) == round(50 / 60, 3)
+    assert now.list_rate is not None and round(now.list_rate, 3) == round(50 / 60, 3)
+
+
+def test_pubmed_credentials_go_in_the_form_of_a_post_and_never_twice() -> None:
+    call = prepare_call(
+        "pubmed",
+        "post",
+        "https://eutils.example/efetch.fcgi",
+        params=None,
+        data={"db": "pubmed", "id": ["1", "2"], "tool": "mine"},
+        json_body=None,
+        headers=None,
+        key=NCBI_KEY,
+        mailto=MAILTO,
+    )
+    assert call.method == "POST" and call.query == []
+    assert call.form == [
+        ("db", "pubmed"),
+        ("id", "1"),
+        ("id", "2"),
+        ("tool", "mine"),
+        ("email", MAILTO),
+        ("api_key", NCBI_KEY),
+    ]
+    assert NCBI_KEY not in call.safe_url()
+
+
+def test_error_detail_is_short_and_free_of_secrets() -> None:
+    body = b'{"message": [{"message": "bad  key oa-secret-4f9a2c\\n for this"}]}'
+    assert error_detail(body, [OPENALEX_KEY]) == "bad key REDACTED for this"
+    assert error_detail(b"<html>Bad Gateway</html>", [OPENALEX_KEY]) == ""
+    assert len(error_detail(b'{"error": "' + b"x" * 500 + b'"}', [])) == 160
+    assert redact_secrets("a oa-secret-4f9a2c b", ["", OPENALEX_KEY]) == "a REDACTED b"

@@ -1,9 +1,9 @@
-"""The one HTTP session of the process. Only this module imports ``requests``.
+"""The one HTTP session of the process. Only this package imports ``requests``.
 
 Every request names the service it goes to ("crossref", "openalex", "pubmed", "s2",
-"openlibrary"). The base URL, key, rate limit and concurrency come from that service's
-policy (:data:`POLICIES`, see SERVICES.md in the shared docs) and from the environment
-(``EVIDENCE_*_URL``, ``EVIDENCE_*_KEY``).
+"openlibrary", "retractions"). The base URL, key, rate limit and concurrency come from
+that service's policy (:data:`~bib.http.policies.POLICIES`, see SERVICES.md in the shared
+docs) and from the environment (``EVIDENCE_*_URL``, ``EVIDENCE_*_KEY``).
 
 What a request goes through, in order:
 
@@ -17,207 +17,55 @@ What a request goes through, in order:
 4. a last look at the cache for a stale answer when the network failed.
 
 API keys are never part of a cache key, an exception message, a log line or a repr.
+
+The package, by concern:
+
+- ``__init__``: :class:`HttpConfig` and :class:`HttpClient` (the steps above);
+- :mod:`~bib.http.call`: one prepared request, credentials added;
+- :mod:`~bib.http.policies`: each service's limits, policy page, and where its key goes;
+- :mod:`~bib.http.throttle`: rate limiters, concurrency gates, Retry-After, backoff;
+- :mod:`~bib.http.session`: the requests session, its cache and offline mode;
+- :mod:`~bib.http.answer`: :class:`~bib.http.answer.Answer` and the checks of a body;
+- :mod:`~bib.http.redact`: secrets out of URLs, messages and library logs;
+- :mod:`~bib.http.parallel`: :func:`~bib.http.parallel.run_parallel`.
 """
 
 from __future__ import annotations
 
-import email.utils
-import json
 import logging
-import math
 import os
-import random
-import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any, Literal, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any, Literal
 
 import requests
-import requests_cache
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 from bib import __version__
 from bib.errors import NotFound, OfflineMiss, ServiceError
+from bib.http.answer import Answer, check_xml, decode_json, error_detail
+from bib.http.call import Call, Params, prepare_call
+from bib.http.parallel import run_parallel
+from bib.http.policies import POLICIES, ServiceLimits, is_list_request
+from bib.http.redact import redact_library_logs
+from bib.http.session import cache_of, only_if_cached, open_session
+from bib.http.throttle import RETRY_STATUSES, ServiceThrottle, backoff_delay, parse_retry_after
+
+__all__ = ["POLICIES", "Answer", "HttpClient", "HttpConfig", "run_parallel"]
 
 log = logging.getLogger(__name__)
 
-
-class _RedactSecrets(logging.Filter):
-    """Blanks secret query parameters in log lines of the libraries we drive (urllib3
-    logs every request URL at DEBUG, api_key included)."""
-
-    _pattern = re.compile(r"((?:api_key|x-api-key|email|mailto)=)[^&\s\"']+", re.IGNORECASE)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._pattern.sub(r"\1REDACTED", message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-_REDACT_FILTER = _RedactSecrets()
-for _name in (
-    "urllib3.connectionpool",
-    "requests_cache.session",
-    "requests_cache.policy.actions",
-    "requests_cache.backends.base",
-):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _RedactSecrets) for f in _logger.filters):
-        _logger.addFilter(_REDACT_FILTER)
+# urllib3 and requests-cache log request URLs, keys included, once this package is in use.
+redact_library_logs()
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 
-# Parameter and header names that carry secrets or personal data. requests-cache leaves
-# them out of cache keys and replaces their values with REDACTED in what it stores;
-# the same list redacts URLs in logs and error messages.
-SECRET_PARAMETERS: tuple[str, ...] = (
-    "api_key",
-    "x-api-key",
-    "X-Api-Key",
-    "X-API-KEY",
-    "x-api-token",
-    "Authorization",
-    "Crossref-Plus-API-Token",
-    "email",
-    "mailto",
-    "tool",
-)
-_SECRET_NAMES = {name.lower() for name in SECRET_PARAMETERS} - {"tool"}
-
-# Status codes worth another try: rate limited, or a transient server/gateway failure.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-# Offline answers accept cached entries of any age: stale metadata beats none.
-_ANY_AGE = 100 * 365 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class ServiceLimits:
-    """Effective limits for one service: requests per second and concurrent requests.
-
-    ``list_rate`` applies to list/search requests where the service limits them apart
-    (Crossref ``/works?query…``); None means the same as ``rate``.
-    """
-
-    rate: float
-    concurrency: int
-    list_rate: float | None = None
-
-
-@dataclass(frozen=True)
-class ServicePolicy:
-    """Base URL, environment variables and published etiquette of one service."""
-
-    name: str
-    base_url: str
-    env_url: str
-    rate: float  # requests per second (polite pool / without key)
-    concurrency: int
-    env_key: str | None = None
-    policy_url: str = ""
-    rate_with_key: float | None = None
-    # Crossref only: the public pool (no mailto) is slower than the polite pool.
-    rate_without_mailto: float | None = None
-    concurrency_without_mailto: int | None = None
-    list_rate: float | None = None
-    list_rate_without_mailto: float | None = None
-
-    def limits(self, *, has_key: bool, has_mailto: bool) -> ServiceLimits:
-        rate = self.rate_with_key if has_key and self.rate_with_key else self.rate
-        concurrency = self.concurrency
-        list_rate = self.list_rate
-        if not has_mailto:
-            rate = self.rate_without_mailto or rate
-            concurrency = self.concurrency_without_mailto or concurrency
-            list_rate = self.list_rate_without_mailto or list_rate
-        return ServiceLimits(rate, concurrency, list_rate)
-
-
-POLICIES: dict[str, ServicePolicy] = {
-    # Polite pool (mailto in the User-Agent) 10 req/s and 3 concurrent, public pool 5 req/s
-    # and 1 concurrent since 1 Dec 2025; list queries about 3 req/s (the public-pool list
-    # rate is not published: 1 req/s is a cautious guess). The x-rate-limit-* and
-    # x-concurrency-limit headers lower these at run time.
-    # https://www.crossref.org/documentation/retrieve-metadata/rest-api/access-and-authentication/
-    # https://www.crossref.org/blog/announcing-changes-to-rest-api-rate-limits/
-    "crossref": ServicePolicy(
-        "crossref",
-        "https://api.crossref.org",
-        "EVIDENCE_CROSSREF_URL",
-        rate=10.0,
-        concurrency=3,
-        policy_url="https://www.crossref.org/documentation/retrieve-metadata/rest-api/access-and-authentication/",
-        rate_without_mailto=5.0,
-        concurrency_without_mailto=1,
-        list_rate=3.0,
-        list_rate_without_mailto=1.0,
-    ),
-    # Key required since 13 Feb 2026; everyone capped at 100 req/s. We stay at 10 req/s;
-    # RateLimit-Limit/Remaining/Reset headers lower it further.
-    # https://developers.openalex.org/guides/authentication
-    "openalex": ServicePolicy(
-        "openalex",
-        "https://api.openalex.org",
-        "EVIDENCE_OPENALEX_URL",
-        rate=10.0,
-        concurrency=5,
-        env_key="EVIDENCE_OPENALEX_KEY",
-        policy_url="https://developers.openalex.org/guides/authentication",
-    ),
-    # 3 req/s without a key, 10 with api_key=; tool= and email= on every request.
-    # https://www.ncbi.nlm.nih.gov/books/NBK25497/ ("Usage Guidelines and Requirements")
-    "pubmed": ServicePolicy(
-        "pubmed",
-        "https://eutils.ncbi.nlm.nih.gov/entrez/eutils",
-        "EVIDENCE_PUBMED_URL",
-        rate=3.0,
-        concurrency=3,
-        env_key="EVIDENCE_NCBI_KEY",
-        policy_url="https://www.ncbi.nlm.nih.gov/books/NBK25497/",
-        rate_with_key=10.0,
-    ),
-    # A free key gets 1 req/s on all endpoints; unauthenticated callers share a pool.
-    # https://www.semanticscholar.org/product/api#api-key
-    "s2": ServicePolicy(
-        "s2",
-        "https://api.semanticscholar.org/graph/v1",
-        "EVIDENCE_S2_URL",
-        rate=1.0,
-        concurrency=1,
-        env_key="EVIDENCE_S2_KEY",
-        policy_url="https://www.semanticscholar.org/product/api#api-key",
-    ),
-    # No published number; stay gentle. https://openlibrary.org/developers/api
-    "openlibrary": ServicePolicy(
-        "openlibrary",
-        "https://openlibrary.org",
-        "EVIDENCE_OPENLIBRARY_URL",
-        rate=3.0,
-        concurrency=1,
-        policy_url="https://openlibrary.org/developers/api",
-    ),
-    # The Retraction Watch CSV that Crossref publishes openly: one large download, so
-    # one request at a time. The base URL is the file itself.
-    # https://crossref.gitlab.io/tutorials/get-rw-metadata/
-    "retractions": ServicePolicy(
-        "retractions",
-        "https://gitlab.com/crossref/retraction-watch-data/-/raw/main/retraction_watch.csv",
-        "EVIDENCE_RETRACTIONS_URL",
-        rate=1.0,
-        concurrency=1,
-        policy_url="https://crossref.gitlab.io/tutorials/get-rw-metadata/",
-    ),
-}
+Expect = Literal["json", "xml"] | None
+# What is wrong with a decoded JSON answer, or None when it has the expected shape.
+ShapeCheck = Callable[[Any], str | None] | None
 
 
 @dataclass
@@ -277,162 +125,27 @@ class HttpConfig:
         return url.rstrip("/")
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One HTTP answer: body, status, headers, and whether it came from the cache.
-
-    ``url`` has every secret parameter redacted. ``stale`` marks a cached answer served
-    because the network failed (or offline) after it had expired.
-    """
-
-    service: str
-    url: str
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    from_cache: bool
-    stale: bool = False
-    cache_key: str | None = field(default=None, repr=False, compare=False)
-
-    def json(self) -> Any:
-        return _decode_json(self.service, self.body)
-
-
-class RateLimiter:
-    """Minimum spacing between request starts, shared by threads; can be paused."""
-
-    def __init__(self, rate: float) -> None:
-        self._lock = threading.Lock()
-        self._interval = 1.0 / rate if rate > 0 else 0.0
-        self._next = 0.0
-        self._paused_until = 0.0
-
-    @property
-    def rate(self) -> float:
-        with self._lock:
-            return 1.0 / self._interval if self._interval else math.inf
-
-    def lower_to(self, rate: float) -> None:
-        """Slow down to ``rate`` requests per second (never speeds up)."""
-        if rate <= 0:
-            return
-        with self._lock:
-            self._interval = max(self._interval, 1.0 / rate)
-
-    def pause(self, seconds: float) -> None:
-        """Hold every request of this service for ``seconds`` (Retry-After, quota spent)."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next, self._paused_until)
-            self._next = slot + self._interval
-        if slot > now:
-            time.sleep(slot - now)
-
-
-class ConcurrencyGate:
-    """A semaphore whose limit can be lowered while in use."""
-
-    def __init__(self, limit: int) -> None:
-        self._cond = threading.Condition()
-        self._limit = max(1, limit)
-        self._active = 0
-
-    @property
-    def limit(self) -> int:
-        return self._limit
-
-    def lower_to(self, limit: int) -> None:
-        with self._cond:
-            self._limit = max(1, min(self._limit, limit))
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        with self._cond:
-            while self._active >= self._limit:
-                self._cond.wait()
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._active -= 1
-                self._cond.notify()
-
-
-class _ServiceState:
-    def __init__(self, limits: ServiceLimits) -> None:
-        self.limiter = RateLimiter(limits.rate)
-        self.list_limiter = RateLimiter(limits.list_rate) if limits.list_rate else None
-        self.gate = ConcurrencyGate(limits.concurrency)
-
-
-class _RedactingSQLiteCache(requests_cache.SQLiteCache):
-    """SQLite cache that also drops redirect history, which requests-cache would store
-    with its secret query parameters unredacted."""
-
-    def save_response(
-        self, response: Any, cache_key: str | None = None, expires: Any = None
-    ) -> None:
-        response.history = []
-        super().save_response(response, cache_key, expires)
-
-
-class _NoNetworkAdapter(HTTPAdapter):
-    """Mounted in offline mode: anything that gets past the cache fails here."""
-
-    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        raise requests.ConnectionError("offline: network disabled")
-
-
-Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
-Expect = Literal["json", "xml"] | None
-# What is wrong with a decoded JSON answer, or None when it has the expected shape.
-ShapeCheck = Callable[[Any], str | None] | None
-
-
 class HttpClient:
     """Shared session: User-Agent, timeouts, per-service limits, retries, cache."""
 
     def __init__(self, config: HttpConfig | None = None) -> None:
         self.config = config or HttpConfig.from_env()
         cfg = self.config
-        self.session: requests.Session
-        if cfg.cache_path:
-            backend = _RedactingSQLiteCache(cfg.cache_path)
-            self.session = requests_cache.CachedSession(
-                backend=backend,
-                expire_after=(
-                    -1 if cfg.cache_expire is None else timedelta(seconds=cfg.cache_expire)
-                ),
-                allowable_codes=(200,),
-                allowable_methods=("GET", "POST"),
-                ignored_parameters=list(SECRET_PARAMETERS),
-                match_headers=False,
-                # Our expiry decides, not the services' Cache-Control headers.
-                cache_control=False,
-            )
-        else:
-            self.session = requests.Session()
-        adapter: HTTPAdapter = (
-            _NoNetworkAdapter() if cfg.offline else HTTPAdapter(pool_connections=8, pool_maxsize=16)
-        )
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        ua = f"evidence/{__version__}"
+        user_agent = f"evidence/{__version__}"
         if cfg.mailto:
-            ua += f" (mailto:{cfg.mailto})"
-        self.session.headers["User-Agent"] = ua
+            user_agent += f" (mailto:{cfg.mailto})"
+        self.session = open_session(
+            cache_path=cfg.cache_path,
+            cache_expire=cfg.cache_expire,
+            offline=cfg.offline,
+            user_agent=user_agent,
+        )
+        self._http_cache = cache_of(self.session)
         self._lock = threading.Lock()
         # Real network requests (every attempt), by service; cache answers not counted.
         self.request_counts: dict[str, int] = {}
         self.cache_hits: dict[str, int] = {}
-        self._states: dict[str, _ServiceState] = {
-            name: _ServiceState(self.limits(name)) for name in POLICIES
-        }
+        self._throttles = {name: ServiceThrottle(name, self.limits(name)) for name in POLICIES}
 
     def close(self) -> None:
         """Close pooled connections (and the cache's database connection)."""
@@ -469,35 +182,9 @@ class HttpClient:
 
     def current_limits(self, service: str) -> ServiceLimits:
         """The limits in force now, after any lowering by response headers."""
-        state = self._states[service]
-        list_rate = state.list_limiter.rate if state.list_limiter else None
-        return ServiceLimits(state.limiter.rate, state.gate.limit, list_rate)
+        return self._throttles[service].current_limits()
 
     # -- requests -------------------------------------------------------------------
-
-    def request(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        *,
-        params: Params = None,
-        json_body: Any = None,
-        data: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        refresh: bool = False,
-    ) -> bytes:
-        """Send one request and return the body; raise NotFound/ServiceError/OfflineMiss."""
-        return self.request_answer(
-            service,
-            method,
-            path,
-            params=params,
-            json_body=json_body,
-            data=data,
-            headers=headers,
-            refresh=refresh,
-        ).body
 
     def request_answer(
         self,
@@ -520,10 +207,17 @@ class HttpClient:
         """
         if service not in POLICIES:
             raise ValueError(f"unknown service {service!r}")
-        method = method.upper()
-        url = self.config.base_url(service) + path
-        query, form, req_headers = self._authenticate(service, params, data, headers)
-        call = _Call(service, method, url, query, form, json_body, req_headers)
+        call = prepare_call(
+            service,
+            method,
+            self.config.base_url(service) + path,
+            params=params,
+            data=data,
+            json_body=json_body,
+            headers=headers,
+            key=self.config.keys.get(service),
+            mailto=self.config.mailto,
+        )
 
         if self.config.offline:
             answer = self._from_cache(call, any_age=True)
@@ -570,54 +264,21 @@ class HttpClient:
 
     def forget(self, answer: Answer) -> None:
         """Drop a cached answer the caller found unusable (so it is fetched again)."""
-        if self._cached and answer.cache_key:
-            self._cache().delete(answer.cache_key)
+        self._delete_cached(answer.cache_key)
 
     # -- internals ------------------------------------------------------------------
 
     @property
     def _cached(self) -> bool:
-        return isinstance(self.session, requests_cache.CachedSession)
+        return self._http_cache is not None
 
-    def _cache(self) -> requests_cache.BaseCache:
-        assert isinstance(self.session, requests_cache.CachedSession)
-        return self.session.cache
+    def _delete_cached(self, cache_key: str | None) -> None:
+        if self._http_cache is not None and cache_key:
+            self._http_cache.delete(cache_key)
 
-    def _authenticate(
-        self,
-        service: str,
-        params: Params,
-        data: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]] | None, dict[str, str]]:
-        """Add each service's key and etiquette parameters."""
-        query = _pairs(params)
-        form = _pairs(data) if data is not None else None
-        hdrs = dict(headers or {})
-        key = self.config.keys.get(service)
-        if service == "pubmed":
-            # E-utilities want tool= and email= on every request, and api_key= when we
-            # have one; on a POST they travel in the form body with the other parameters.
-            extra = [("tool", "evidence")]
-            if self.config.mailto:
-                extra.append(("email", self.config.mailto))
-            if key:
-                extra.append(("api_key", key))
-            target = form if form is not None else query
-            names = {k for k, _ in target}
-            target.extend((k, v) for k, v in extra if k not in names)
-        elif service == "openalex" and key:
-            query.append(("api_key", key))
-        elif service == "s2" and key:
-            hdrs["x-api-key"] = key
-        return query, form, hdrs
-
-    def _from_cache(self, call: _Call, *, any_age: bool) -> Answer | None:
+    def _from_cache(self, call: Call, *, any_age: bool) -> Answer | None:
         if not self._cached:
             return None
-        cache_control = "only-if-cached"
-        if any_age:
-            cache_control += f",max-stale={_ANY_AGE}"  # no space: requests-cache splits on ","
         try:
             resp = self.session.request(
                 call.method,
@@ -625,7 +286,7 @@ class HttpClient:
                 params=call.query,
                 data=call.form,
                 json=call.json_body,
-                headers={**call.headers, "Cache-Control": cache_control},
+                headers={**call.headers, "Cache-Control": only_if_cached(any_age=any_age)},
                 timeout=self._timeout(),
             )
         except requests.RequestException:
@@ -636,19 +297,17 @@ class HttpClient:
             self.cache_hits[call.service] = self.cache_hits.get(call.service, 0) + 1
         return self._answer(call, resp, from_cache=True)
 
-    def _send(self, call: _Call, refresh: bool) -> Answer:
+    def _send(self, call: Call, refresh: bool) -> Answer:
         cfg = self.config
-        state = self._states[call.service]
-        limiter = state.limiter
-        if state.list_limiter is not None and _is_list_request(call):
-            limiter = state.list_limiter
+        throttle = self._throttles[call.service]
+        limiter = throttle.limiter_for(is_list=is_list_request(call.method, call.url))
         attempts = max(1, cfg.max_attempts)
         failure = ""
         for attempt in range(1, attempts + 1):
             delay: float | None = None
             resp: requests.Response | None = None
             error = ""
-            with state.gate.slot():
+            with throttle.gate.slot():
                 limiter.wait()
                 try:
                     resp = self.session.request(
@@ -691,14 +350,14 @@ class HttpClient:
                 log.debug(
                     "%s %s %s -> %s", call.service, call.method, call.safe_url(), resp.status_code
                 )
-                self._adjust_limits(call.service, resp.headers)
+                throttle.follow_headers(resp.headers, pause_cap=cfg.retry_after_cap)
                 status = resp.status_code
                 if 200 <= status < 300:
                     return self._answer(call, resp, from_cache=False)
                 if status in (404, 410):
                     raise NotFound(call.service, f"not found (HTTP {status})")
                 if status not in RETRY_STATUSES:
-                    detail = _error_detail(resp.content, self._secrets())
+                    detail = error_detail(resp.content, self._secrets())
                     raise ServiceError(
                         call.service, f"HTTP {status}" + (f": {detail}" if detail else "")
                     )
@@ -716,26 +375,22 @@ class HttpClient:
                 log.debug("%s %s %s -> %s", call.service, call.method, call.safe_url(), error)
             failure = f"{error} after {attempt} attempt{'s' if attempt > 1 else ''}"
             if attempt < attempts:
-                time.sleep(delay if delay is not None else self._backoff(attempt))
+                if delay is None:
+                    delay = backoff_delay(attempt, base=cfg.backoff_base, cap=cfg.backoff_cap)
+                time.sleep(delay)
         stale = self._from_cache(call, any_age=True) if self._cached else None
         if stale is not None:
             log.warning("%s: %s; using the cached answer", call.service, failure)
             return replace(stale, stale=True)
         raise ServiceError(call.service, failure)
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: half fixed, half random."""
-        cfg = self.config
-        ceiling = min(cfg.backoff_cap, cfg.backoff_base * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
-
     def _timeout(self) -> tuple[float, float]:
         return (min(self.config.connect_timeout, self.config.timeout), self.config.timeout)
 
-    def _answer(self, call: _Call, resp: requests.Response, *, from_cache: bool) -> Answer:
+    def _answer(self, call: Call, resp: requests.Response, *, from_cache: bool) -> Answer:
         body = resp.content
         if len(body) > self.config.max_body_bytes:
-            self._drop(resp)
+            self._delete_cached(getattr(resp, "cache_key", None))
             raise ServiceError(
                 call.service, f"answer larger than {self.config.max_body_bytes} bytes"
             )
@@ -749,17 +404,12 @@ class HttpClient:
             cache_key=getattr(resp, "cache_key", None) or None,
         )
 
-    def _drop(self, resp: requests.Response) -> None:
-        key = getattr(resp, "cache_key", None)
-        if self._cached and key:
-            self._cache().delete(key)
-
     def _checked(self, answer: Answer, expect: Expect) -> Answer:
         if expect is None:
             return answer
         try:
             if expect == "json":
-                _decode_json(answer.service, answer.body)
+                decode_json(answer.service, answer.body)
             else:
                 check_xml(answer.service, answer.body)
         except ServiceError:
@@ -779,187 +429,5 @@ class HttpClient:
             self.forget(answer)
             raise
 
-    def _adjust_limits(self, service: str, headers: Mapping[str, str]) -> None:
-        """Lower (never raise) the limits to what the service announces."""
-        state = self._states[service]
-        # Crossref: x-rate-limit-limit requests per x-rate-limit-interval ("1s"), and
-        # x-concurrency-limit.
-        limit = _to_float(headers.get("x-rate-limit-limit"))
-        interval = _parse_interval(headers.get("x-rate-limit-interval"))
-        if limit and interval:
-            state.limiter.lower_to(limit / interval)
-            if state.list_limiter is not None:
-                state.list_limiter.lower_to(limit / interval)
-        concurrency = _to_float(headers.get("x-concurrency-limit"))
-        if concurrency:
-            state.gate.lower_to(int(concurrency))
-        # OpenAlex: RateLimit-Limit per second; RateLimit-Remaining 0 means wait
-        # RateLimit-Reset seconds.
-        rl_limit = _to_float(headers.get("RateLimit-Limit"))
-        if rl_limit and service == "openalex":
-            state.limiter.lower_to(rl_limit)
-        remaining = _to_float(headers.get("RateLimit-Remaining"))
-        reset = _to_float(headers.get("RateLimit-Reset"))
-        if remaining is not None and remaining <= 0 and reset:
-            state.limiter.pause(min(reset, self.config.retry_after_cap))
-
     def _secrets(self) -> list[str]:
         return [v for v in self.config.keys.values() if v]
-
-
-@dataclass
-class _Call:
-    service: str
-    method: str
-    url: str
-    query: list[tuple[str, str]]
-    form: list[tuple[str, str]] | None
-    json_body: Any
-    headers: dict[str, str]
-
-    def safe_url(self) -> str:
-        return redact_url(self.url + ("?" + urlencode(self.query) if self.query else ""))
-
-
-def _is_list_request(call: _Call) -> bool:
-    """Crossref list/search requests (``/works?query…``, ``/works?filter=…``)."""
-    path = urlsplit(call.url).path.rstrip("/")
-    return path.endswith("/works") and call.method == "GET"
-
-
-def _pairs(params: Params | Mapping[str, Any]) -> list[tuple[str, str]]:
-    if params is None:
-        return []
-    items = params.items() if isinstance(params, Mapping) else params
-    out: list[tuple[str, str]] = []
-    for key, value in items:
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            out.extend((key, str(v)) for v in value)
-        else:
-            out.append((key, str(value)))
-    return out
-
-
-def redact_url(url: str) -> str:
-    """The URL with the values of secret parameters replaced by REDACTED."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    query = [
-        (k, "REDACTED" if k.lower() in _SECRET_NAMES else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds):
-        return None
-    return max(0.0, seconds)
-
-
-def _to_float(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _parse_interval(value: str | None) -> float | None:
-    """Crossref's x-rate-limit-interval: "1s", "60s", "1m"."""
-    if not value:
-        return None
-    value = value.strip().lower()
-    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    for suffix in ("ms", "s", "m", "h"):
-        if value.endswith(suffix):
-            number = _to_float(value[: -len(suffix)])
-            return number * scale[suffix] if number and number > 0 else None
-    number = _to_float(value)
-    return number if number and number > 0 else None
-
-
-def _error_detail(body: bytes, secrets: Sequence[str]) -> str:
-    """A short reason from an error body (Crossref/S2/OpenAlex JSON), secrets removed."""
-    text = ""
-    try:
-        data = json.loads(body[:20000])
-    except (ValueError, RecursionError):
-        data = None
-    if isinstance(data, dict):
-        msg = data.get("message") if "message" in data else data.get("error")
-        if isinstance(msg, list) and msg and isinstance(msg[0], dict):
-            msg = msg[0].get("message")
-        if isinstance(msg, str):
-            text = msg
-    text = " ".join(text.split())[:160]
-    for secret in secrets:
-        text = text.replace(secret, "REDACTED")
-    return text
-
-
-def _decode_json(service: str, body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise ServiceError(service, "answered with a body that is not JSON") from None
-
-
-def check_xml(service: str, body: bytes) -> None:
-    """Raise ServiceError unless ``body`` is well-formed XML free of entity tricks.
-
-    Entity declarations (billion laughs) and external entities are refused, as
-    defusedxml does; a DOCTYPE that only names a public DTD is fine (PubMed sends one).
-    """
-    import defusedxml.ElementTree as safe_et
-    from defusedxml import DefusedXmlException
-
-    try:
-        safe_et.fromstring(body)
-    except DefusedXmlException:
-        raise ServiceError(service, "answered with unsafe XML (entity declarations)") from None
-    except (safe_et.ParseError, ValueError, RecursionError):
-        raise ServiceError(service, "answered with a body that is not XML") from None
-
-
-T = TypeVar("T")
-
-
-def run_parallel(calls: Sequence[Callable[[], T]], max_workers: int = 8) -> list[T | Exception]:
-    """Run independent calls in threads; return each result or exception, in order.
-
-    Meant for fetching batches from several services at once: the per-service gates and
-    rate limiters of the shared :class:`HttpClient` bound the real concurrency.
-    """
-    if not calls:
-        return []
-
-    def guarded(call: Callable[[], T]) -> T | Exception:
-        try:
-            return call()
-        except Exception as exc:  # one failure must not stop the others
-            return exc
-
-    if len(calls) == 1 or max_workers <= 1:
-        return [guarded(c) for c in calls]
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(calls))) as pool:
-        return list(pool.map(guarded, calls))
