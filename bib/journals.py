@@ -11,6 +11,7 @@ official journal of the Society for Neuroscience"`` is ``journal neuroscience``,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -63,9 +64,11 @@ def normalize_journal(name: str | None) -> str:
     return ALIASES.get(joined, joined)
 
 
-def journal_tokens(name: str | None) -> list[str]:
+# Reference matching compares each candidate's journal with every reference's.
+@lru_cache(maxsize=65536)
+def journal_tokens(name: str | None) -> tuple[str, ...]:
     """The significant words of a journal name (normalised, stop words dropped)."""
-    return [w for w in normalize_journal(name).split() if w not in STOP_WORDS]
+    return tuple(w for w in normalize_journal(name).split() if w not in STOP_WORDS)
 
 
 def abbreviates(short: str, full: str) -> bool:
@@ -80,11 +83,11 @@ def abbreviates(short: str, full: str) -> bool:
     return all(ch in rest for ch in short[3:])
 
 
-def _acronym(tokens: list[str]) -> str:
+def _acronym(tokens: tuple[str, ...]) -> str:
     return "".join(t[0] for t in tokens)
 
 
-def _same_tokens(ta: list[str], tb: list[str]) -> bool:
+def _same_tokens(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
     if not ta or not tb:
         return False
     if ta == tb:
