@@ -235,7 +235,7 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         "What keeps detection cheap: each sentence is scanned once with an Aho-Corasick "
         "automaton (pyahocorasick) holding the literals that every match of each claim and "
         "mention pattern must contain (read from the patterns with re's own parser, "
-        "evidence/gates.py); a pattern, or each of its alternatives, runs only on the "
+        "evidence/extract/prefilter.py); a pattern, or each of its alternatives, runs only on the "
         "sentences where its literals occur. On the news prose this made claim scoring "
         "about 2.5x and mention finding about 2x faster with the same answers "
         "(tests/test_gates.py compares every gated pattern with the plain one). The "
