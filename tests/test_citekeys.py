@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bib.citekeys import ascii_fold, base_citekey, make_citekey
+from bib.citekeys import ascii_fold, base_citekey, make_citekey, unique_citekeys
 from bib.work import Author, Work
 
 FIELD = Work(
@@ -102,3 +102,47 @@ def test_keys_are_plain_ascii(title: str, year: int | None, families: list[str])
     key = make_citekey(work, {base_citekey(work)})
     assert re.fullmatch(r"[a-z]+(\d{4}|nd)[a-z0-9]*", key)
     assert key != base_citekey(work)
+
+
+def _library_keys(works: list[Work]) -> list[str]:
+    """Keys as the library hands them out: one at a time, each then taken."""
+    taken: set[str] = set()
+    keys = []
+    for work in works:
+        key = make_citekey(work, taken)
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
+def test_library_and_export_give_works_without_keys_the_same_keys() -> None:
+    from bib.formats import parse_bibliography, write_bibliography
+
+    works = [Work(title=FIELD.title, authors=list(FIELD.authors), year=1996) for _ in range(30)]
+    works += [Work(title="Über die Elektrodynamik", authors=[Author("Einstein")], year=1905)]
+    works += [Work(title="Report", authors=[], year=None)]
+    keys = _library_keys(works)
+    assert keys[:3] == ["field1996massage", "field1996massagea", "field1996massageb"]
+    assert keys[27] == "field1996massageaa"
+    assert keys[-2:] == ["einstein1905uber", "anonndreport"]
+    assert unique_citekeys(works) == keys
+    for fmt in ("bibtex", "csl-json", "ris"):
+        written = parse_bibliography(write_bibliography(works, fmt), fmt).works
+        assert [w.citekey for w in written] == keys, fmt
+
+
+def test_export_keeps_own_keys_and_suffixes_case_only_clashes() -> None:
+    works = [
+        Work(title="A", citekey="Smith2020"),
+        Work(title="B", citekey="smith2020"),
+        Work(title="C", citekey="key with, spaces"),
+        Work(title="Massage", authors=[Author("Field")], year=1996),
+        Work(title="Massage", authors=[Author("Field")], year=1996, citekey="field1996massage"),
+    ]
+    assert unique_citekeys(works) == [
+        "Smith2020",
+        "smith2020a",
+        "keywithspaces",
+        "field1996massage",
+        "field1996massagea",
+    ]
