@@ -25,9 +25,9 @@ from evidence.read.document import (
     Citation,
     Document,
     Link,
+    ReadContext,
     Reader,
     Reference,
-    Source,
     plain_text,
 )
 from evidence.read.files import decode_bytes, read_directory, read_text_file
@@ -50,7 +50,7 @@ __all__ = [
     "DocumentFormat",
     "Link",
     "Reference",
-    "Source",
+    "ReadContext",
     "decode_bytes",
     "parse_reference",
     "plain_text",
@@ -123,7 +123,7 @@ def read_document(
     if not text.strip():
         name = str(source_path) if source_path else "Document"
         raise DocumentError(f"{name} is empty. Give a document with some text.")
-    doc = reader(text, Source(path=source_path, bib_keys=bib_keys, max_bytes=max_bytes))
+    doc = reader(text, ReadContext(path=source_path, bib_keys=bib_keys, max_bytes=max_bytes))
     doc.path = source_path
     mark_references(doc)
     return doc

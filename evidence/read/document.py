@@ -83,16 +83,16 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Source:
-    """What a reader may use besides the text: the file it came from (None for
-    text given directly), the known bibliography keys and the size limit."""
+class ReadContext:
+    """What a reader may use besides the text: the path given (a file, a Manubot
+    directory, or None for text alone), the known bibliography keys, the size limit."""
 
     path: Path | None = None
     bib_keys: Collection[str] | None = None
     max_bytes: int = MAX_BYTES
 
 
-Reader = Callable[[str, Source], Document]
+Reader = Callable[[str, ReadContext], Document]
 """A reader: decoded text with newlines normalised -> Document."""
 
 

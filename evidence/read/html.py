@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from evidence.read.builder import ProseBuilder
-from evidence.read.document import Document, Link, Source
+from evidence.read.document import Document, Link, ReadContext
 from evidence.read.pandoc import find_citations
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ _TAGS = re.compile(
 )
 
 
-def read_html(text: str, source: Source) -> Document:
+def read_html(text: str, context: ReadContext) -> Document:
     """Headings, paragraphs, list items and quotes of the page's main text, with
     its links; navigation, scripts, tables and footers are left out."""
     import trafilatura

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from evidence.errors import DocumentError
-from evidence.read.document import Document, Reference, Source
+from evidence.read.document import Document, ReadContext, Reference
 from evidence.read.files import read_text_file
 from evidence.read.latex_macros import latex_context
 from evidence.read.latex_render import LatexRenderer
@@ -16,18 +16,18 @@ from evidence.read.references import mark_references
 _INCLUDE = re.compile(r"\\(input|include|subfile)\s*\{([^{}]+)\}")
 
 
-def read_latex(text: str, source: Source) -> Document:
+def read_latex(text: str, context: ReadContext) -> Document:
     """The prose of a LaTeX document's body, with its ``\\input`` files (found
-    beside ``source.path``, else in the working directory), citation commands and
+    beside ``context.path``, else in the working directory), citation commands and
     ``thebibliography`` entries keyed by their ``\\bibitem``."""
     from pylatexenc.latexwalker import LatexWalker
 
-    root = source.path if source.path is not None and source.path.is_file() else None
+    root = context.path if context.path is not None and context.path.is_file() else None
     base = root.parent if root is not None else Path.cwd()
     warnings: list[str] = []
     markup = _strip_tex_comments(text)
     stack = (root.resolve(),) if root is not None else ()
-    markup = _expand_includes(markup, base, base, stack, warnings, [source.max_bytes])
+    markup = _expand_includes(markup, base, base, stack, warnings, [context.max_bytes])
     begin = markup.find("\\begin{document}")
     if begin >= 0:
         end = markup.find("\\end{document}", begin)

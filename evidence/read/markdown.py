@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from evidence.read.builder import ProseBuilder
-from evidence.read.document import Document, Link, Source
+from evidence.read.document import Document, Link, ReadContext
 from evidence.read.pandoc import find_citations, resolve_tags, split_tag_definitions
 
 if TYPE_CHECKING:
@@ -32,10 +32,10 @@ _ATTRIBUTES = re.compile(
 )
 
 
-def read_markdown(text: str, source: Source) -> Document:
+def read_markdown(text: str, context: ReadContext) -> Document:
     """Prose of the Markdown's paragraphs, headings, list items, quotes and table
     cells; code, HTML blocks and front matter are left out. Bare ``@key``
-    citations are narrowed to ``source.bib_keys`` when given."""
+    citations are narrowed to ``context.bib_keys`` when given."""
     from markdown_it import MarkdownIt
 
     markup = _FRONT_MATTER.sub("", text, count=1)
@@ -43,7 +43,7 @@ def read_markdown(text: str, source: Source) -> Document:
     md = MarkdownIt("commonmark").enable("table")
     tokens = md.parse(markup)
     builder = ProseBuilder()
-    context: list[str] = []
+    enclosing: list[str] = []  # the list items and quotes the token is inside
     list_depth = 0
     for token in tokens:
         kind = token.type
@@ -56,22 +56,22 @@ def read_markdown(text: str, source: Source) -> Document:
         elif kind == "bullet_list_close" or kind == "ordered_list_close":
             list_depth -= 1
         elif kind == "list_item_open":
-            context.append("list_item")
+            enclosing.append("list_item")
             builder.start("list_item", list_depth)
         elif kind == "list_item_close":
-            context.pop()
+            enclosing.pop()
             builder.end()
         elif kind == "blockquote_open":
-            context.append("quote")
+            enclosing.append("quote")
         elif kind == "blockquote_close":
-            context.pop()
+            enclosing.pop()
         elif kind == "paragraph_open":
-            if context and context[-1] == "list_item":
+            if enclosing and enclosing[-1] == "list_item":
                 # A loose list item: its first paragraph continues the item block.
                 if not builder.in_block:
                     builder.start("list_item", list_depth)
             else:
-                builder.start("quote" if "quote" in context else "paragraph")
+                builder.start("quote" if "quote" in enclosing else "paragraph")
         elif kind in ("th_open", "td_open"):
             builder.start("paragraph")
         elif kind == "inline":
@@ -81,7 +81,7 @@ def read_markdown(text: str, source: Source) -> Document:
     doc = Document(text=builder.text(), format="markdown", blocks=builder.blocks)
     doc.links = builder.links
     doc.tag_definitions = definitions
-    citations = find_citations(doc.text, doc.blocks, bare=True, bib_keys=source.bib_keys)
+    citations = find_citations(doc.text, doc.blocks, bare=True, bib_keys=context.bib_keys)
     doc.citations = resolve_tags(citations, definitions)
     return doc
 

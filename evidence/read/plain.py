@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from evidence.read.document import Block, Document, Source
+from evidence.read.document import Block, Document, ReadContext
 from evidence.read.pandoc import find_citations
 
 _LIST_LINE = re.compile(
@@ -39,7 +39,7 @@ def _heading_like(line: str) -> bool:
     )
 
 
-def read_plain(text: str, source: Source) -> Document:
+def read_plain(text: str, context: ReadContext) -> Document:
     """Plain text keeps the text itself; blocks come from blank lines and from
     lines that end a sentence, head a section or start a list item."""
     doc = Document(text=text, format="text")
