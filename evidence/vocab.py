@@ -45,6 +45,10 @@ ORIGINS: Final[tuple[Origin, ...]] = get_args(Origin)
 MENTION_KINDS: Final[tuple[MentionKind, ...]] = get_args(MentionKind)
 # Mention kinds that point at one specific study (a claim with one is at least `cited`).
 CITING_KINDS: Final[frozenset[MentionKind]] = frozenset(MENTION_KINDS) - {"journal", "vague"}
+# Mention kinds that point at research, for extraction: a claim with one is "sourced" in
+# extraction's counts and scoring, and no vague appeal is looked for in it. A bare web
+# link is not research; for a claim's status it still counts as citing (`cited`).
+RESEARCH_KINDS: Final[frozenset[MentionKind]] = frozenset(MENTION_KINDS) - {"url"}
 # Study designs, strongest first, as bib.design grades them, then "unknown".
 EVIDENCE_LEVELS: Final[tuple[str, ...]] = (*LEVELS, "unknown")
 

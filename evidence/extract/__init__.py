@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 
 from bib.text import caseless
 from evidence.extract.claims import THRESHOLD, score_sentence
-from evidence.extract.mention import SOURCE_KINDS, Mention
+from evidence.extract.mention import Mention
 from evidence.extract.mentions import find_mentions
 from evidence.extract.prefilter import SCREEN
 from evidence.extract.segment import Sentence, segment
 from evidence.read.document import Document, Reference
-
-_FINDING_KINDS = SOURCE_KINDS
+from evidence.vocab import RESEARCH_KINDS
 
 
 @dataclass
@@ -37,7 +36,7 @@ class Claim:
 
     @property
     def sourced(self) -> bool:
-        return any(m.kind in SOURCE_KINDS for m in self.mentions)
+        return any(m.kind in RESEARCH_KINDS for m in self.mentions)
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def extract(
     per_sentence = find_mentions(document, sentences, keys, scans)
     scored: list[Claim] = []
     for sentence, mentions, seen in zip(sentences, per_sentence, scans, strict=True):
-        has_source = any(m.kind in _FINDING_KINDS for m in mentions)
+        has_source = any(m.kind in RESEARCH_KINDS for m in mentions)
         states_finding = has_source and sentence.block_kind != "heading"
         score = score_sentence(
             sentence.text,

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
-from evidence.extract.mention import MENTION_KINDS, Mention
+from evidence.extract.mention import Mention
 from evidence.read.document import Link
+from evidence.vocab import MENTION_KINDS
 
 _URL = re.compile(r"\bhttps?://[^\s<>\"\]\[]+", re.I)
 

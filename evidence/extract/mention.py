@@ -9,21 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-MENTION_KINDS = (
-    "doi",
-    "pmid",
-    "pmcid",
-    "arxiv",
-    "url",
-    "citekey",
-    "numbered",
-    "author-year",
-    "journal",
-    "vague",
-)
-SOURCE_KINDS = frozenset(MENTION_KINDS) - {"url"}
-"""Kinds that point at research (a bare web link does not)."""
-
 
 @dataclass
 class Mention:

@@ -20,12 +20,13 @@ from evidence.extract.citation_mentions import (
     numbered_mentions,
 )
 from evidence.extract.identifier_mentions import find_identifiers, link_mentions
-from evidence.extract.mention import MENTION_KINDS, SOURCE_KINDS, Mention
+from evidence.extract.mention import Mention
 from evidence.extract.prefilter import SCREEN, Opened
 from evidence.extract.segment import Sentence
 from evidence.extract.vague_mentions import PREFILTERED_PATTERNS as _VAGUE_PATTERNS
 from evidence.extract.vague_mentions import vague_mentions
 from evidence.read.document import Document
+from evidence.vocab import MENTION_KINDS, RESEARCH_KINDS
 
 # Every pattern that the mention finders run behind the prefilter (tests/test_prefilter.py
 # compares each with its plain search).
@@ -93,7 +94,7 @@ def find_mentions(
             inherited = inherited_mention(sentence, result[index - 1])
             if inherited is not None:
                 mentions.append(inherited)
-        if not any(m.kind in SOURCE_KINDS for m in mentions):
+        if not any(m.kind in RESEARCH_KINDS for m in mentions):
             mentions.extend(vague_mentions(sentence, text, seen))
         mentions.sort(key=lambda mention: (mention.start, mention.end))
     return result
