@@ -39,6 +39,7 @@ from bib.identifier_handlers import (
     quoted,
     strip_trailing_punctuation,
 )
+from bib.work import STANDARD_IDS
 
 # Names of bib.identifier_handlers that callers have always imported from here.
 __all__ = [
@@ -65,7 +66,7 @@ __all__ = [
     "strip_trailing_punctuation",
 ]
 
-KINDS = ("doi", "pmid", "pmcid", "arxiv", "isbn", "url")
+KINDS = (*STANDARD_IDS, "url")
 
 
 @dataclass(frozen=True)

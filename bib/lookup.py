@@ -21,7 +21,7 @@ from bib.errors import NotFound, ServiceError
 from bib.http import HttpClient, run_parallel
 from bib.identifiers import Identifier
 from bib.services import crossref, openalex, openlibrary, pubmed, semanticscholar
-from bib.work import Work, merge_works
+from bib.work import STANDARD_IDS, Work, merge_works
 
 SERVICES = ("crossref", "pubmed", "openalex", "s2", "openlibrary")
 # Rounds of lookups: the input identifiers, then identifiers learned from the answers,
@@ -132,13 +132,13 @@ def fetch_works(
         if ident in items:
             continue
         item = _Item(LookupResult(ident))
-        if ident.kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+        if ident.kind in STANDARD_IDS:
             value = ident.value.lower() if ident.kind == "doi" else ident.value
             item.known[ident.kind] = value
             if ident.kind == "doi" and value.startswith(ARXIV_DOI_PREFIX):
                 item.known["arxiv"] = value[len(ARXIV_DOI_PREFIX) :]
         for kind, other in (also_known or {}).get(ident, {}).items():
-            if kind in ("doi", "pmid", "pmcid", "arxiv", "isbn") and other:
+            if kind in STANDARD_IDS and other:
                 item.known.setdefault(kind, other.lower() if kind == "doi" else other)
         if "openalex" in wanted and not client.has_key("openalex"):
             item.result.skipped["openalex"] = OPENALEX_NO_KEY
@@ -165,7 +165,7 @@ def fetch_works(
     for item in items.values():
         works = item.result.works
         item.result.work = merge_works(list(works.values())) if works else None
-        if item.result.identifier.kind not in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+        if item.result.identifier.kind not in STANDARD_IDS:
             item.result.skipped.setdefault(
                 "all", f"{item.result.identifier.kind} identifiers are not looked up"
             )
@@ -248,7 +248,7 @@ def _apply(item: _Item, ask_key: _AskKey, answer: _Answer) -> None:
         result.not_found.pop(service, None)
         result.errors.pop(service, None)
         for kind, value in answer.identifiers().items():
-            if kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+            if kind in STANDARD_IDS:
                 item.known.setdefault(kind, value)
     elif service in result.works:
         return

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+# The identifiers a work carries, each a column of the library's studies table: the
+# standard ones first (bib.identifiers has a handler for each, and bib.lookup looks works
+# up by them), then the services' own record ids.
+STANDARD_IDS = ("doi", "pmid", "pmcid", "arxiv", "isbn")
+ID_FIELDS = (*STANDARD_IDS, "openalex", "s2")
+
 # Fields that hold simple scalar metadata and take part in merging.
 SCALAR_FIELDS = (
     "doi",
@@ -148,11 +154,7 @@ class Work:
 
     def identifiers(self) -> dict[str, str]:
         """The identifiers this work carries, by kind."""
-        return {
-            kind: value
-            for kind in ("doi", "pmid", "pmcid", "arxiv", "isbn", "openalex", "s2")
-            if (value := getattr(self, kind))
-        }
+        return {kind: value for kind in ID_FIELDS if (value := getattr(self, kind))}
 
 
 # Which source is trusted first for each field when several disagree. Services that
