@@ -20,12 +20,12 @@ from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
 from bib.matching.duplicates import probable_duplicate
 from bib.text import family_key
-from bib.work import Author, Notice, PublicationType, Work
+from bib.work import ID_FIELDS, Author, Notice, PublicationType, Work
 from evidence.errors import StudyNotFound
 from evidence.store import Store, now
 
 # Identifier columns, in the order used to recognise an existing study.
-ID_COLUMNS = ("doi", "pmid", "pmcid", "arxiv", "isbn", "openalex", "s2")
+ID_COLUMNS = ID_FIELDS
 UNIQUE_ID_COLUMNS = ("doi", "pmid")
 # Metadata columns copied from a Work.
 META_COLUMNS = (

@@ -17,14 +17,16 @@ from bib.identifiers import Identifier, find_identifiers, inspect_identifier
 from bib.lookup import search_crossref_bibliographic
 from bib.matching.attribution import AttributionResult, resolve_attribution
 from bib.matching.references import choose
-from bib.work import Work
+from bib.work import STANDARD_IDS, Work
 from evidence.claims import document_id
 from evidence.ingest import link_citation
 from evidence.library import save_work
 from evidence.library_io import add_studies
 from evidence.store import Store
+from evidence.vocab import MENTION_KINDS
 
-ID_KINDS = ("doi", "pmid", "pmcid", "arxiv")
+# Mention kinds that are identifiers of a work
+ID_KINDS = tuple(kind for kind in MENTION_KINDS if kind in STANDARD_IDS)
 REFERENCE_KINDS = ("numbered", "author-year")
 # The label of a reference-list entry: "1.", "[1]", "12)".
 LABEL = re.compile(r"^\s*(?:\[\d+\]|\d+[.)])\s*")
@@ -36,6 +38,15 @@ class ResolveReport:
     unresolved: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     by_kind: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `resolve --json` object."""
+        return {
+            "resolved": self.resolved,
+            "unresolved": list(self.unresolved),
+            "failures": list(self.failures),
+            "by_kind": dict(self.by_kind),
+        }
 
 
 def _study_by_identifier(store: Store, ident: Identifier) -> int | None:

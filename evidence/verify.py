@@ -23,7 +23,7 @@ from bib.journals import journal_agrees
 from bib.lookup import LookupResult, fetch_works
 from bib.services.retractions import to_notice
 from bib.text import family_key, title_similarity
-from bib.work import Work
+from bib.work import STANDARD_IDS, Work
 from evidence.library import get_study, latest_checks, row_to_work, save_work
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store, now
@@ -73,7 +73,7 @@ def select_studies(
 
 
 def primary_identifier(row: dict[str, Any]) -> Identifier | None:
-    for kind in ("doi", "pmid", "pmcid", "arxiv", "isbn"):
+    for kind in STANDARD_IDS:
         if row.get(kind):
             return Identifier(kind, str(row[kind]))
     return None
@@ -239,7 +239,7 @@ def verify_studies(
 
 
 def _ids_of(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row.get(k) for k in ("doi", "pmid", "pmcid", "arxiv", "isbn") if row.get(k)}
+    return {k: row.get(k) for k in STANDARD_IDS if row.get(k)}
 
 
 def _same_ids(work: Work, row: dict[str, Any]) -> Work:

@@ -42,7 +42,7 @@ def resolve(
     with open_store(ctx) as store, http_client(ctx) as client:
         report = resolve_mentions(store, client, document, accept=accept)
     if as_json:
-        print_json(report.__dict__)
+        print_json(report.to_dict())
     else:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(report.by_kind.items())) or "none"
         out.print(f"Resolved {report.resolved} mentions ({kinds}).", markup=False)
