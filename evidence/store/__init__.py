@@ -34,6 +34,7 @@ _encode_json = json.JSONEncoder(ensure_ascii=False, default=repr).encode
 
 
 def now() -> str:
+    """The time stamp every table uses: UTC, ISO 8601, to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
