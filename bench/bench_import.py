@@ -148,7 +148,7 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         f"three paths ran {RUNS} times in turn; the fastest run of each is reported.",
         f"Saving takes about {save:.1f} s of the import ({save / full['seconds']:.0%}), "
         f"parsing {read['seconds']:.1f} s. Each 500-entry chunk is one transaction saved "
-        "by library.save_new_works: one query per identifier column and one for the "
+        "by library_bulk.save_new_works: one query per identifier column and one for the "
         "citekeys tell which entries touch an existing study; the probable-duplicate "
         "candidates of the whole chunk come in one query and are compared in memory "
         "(bib.matching.duplicates.DuplicateFacts, prepared once per record); the new rows go in with "
