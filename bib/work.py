@@ -137,17 +137,6 @@ class Work:
                 out[f.name] = value
         return out
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Work:
-        known = {f.name for f in fields(cls)}
-        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
-        kwargs["authors"] = [Author(**a) for a in data.get("authors") or []]
-        kwargs["publication_types"] = [
-            PublicationType(**p) for p in data.get("publication_types") or []
-        ]
-        kwargs["notices"] = [Notice(**n) for n in data.get("notices") or []]
-        return cls(**kwargs)
-
     @property
     def first_author(self) -> str | None:
         return self.authors[0].family if self.authors else None

@@ -210,3 +210,25 @@ def test_modules_loaded_by_every_reader_come_from_declared_requirements() -> Non
     }
     assert "lxml" in third_party  # the HTML reader really ran
     assert not missing, f"loaded but not declared (add to [project] dependencies): {missing}"
+
+
+def test_benchmarks_import_what_exists() -> None:
+    """`make bench` is not part of the tests, so a moved module would break it unseen:
+    import every benchmark, and run the import lines of the scripts it hands to its
+    subprocesses."""
+    import importlib
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        for path in sorted((ROOT / "bench").glob("bench_*.py")):
+            module = importlib.import_module(f"bench.{path.stem}")
+            for value in vars(module).values():
+                if isinstance(value, str) and "import " in value and "\n" in value:
+                    lines = [
+                        line
+                        for line in value.splitlines()
+                        if re.match(r"from (bib|evidence|reports)[\w.]* import [\w, ]+$", line)
+                    ]
+                    exec("\n".join(lines), {})
+    finally:
+        sys.path.remove(str(ROOT))

@@ -35,11 +35,6 @@ def fetch_books(client: HttpClient, isbns: list[str]) -> Any:
     return client.get_json(SERVICE, "/api/books", params)
 
 
-def fetch_edition(client: HttpClient, isbn: str) -> Any:
-    """Raw JSON of one edition record (``/isbn/{isbn}.json``)."""
-    return client.get_json(SERVICE, f"/isbn/{isbn}.json")
-
-
 def parse_books(payload: Any) -> dict[str, Work]:
     """A Books API answer as ``{isbn: Work}`` (an ISBN it does not know is absent)."""
     if not isinstance(payload, dict):
