@@ -12,8 +12,7 @@ from typing import Any
 from evidence.errors import ClaimNotFound, UsageError
 from evidence.library import get_study
 from evidence.store import Store, now
-
-STANCES = ("supports", "contradicts", "mentions")
+from evidence.vocab import STANCES
 
 
 def get_claim(store: Store, ref: str) -> dict[str, Any]:
