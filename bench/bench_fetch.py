@@ -42,8 +42,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bib.services import crossref  # noqa: E402
 from bib.http import HttpClient, HttpConfig  # noqa: E402
+from bib.services import crossref  # noqa: E402
 from evidence.library_io import add_studies, inspect_identifiers  # noqa: E402
 from evidence.store import Store  # noqa: E402
 from tests.fake_services import FakeServices  # noqa: E402
