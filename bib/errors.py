@@ -11,6 +11,10 @@ class IdentifierError(BibError):
     """An identifier is malformed; the message says what is wrong."""
 
 
+class ConfigError(BibError):
+    """A setting (an environment variable) has a value that cannot be used."""
+
+
 class FormatError(BibError):
     """A bibliography file cannot be read at all (binary, empty, wrong encoding)."""
 

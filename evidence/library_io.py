@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from bib.identifiers import Identifier, inspect_identifier
 from bib.lookup import fetch_works, search_crossref_bibliographic
 from bib.matching.references import choose
 from bib.work import Work
+from evidence.errors import UsageError
 from evidence.library import CitekeyRegistry, notices_by_study, row_to_work, save_work
 from evidence.library_bulk import save_new_works
 from evidence.problems import Problem
@@ -222,9 +223,39 @@ def export_library(store: Store, fmt: str) -> str:
     return write_bibliography(works, fmt)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that a crash leaves either the old or the new content."""
+def _is_one_of(target: Path, files: Iterable[Path]) -> Path | None:
+    """The first of ``files`` that ``target`` is: the same path once resolved, or the same
+    file by device and inode (a hard link, a symlink)."""
+    resolved = target.resolve()
+    for f in files:
+        if resolved == f.resolve():
+            return f
+        try:
+            if os.path.samefile(target, f):
+                return f
+        except OSError:  # one of them does not exist
+            continue
+    return None
+
+
+def database_files(db: Path) -> list[Path]:
+    """A SQLite database and the files SQLite keeps beside it."""
+    return [db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+
+
+def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> None:
+    """Write a file so that a crash leaves either the old or the new content.
+
+    ``protect`` lists files that must never be replaced (the database and its companion
+    files): writing to one of them, by any name, is refused before anything is written.
+    """
     path = Path(path)
+    clash = _is_one_of(path, protect)
+    if clash is not None:
+        raise UsageError(
+            f"{path} is the database's own file ({clash}); writing there would destroy it. "
+            "Choose another --output"
+        )
     fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -44,7 +44,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from bib import __version__
-from bib.errors import NotFound, OfflineMiss, ServiceError
+from bib.errors import ConfigError, NotFound, OfflineMiss, ServiceError
 from bib.http.answer import Answer, check_xml, decode_json, error_detail
 from bib.http.call import Call, Params, prepare_call
 from bib.http.parallel import run_parallel
@@ -53,7 +53,7 @@ from bib.http.redact import redact_library_logs
 from bib.http.session import cache_of, only_if_cached, open_session
 from bib.http.throttle import RETRY_STATUSES, ServiceThrottle, backoff_delay, parse_retry_after
 
-__all__ = ["POLICIES", "Answer", "HttpClient", "HttpConfig", "run_parallel"]
+__all__ = ["POLICIES", "Answer", "HttpClient", "HttpConfig", "offline_from_env", "run_parallel"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,26 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 Expect = Literal["json", "xml"] | None
 # What is wrong with a decoded JSON answer, or None when it has the expected shape.
 ShapeCheck = Callable[[Any], str | None] | None
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def offline_from_env(env: Mapping[str, str] | None = None) -> bool:
+    """EVIDENCE_OFFLINE as a switch. The usual spellings of true and false are accepted
+    in any case; anything else is refused rather than read as "online", so a typo can
+    never send requests (and keys) that the user meant to keep in."""
+    raw = (os.environ if env is None else env).get("EVIDENCE_OFFLINE", "")
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(
+        f'EVIDENCE_OFFLINE="{raw}" is neither true nor false. '
+        "Set it to 1, true, yes or on (or 0, false, no, off)"
+    )
 
 
 @dataclass
@@ -112,7 +132,7 @@ class HttpConfig:
         }
         return cls(
             mailto=mailto or env.get("EVIDENCE_MAILTO") or None,
-            offline=offline if offline is not None else env.get("EVIDENCE_OFFLINE") == "1",
+            offline=offline if offline is not None else offline_from_env(env),
             cache_path=cache_path or env.get("EVIDENCE_CACHE") or None,
             base_urls=base_urls,
             keys=keys,

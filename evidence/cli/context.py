@@ -20,8 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bib.errors import BibError
+from bib.http import offline_from_env
 from evidence import __version__
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,11 +63,11 @@ def root(
     ),
 ) -> None:
     """Track the claims of a document and the studies behind them."""
-    ctx.obj = Settings(
-        db=db or Path("evidence.db"),
-        offline=offline or os.environ.get("EVIDENCE_OFFLINE") == "1",
-        mailto=mailto,
-    )
+    try:
+        offline = offline or offline_from_env()
+    except BibError as exc:
+        fail(str(exc), 2)
+    ctx.obj = Settings(db=db or Path("evidence.db"), offline=offline, mailto=mailto)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -121,14 +122,35 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 @contextmanager
-def open_store(ctx: typer.Context) -> Iterator[Any]:
+def open_store(ctx: typer.Context, *, create: bool = True) -> Iterator[Any]:
+    """The database of --db. Commands that only read pass ``create=False``: a mistyped
+    path is then an error, not a new empty database that passes every check."""
     from evidence.store import Store
 
-    store = Store(settings(ctx).db)
+    db = settings(ctx).db
+    if not create and not db.exists():
+        raise UsageError(
+            f"{db}: no such database. Check --db (or EVIDENCE_DB); "
+            "`evidence ingest`, `add` or `import` create one"
+        )
+    store = Store(db)
     try:
         yield store
     finally:
         store.close()
+
+
+def cache_path(ctx: typer.Context) -> Path:
+    """The HTTP cache: beside the database unless EVIDENCE_CACHE says where."""
+    db = settings(ctx).db
+    return Path(os.environ.get("EVIDENCE_CACHE") or db.with_name(db.name + ".http-cache"))
+
+
+def protected_files(ctx: typer.Context) -> list[Path]:
+    """Files no --output may replace: the database, the HTTP cache, and their companions."""
+    from evidence.library_io import database_files
+
+    return [*database_files(settings(ctx).db), *database_files(cache_path(ctx))]
 
 
 @contextmanager
@@ -137,7 +159,7 @@ def http_client(ctx: typer.Context) -> Iterator[Any]:
     from bib.http import HttpClient, HttpConfig
 
     s = settings(ctx)
-    cache = os.environ.get("EVIDENCE_CACHE") or str(s.db.with_name(s.db.name + ".http-cache"))
+    cache = str(cache_path(ctx))
     with HttpClient(
         HttpConfig.from_env(mailto=s.mailto, offline=s.offline, cache_path=cache)
     ) as client:

@@ -140,7 +140,7 @@ def claims(
 ) -> None:
     """List claims with their status, mentions and evidence."""
     wanted = set(claim_list.parse_statuses(status)) if status else None
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         doc_id = claim_list.document_id(store, document)
         items = claim_list.claim_objects(store, document_id=doc_id)
     if wanted:
@@ -167,7 +167,7 @@ def check(
 ) -> None:
     """Show the claims that lack sources or rest on bad ones; exit 1 if any fail."""
     statuses = claim_list.parse_statuses(fail_on) if fail_on.strip() else []
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         result = claim_list.check_claims(store, document, statuses)
     if as_json:
         print_json(result)

@@ -113,7 +113,7 @@ def retractions_update(
 @handle_errors
 def retractions_status(ctx: typer.Context) -> None:
     """How many Retraction Watch notices the database holds."""
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         n = store.count("retractions")
         latest = store.scalar("select max(date) from retractions")
     out.print(f"{n} notices" + (f", latest dated {latest}" if latest else "") + ".")

@@ -18,6 +18,7 @@ from evidence.cli.context import (
     open_store,
     out,
     print_json,
+    protected_files,
     table,
 )
 from evidence.cli.problems import problem_line
@@ -126,10 +127,10 @@ def export(
     """Export the library as BibTeX, CSL-JSON or RIS."""
     if fmt not in ("bibtex", "csl-json", "ris"):
         fail(f'unknown format "{fmt}". Use bibtex, csl-json or ris')
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         text = operations.export_library(store, fmt)
     if output:
-        operations.write_atomically(output, text)
+        operations.write_atomically(output, text, protect=protected_files(ctx))
         err.print(f"Wrote {output}", markup=False)
     else:
         typer.echo(text, nl=False)
@@ -142,7 +143,7 @@ def studies(
     as_json: bool = json_option("study objects"),
 ) -> None:
     """List the studies in the library."""
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         objs = library.study_objects(store, library.list_studies(store))
     if as_json:
         print_json(objs)
@@ -160,7 +161,7 @@ def show(
     as_json: bool = json_option("the study object"),
 ) -> None:
     """Show one study: metadata, identifiers, notices and verification."""
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         row = library.get_study(store, study)
         obj = library.study_objects(store, [row])[0]
     if as_json:
@@ -209,7 +210,7 @@ def search(
     as_json: bool = json_option("results"),
 ) -> None:
     """Full-text search of the local library (or of claims with --claims)."""
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         if claims:
             rows = store.search("claims", query, limit=limit)
             if as_json:

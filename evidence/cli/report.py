@@ -18,6 +18,7 @@ from evidence.cli.context import (
     open_store,
     out,
     print_json,
+    protected_files,
 )
 from evidence.library_io import write_atomically
 
@@ -84,10 +85,10 @@ def report(
         fail(f'unknown format "{fmt}". Use md, html or json')
     if template is not None and not template.is_file():
         fail(f"{template}: no such template file. Check the path")
-    with open_store(ctx) as store:
+    with open_store(ctx, create=False) as store:
         text = _render(store, document, fmt, template)
     if output:
-        write_atomically(output, text)
+        write_atomically(output, text, protect=protected_files(ctx))
         err.print(f"Wrote {output}", markup=False)
     else:
         typer.echo(text, nl=not text.endswith("\n"))
