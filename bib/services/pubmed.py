@@ -103,7 +103,7 @@ def fetch_works(client: HttpClient, pmids: list[str]) -> list[Work]:
 
 def _parse_xml(body: bytes | str) -> Element:
     try:
-        root = SafeET.fromstring(body)
+        root: Element = SafeET.fromstring(body)  # defusedxml is untyped
     except DefusedXmlException as exc:
         raise ServiceError(SERVICE, f"refused unsafe XML ({type(exc).__name__})") from None
     except ParseError:
