@@ -137,11 +137,17 @@ def claim_objects(
     return out
 
 
-def parse_statuses(text: str) -> list[str]:
+def parse_statuses(text: str, option: str = "--status") -> list[str]:
+    """Comma-separated statuses; unknown ones and a list naming none are errors (an
+    empty --fail-on would otherwise turn the gate off without a word)."""
     statuses = [s.strip() for s in text.split(",") if s.strip()]
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
         raise UsageError(f"unknown status {', '.join(bad)}. Use any of: {', '.join(STATUSES)}")
+    if not statuses:
+        raise UsageError(
+            f"{option} {text!r} names no status. Give one or more of: {', '.join(STATUSES)}"
+        )
     return statuses
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import sqlite3
-import tempfile
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from bib.identifiers import Identifier, inspect_identifier
 from bib.lookup import fetch_works, search_crossref_bibliographic
 from bib.matching.references import choose
 from bib.work import Work
-from evidence.errors import UsageError
+from evidence.errors import EvidenceError, UsageError
 from evidence.library import CitekeyRegistry, notices_by_study, row_to_work, save_work
 from evidence.library_bulk import save_new_works
 from evidence.problems import Problem
@@ -248,6 +250,13 @@ def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> 
 
     ``protect`` lists files that must never be replaced (the database and its companion
     files): writing to one of them, by any name, is refused before anything is written.
+
+    The new file keeps the mode of the file it replaces (a new one gets the umask's).
+    A symlink is written through: the file it points at gets the new content and the
+    link stays. The temporary file has a short name of its own beside the target, so
+    any name the folder accepts can be written, and it is removed on any failure or
+    interruption (the CLI turns SIGTERM into an exception for that). Every error names
+    ``path`` as the caller gave it.
     """
     path = Path(path)
     clash = _is_one_of(path, protect)
@@ -256,11 +265,52 @@ def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> 
             f"{path} is the database's own file ({clash}); writing there would destroy it. "
             "Choose another --output"
         )
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
+        raise UsageError(f"{path} is a folder. Give a file name to write to")
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"{path}: the folder {folder} does not exist. Create it first")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    data = text.encode("utf-8")
+    try:
+        fd, tmp = _open_temporary(folder)
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
+    try:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                if mode is not None:
+                    os.fchmod(fh.fileno(), mode)
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _write_error(path, exc) from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _open_temporary(folder: Path) -> tuple[int, Path]:
+    """A new file in ``folder`` with a short name, created with the umask's mode."""
+    for _ in range(100):
+        tmp = folder / f".evidence-{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
+
+
+def _write_error(path: Path, exc: OSError) -> EvidenceError:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return EvidenceError(f"{path}: {reason}; the file is unchanged. Free some space")
+    return UsageError(f"{path}: cannot write ({reason}). Check the path and its permissions")

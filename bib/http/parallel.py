@@ -26,5 +26,13 @@ def run_parallel(calls: Sequence[Callable[[], T]], max_workers: int = 8) -> list
 
     if len(calls) == 1 or max_workers <= 1:
         return [guarded(c) for c in calls]
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(calls))) as pool:
-        return list(pool.map(guarded, calls))
+    pool = ThreadPoolExecutor(max_workers=min(max_workers, len(calls)))
+    try:
+        results = list(pool.map(guarded, calls))
+    except BaseException:
+        # Ctrl-C: return to the caller at once; a call still waiting for a server is not
+        # joined (the command ends without it).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results

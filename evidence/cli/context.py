@@ -4,6 +4,7 @@ the options several commands declare alike."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -22,12 +23,61 @@ from rich.table import Table
 from bib.errors import BibError
 from bib.http import offline_from_env
 from evidence import __version__
+from evidence.cli.exits import INTERRUPTED
 from evidence.errors import EvidenceError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-out = Console(highlight=False, soft_wrap=True)
+class StdoutClosed(UsageError):
+    """Standard output cannot be written to (closed, or not open for writing)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "standard output is closed; nothing was printed. "
+            "Redirect it to a file (or use --output where the command has it)"
+        )
+
+
+class _Stdout:
+    """Standard output as every command writes to it (rich, JSON, plain text): looked up
+    at each write, and a closed one is an error instead of output silently dropped
+    (Python sets ``sys.stdout`` to None when the process starts with it closed)."""
+
+    def _stream(self) -> Any:
+        stream = sys.stdout
+        if stream is None:
+            raise StdoutClosed()
+        return stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream().write(text))
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                raise StdoutClosed() from exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._stream().flush()
+        except OSError as exc:
+            if exc.errno == errno.EBADF:
+                raise StdoutClosed() from exc
+            raise
+
+    def isatty(self) -> bool:
+        return sys.stdout is not None and sys.stdout.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        # encoding, fileno…: as the real stream has them (none when it is closed).
+        if sys.stdout is None:
+            raise AttributeError(name)
+        return getattr(sys.stdout, name)
+
+
+stdout = _Stdout()
+out = Console(file=stdout, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -99,7 +149,10 @@ def handle_errors(func: F) -> F:
                 )
             fail(f"database problem: {text}. Check the --db path", 1)
         except KeyboardInterrupt:
-            fail("interrupted; every item finished before the interruption is saved", 1)
+            fail(
+                "interrupted; every item finished before the interruption is saved",
+                INTERRUPTED,
+            )
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
         except Exception as exc:  # pragma: no cover - last line of defence
@@ -167,7 +220,13 @@ def http_client(ctx: typer.Context) -> Iterator[Any]:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_out(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_out(text: str) -> None:
+    """Plain text on standard output (an export, a report), as it is."""
+    stdout.write(text)
+    stdout.flush()
 
 
 def table(*columns: str) -> Table:

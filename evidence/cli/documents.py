@@ -139,7 +139,7 @@ def claims(
     as_json: bool = json_option("claim objects"),
 ) -> None:
     """List claims with their status, mentions and evidence."""
-    wanted = set(claim_list.parse_statuses(status)) if status else None
+    wanted = set(claim_list.parse_statuses(status)) if status is not None else None
     with open_store(ctx, create=False) as store:
         doc_id = claim_list.document_id(store, document)
         items = claim_list.claim_objects(store, document_id=doc_id)
@@ -166,7 +166,7 @@ def check(
     as_json: bool = json_option("the result"),
 ) -> None:
     """Show the claims that lack sources or rest on bad ones; exit 1 if any fail."""
-    statuses = claim_list.parse_statuses(fail_on) if fail_on.strip() else []
+    statuses = claim_list.parse_statuses(fail_on, "--fail-on")
     with open_store(ctx, create=False) as store:
         result = claim_list.check_claims(store, document, statuses)
     if as_json:

@@ -20,11 +20,16 @@ from evidence.cli.context import (
     print_json,
     protected_files,
     table,
+    write_out,
 )
+from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
 from evidence.cli.progress import TerminalProgress
 
 app = typer.Typer()
+
+# Beyond this, a listing is an export: `evidence export` or `studies --json`.
+MAX_SEARCH_LIMIT = 10_000
 
 
 def _print_studies(objs: list[dict]) -> None:
@@ -62,6 +67,8 @@ def add(
     """Add studies by identifier or free-text reference, with metadata from the services."""
     ids = ids or []
     refs = ref or []
+    if any(not r.strip() for r in refs):
+        fail("--ref is empty. Give the reference as text, e.g. --ref 'Field T. Massage 2016'")
     if not ids and not refs:
         fail("nothing to add. Give identifiers (e.g. 10.1000/xyz, pmid:123) or --ref TEXT")
     idents, problems = operations.inspect_identifiers(ids)
@@ -94,10 +101,11 @@ def _progress() -> TerminalProgress:
 @handle_errors
 def import_(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="BibTeX (.bib), CSL-JSON (.json) or RIS (.ris)."),
+    names: list[str] = typer.Argument(..., help="BibTeX (.bib), CSL-JSON (.json) or RIS (.ris)."),
     as_json: bool = json_option("a summary"),
 ) -> None:
     """Import studies from bibliography files (BibTeX, CSL-JSON, RIS)."""
+    files = [given_path(name, "A file argument") for name in names]
     with open_store(ctx) as store:
         report = operations.import_files(store, files, progress=_progress())
     for p in report.problems:
@@ -133,7 +141,7 @@ def export(
         operations.write_atomically(output, text, protect=protected_files(ctx))
         err.print(f"Wrote {output}", markup=False)
     else:
-        typer.echo(text, nl=False)
+        write_out(text)
 
 
 @app.command()
@@ -206,10 +214,14 @@ def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="Words to look for (SQLite FTS5 syntax)."),
     claims: bool = typer.Option(False, "--claims", help="Search claims instead of studies."),
-    limit: int = typer.Option(20, "--limit", help="At most this many results."),
+    limit: int = typer.Option(
+        20, "--limit", help=f"At most this many results (1 to {MAX_SEARCH_LIMIT})."
+    ),
     as_json: bool = json_option("results"),
 ) -> None:
     """Full-text search of the local library (or of claims with --claims)."""
+    if not 1 <= limit <= MAX_SEARCH_LIMIT:
+        fail(f"--limit {limit} is out of range. Give a number from 1 to {MAX_SEARCH_LIMIT}")
     with open_store(ctx, create=False) as store:
         if claims:
             rows = store.search("claims", query, limit=limit)

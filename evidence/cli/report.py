@@ -19,6 +19,7 @@ from evidence.cli.context import (
     out,
     print_json,
     protected_files,
+    write_out,
 )
 from evidence.library_io import write_atomically
 
@@ -91,7 +92,7 @@ def report(
         write_atomically(output, text, protect=protected_files(ctx))
         err.print(f"Wrote {output}", markup=False)
     else:
-        typer.echo(text, nl=not text.endswith("\n"))
+        write_out(text if text.endswith("\n") else text + "\n")
 
 
 @app.command()

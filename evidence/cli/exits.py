@@ -1,0 +1,7 @@
+"""Exit codes of a run stopped by a signal (128 + the signal number), kept apart so
+that the console script can use them before the commands are imported."""
+
+from __future__ import annotations
+
+INTERRUPTED = 130  # SIGINT, Ctrl-C
+TERMINATED = 143  # SIGTERM
