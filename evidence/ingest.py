@@ -114,9 +114,11 @@ def ingest_document(
     text: str | None = None,
     name: str | None = None,
     fmt: str | None = None,
+    allowed_roots: Sequence[Path] = (),
 ) -> IngestReport:
     """Read, extract and save one document: the file or folder at ``path``, or ``text``
-    (standard input) when ``path`` is None."""
+    (standard input) when ``path`` is None. Its includes are read from its own folder
+    and ``allowed_roots`` only."""
     doc_name = name or (path.name if path is not None else "stdin")
     existing = store.one("select * from documents where name = ?", [doc_name])
     keys = dict(citekeys.known)
@@ -133,7 +135,9 @@ def ingest_document(
     ):
         return _unchanged(store, existing, doc_name)
     with _cyclic_gc_paused():
-        document = read_document(path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
+        document = read_document(
+            path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt), allowed_roots=allowed_roots
+        )
     sha = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
     if existing and existing["sha256"] == sha and stored.get("keys") == fingerprint:
         if raw_sha and stored.get("raw_sha256") != raw_sha:

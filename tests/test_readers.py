@@ -248,3 +248,69 @@ def test_reader_modules_never_import_the_package() -> None:
                 assert node.module != "evidence.read" and node.level == 0, module.name
             elif isinstance(node, ast.Import):
                 assert all(alias.name != "evidence.read" for alias in node.names), module.name
+
+
+def test_a_device_is_read_with_the_limit_kept(tmp_path: Path) -> None:
+    """/dev/zero has no size to check beforehand: the limit is kept while reading."""
+    with pytest.raises(DocumentError, match="limit"):
+        read_document(Path("/dev/zero"), max_bytes=100_000)
+
+
+def _outside_and_inside(tmp_path: Path) -> tuple[Path, Path]:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "notes.tex").write_text("Hidden words from elsewhere.\n", encoding="utf-8")
+    paper = tmp_path / "paper"
+    paper.mkdir()
+    (paper / "part.tex").write_text("Inside words of the paper.\n", encoding="utf-8")
+    return secret, paper
+
+
+def test_latex_includes_outside_the_folder_are_not_read(tmp_path: Path) -> None:
+    secret, paper = _outside_and_inside(tmp_path)
+    (paper / "link.tex").symlink_to(secret / "notes.tex")
+    main = paper / "main.tex"
+    main.write_text(
+        "\\begin{document}\n\\input{part}\n\\input{../secret/notes}\n"
+        f"\\input{{{secret / 'notes.tex'}}}\n\\include{{link}}\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
+    doc = read_document(main)
+    assert "Inside words" in doc.text and "Hidden" not in doc.text
+    skipped = [w for w in doc.warnings if "outside the document's folder" in w]
+    assert len(skipped) == 3
+    assert "'../secret/notes'" in skipped[0] and "'link'" in skipped[2]
+    allowed = read_document(main, allowed_roots=[secret])
+    assert allowed.text.count("Hidden words") == 3 and not allowed.warnings
+
+
+def test_linked_markdown_files_outside_the_folder_are_not_read(tmp_path: Path) -> None:
+    secret, _ = _outside_and_inside(tmp_path)
+    (secret / "private.md").write_text("Private words from elsewhere.\n", encoding="utf-8")
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "01.md").write_text("# Intro\n\nOwn words of the manuscript.\n", encoding="utf-8")
+    (folder / "02.md").symlink_to(secret / "private.md")
+    doc = read_document(folder)
+    assert "Own words" in doc.text and "Private" not in doc.text
+    assert doc.warnings == [
+        f"02.md links to a file outside {folder}; not read "
+        "(ingest --allow-root DIR allows a folder)"
+    ]
+    assert "Private words" in read_document(folder, allowed_roots=[secret]).text
+
+
+def test_a_diamond_of_latex_inputs_is_bounded(tmp_path: Path) -> None:
+    """Each file inputs the next twice: 2**30 includes unbounded, refused at the count."""
+    levels = 30
+    for level in range(levels):
+        body = f"Level {level} words.\n"
+        if level + 1 < levels:
+            body += f"\\input{{f{level + 1}}}\n\\input{{f{level + 1}}}\n"
+        (tmp_path / f"f{level}.tex").write_text(body, encoding="utf-8")
+    with pytest.raises(DocumentError, match="more than 1000 files"):
+        read_document(tmp_path / "f0.tex")
+    # A shallow diamond reads in full.
+    (tmp_path / "f5.tex").write_text("Level 5 words.\n", encoding="utf-8")
+    doc = read_document(tmp_path / "f0.tex")
+    assert doc.text.count("Level 5 words") == 32

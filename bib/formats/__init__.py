@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bib.encoding import Undecodable, decode_text
+from bib.encoding import TooLarge, Undecodable, decode_text, read_capped
 from bib.errors import FormatError
 from bib.formats.bibtex import parse_bibtex, write_bibtex
 from bib.formats.common import Problem, ReadResult
@@ -114,14 +114,14 @@ def read_text(path: Path) -> str:
     empty, binary or undecodable file.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise FormatError(
-                f"{path}: the file is {size / 1e6:,.0f} MB, more than the "
-                f"{MAX_BYTES / 1e6:,.0f} MB a bibliography may hold here; split it into "
-                "smaller files and import them together"
-            )
-        data = path.read_bytes()
+        data = read_capped(path, MAX_BYTES)
+    except TooLarge as exc:
+        size = f"is {exc.size / 1e6:,.0f} MB," if exc.size is not None else "holds"
+        raise FormatError(
+            f"{path}: the file {size} more than the "
+            f"{MAX_BYTES / 1e6:,.0f} MB a bibliography may hold here; split it into "
+            "smaller files and import them together"
+        ) from None
     except OSError as exc:
         raise FormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
     try:

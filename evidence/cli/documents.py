@@ -19,9 +19,11 @@ from evidence.cli.context import (
     out,
     print_json,
 )
+from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
 from evidence.errors import UsageError
 from evidence.library_io import import_files
+from evidence.read import read_stream
 from evidence.shapes import ClaimObject
 from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
 
@@ -46,17 +48,35 @@ def ingest(
         ..., help="Files (.txt .md .qmd .html .tex), a folder of Markdown files, or - for stdin."
     ),
     name: str = typer.Option(None, "--name", help="Document name (default: the file name)."),
-    bib: list[Path] = typer.Option(
+    bib_files: list[str] = typer.Option(
         None, "--bib", help="Bibliography whose citekeys the document uses (repeatable)."
     ),
     fmt: str = typer.Option(
         None, "--format", help="Force the format: txt, md, html or tex (default: by extension)."
     ),
+    allow_roots: list[str] = typer.Option(
+        None,
+        "--allow-root",
+        help="A folder besides the document's own that its LaTeX \\input files and a "
+        "folder's linked Markdown files may be read from (repeatable).",
+    ),
     as_json: bool = json_option("the summary"),
 ) -> None:
-    """Read documents, find their claims and what each one cites."""
+    """Read documents, find their claims and what each one cites.
+
+    Only files inside a document's folder are read: a LaTeX \\input or \\include of
+    a file elsewhere (an absolute path, ../, a symbolic link) and a folder's links to
+    Markdown files elsewhere are skipped, each with a line saying so, unless
+    --allow-root names their folder."""
     if name and len(docs) > 1:
         fail("--name works with one document at a time. Ingest the documents separately")
+    for doc in docs:
+        given_path(doc, "A document argument")
+    bib = [given_path(b, "--bib") for b in bib_files or ()]
+    roots = [given_path(r, "--allow-root") for r in allow_roots or ()]
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"--allow-root {root}: no such folder. Check the path")
     exit_code = 0
     reports = []
     with open_store(ctx) as store:
@@ -76,10 +96,11 @@ def ingest(
             report = ingesting.ingest_document(
                 store,
                 path,
-                text=sys.stdin.read() if path is None else None,
+                text=read_stream(sys.stdin.buffer) if path is None else None,
                 name=name or (None if path is not None else "stdin"),
                 fmt=fmt,
                 citekeys=citekeys,
+                allowed_roots=roots,
             )
             reports.append(report)
             for p in report.problems:

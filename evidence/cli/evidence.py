@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from bib.encoding import TooLarge, read_capped
 from evidence import linking
 from evidence import verify as verification
 from evidence.cli.context import (
@@ -83,6 +84,11 @@ def verify_cmd(
         raise typer.Exit(1)
 
 
+# The Retraction Watch CSV is about 60 MB and grows by a few MB a year; a file read
+# with --file is held in memory, so a device or an endless pipe is stopped here.
+RETRACTIONS_MAX_BYTES = 512 * 2**20
+
+
 @retractions_app.command("update")
 @handle_errors
 def retractions_update(
@@ -100,7 +106,13 @@ def retractions_update(
     from bib.services.retractions import parse_retraction_data
 
     if file is not None:
-        body = file.read_bytes()
+        try:
+            body = read_capped(file, RETRACTIONS_MAX_BYTES)
+        except TooLarge:
+            fail(
+                f"{file} holds more than {RETRACTIONS_MAX_BYTES // 2**20} MB, far more than the "
+                "Retraction Watch data. Give the downloaded CSV file"
+            )
     else:
         with http_client(ctx) as client:
             body = verification.fetch_retraction_data(client, url)

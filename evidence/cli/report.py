@@ -21,6 +21,7 @@ from evidence.cli.context import (
     protected_files,
     write_out,
 )
+from evidence.cli.paths import given_path
 from evidence.library_io import write_atomically
 
 app = typer.Typer()
@@ -77,13 +78,14 @@ def report(
     document: str = document_option(),
     fmt: str = typer.Option("md", "--format", "-f", help="md, html or json."),
     output: Path = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
-    template: Path = typer.Option(
+    template_file: str = typer.Option(
         None, "--template", help="Your own Jinja template; it receives the report model."
     ),
 ) -> None:
     """Render the evidence report (Markdown, HTML or JSON)."""
     if fmt not in FORMATS:
         fail(f'unknown format "{fmt}". Use md, html or json')
+    template = given_path(template_file, "--template") if template_file is not None else None
     if template is not None and not template.is_file():
         fail(f"{template}: no such template file. Check the path")
     with open_store(ctx, create=False) as store:

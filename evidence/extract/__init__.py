@@ -120,7 +120,9 @@ def extract(
 def _problems(
     document: Document, mentions: list[Mention], keys: frozenset[str] | None
 ) -> list[Problem]:
-    problems: list[Problem] = []
+    # What the reader skipped or could not follow (an include outside the document's
+    # folder, a missing \input file) comes first.
+    problems = [Problem("read", warning) for warning in document.warnings]
     reported: set[str] = set()
     for mention in mentions:
         if mention.kind == "citekey" and mention.known is False and mention.citekey:

@@ -30,7 +30,7 @@ from evidence.read.document import (
     Reference,
     plain_text,
 )
-from evidence.read.files import decode_bytes, read_directory, read_text_file
+from evidence.read.files import decode_bytes, read_directory, read_stream, read_text_file
 from evidence.read.html import read_html
 from evidence.read.latex import read_latex
 from evidence.read.markdown import read_markdown
@@ -55,6 +55,7 @@ __all__ = [
     "parse_reference",
     "plain_text",
     "read_document",
+    "read_stream",
     "read_text_file",
     "sniff_format",
 ]
@@ -87,6 +88,7 @@ def read_document(
     fmt: str | None = None,
     bib_keys: Collection[str] | None = None,
     max_bytes: int = MAX_BYTES,
+    allowed_roots: Collection[Path] = (),
 ) -> Document:
     """Read a document from ``path`` (a file, or a directory of Manubot-style
     Markdown files read in name order) or from ``text``.
@@ -94,13 +96,19 @@ def read_document(
     ``fmt`` is one of FORMATS; by default it follows the file suffix, and for
     ``text`` it is guessed. ``bib_keys``, when given, narrows bare Markdown
     ``@word`` citations to known keys (bracketed ones always count).
+    Files are read only from inside the document's folder (symbolic links resolved):
+    LaTeX includes and the files of a folder elsewhere are skipped with a warning,
+    unless they lie under one of ``allowed_roots``.
     Raises DocumentError for unreadable, binary, empty or oversized input."""
     source_path = Path(path) if path is not None else None
+    roots = tuple(Path(root) for root in allowed_roots)
+    warnings: list[str] = []
     if text is None:
         if source_path is None:
             raise DocumentError("No document given. Pass a path or text.")
         if source_path.is_dir():
-            text, fmt = read_directory(source_path, max_bytes), fmt or "markdown"
+            text, warnings = read_directory(source_path, max_bytes, roots)
+            fmt = fmt or "markdown"
         else:
             text = read_text_file(source_path, max_bytes=max_bytes)
             if fmt is None:
@@ -123,8 +131,10 @@ def read_document(
     if not text.strip():
         name = str(source_path) if source_path else "Document"
         raise DocumentError(f"{name} is empty. Give a document with some text.")
-    doc = reader(text, ReadContext(path=source_path, bib_keys=bib_keys, max_bytes=max_bytes))
+    context = ReadContext(source_path, bib_keys, max_bytes, roots)
+    doc = reader(text, context)
     doc.path = source_path
+    doc.warnings[:0] = warnings
     mark_references(doc)
     return doc
 

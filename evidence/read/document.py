@@ -85,11 +85,13 @@ class Document:
 @dataclass(frozen=True)
 class ReadContext:
     """What a reader may use besides the text: the path given (a file, a Manubot
-    directory, or None for text alone), the known bibliography keys, the size limit."""
+    directory, or None for text alone), the known bibliography keys, the size limit,
+    and the folders besides the document's own that its includes may be read from."""
 
     path: Path | None = None
     bib_keys: Collection[str] | None = None
     max_bytes: int = MAX_BYTES
+    allowed_roots: tuple[Path, ...] = ()
 
 
 Reader = Callable[[str, ReadContext], Document]

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
-from bib.encoding import Undecodable, decode_text
+from bib.encoding import TooLarge, Undecodable, decode_text, read_capped
 from evidence.errors import DocumentError
 from evidence.read.document import MAX_BYTES
 
 
 def read_text_file(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
-    """The decoded text of a file: UTF-8 (with or without BOM), UTF-16 with BOM,
-    else what charset-normalizer detects."""
+    """The decoded text of a file (bib.encoding), read with the size limit kept while
+    reading: a device or a pipe has no size to check beforehand."""
+    return decode_bytes(_read(path, str(path), max_bytes), str(path))
+
+
+def read_stream(stream: BinaryIO, name: str = "stdin", *, max_bytes: int = MAX_BYTES) -> str:
+    """The decoded text of a binary stream such as standard input, at most ``max_bytes``."""
+    return decode_bytes(_read(stream, name, max_bytes), name)
+
+
+def _read(source: Path | BinaryIO, name: str, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DocumentError(f"Cannot read {path}: {exc.strerror}. Check the path.") from exc
-    if size > max_bytes:
+        return read_capped(source, max_bytes)
+    except TooLarge as exc:
+        size = f" is {exc.size} bytes," if exc.size is not None else " is"
         raise DocumentError(
-            f"{path} is {size} bytes, over the {max_bytes}-byte limit. Split it or raise the limit."
-        )
-    try:
-        data = path.read_bytes()
+            f"{name}{size} over the {max_bytes}-byte limit. Split it or raise the limit."
+        ) from None
     except OSError as exc:
-        raise DocumentError(f"Cannot read {path}: {exc.strerror}. Check the path.") from exc
-    return decode_bytes(data, str(path))
+        raise DocumentError(f"Cannot read {name}: {exc.strerror or exc}. Check the path.") from exc
 
 
 def decode_bytes(data: bytes, name: str = "Document") -> str:
@@ -46,14 +52,26 @@ _UNDECODABLE = {
 }
 
 
-def read_directory(directory: Path, max_bytes: int) -> str:
-    """The Markdown files of a Manubot-style content directory, joined in name order."""
+def read_directory(
+    directory: Path, max_bytes: int, allowed_roots: tuple[Path, ...] = ()
+) -> tuple[str, list[str]]:
+    """The Markdown files of a Manubot-style content directory, joined in name order,
+    and warnings: a file that is a symbolic link to somewhere outside the directory
+    (and outside ``allowed_roots``) is not read."""
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() == ".md")
     if not files:
         raise DocumentError(f"{directory} holds no Markdown (.md) files. Give a document file.")
+    roots = tuple(root.resolve() for root in (directory, *allowed_roots))
     parts: list[str] = []
+    warnings: list[str] = []
     total = 0
     for file in files:
+        if not any(file.resolve().is_relative_to(root) for root in roots):
+            warnings.append(
+                f"{file.name} links to a file outside {directory}; not read "
+                "(ingest --allow-root DIR allows a folder)"
+            )
+            continue
         part = read_text_file(file, max_bytes=max_bytes)
         total += len(part)
         if total > max_bytes:
@@ -61,4 +79,9 @@ def read_directory(directory: Path, max_bytes: int) -> str:
                 f"{directory} is over the {max_bytes}-byte limit. Split it or raise the limit."
             )
         parts.append(part.strip("\n"))
-    return "\n\n".join(parts) + "\n"
+    if not parts:
+        raise DocumentError(
+            f"{directory} holds no Markdown file of its own, only links to files elsewhere. "
+            "Give a document file, or allow their folder with --allow-root"
+        )
+    return "\n\n".join(parts) + "\n", warnings

@@ -18,16 +18,16 @@ _INCLUDE = re.compile(r"\\(input|include|subfile)\s*\{([^{}]+)\}")
 
 def read_latex(text: str, context: ReadContext) -> Document:
     """The prose of a LaTeX document's body, with its ``\\input`` files (found
-    beside ``context.path``, else in the working directory), citation commands and
-    ``thebibliography`` entries keyed by their ``\\bibitem``."""
+    beside ``context.path``, else in the working directory, and read only from inside
+    that folder or ``context.allowed_roots``, symbolic links resolved), citation
+    commands and ``thebibliography`` entries keyed by their ``\\bibitem``."""
     from pylatexenc.latexwalker import LatexWalker
 
     root = context.path if context.path is not None and context.path.is_file() else None
     base = root.parent if root is not None else Path.cwd()
-    warnings: list[str] = []
-    markup = _strip_tex_comments(text)
+    includes = _Includes(base, context.allowed_roots, context.max_bytes)
     stack = (root.resolve(),) if root is not None else ()
-    markup = _expand_includes(markup, base, base, stack, warnings, [context.max_bytes])
+    markup = includes.expand(_strip_tex_comments(text), base, stack)
     begin = markup.find("\\begin{document}")
     if begin >= 0:
         end = markup.find("\\end{document}", begin)
@@ -42,7 +42,7 @@ def read_latex(text: str, context: ReadContext) -> Document:
     renderer.render(nodes or [])
     renderer.builder.end()
     b = renderer.builder
-    doc = Document(text=b.text(), format="latex", blocks=b.blocks, warnings=warnings)
+    doc = Document(text=b.text(), format="latex", blocks=b.blocks, warnings=includes.warnings)
     doc.citations = b.citations
     doc.links = b.links
     mark_references(doc)
@@ -80,44 +80,60 @@ def _strip_tex_comments(source: str) -> str:
     return "".join(out)
 
 
-def _expand_includes(
-    source: str,
-    directory: Path,
-    root_dir: Path,
-    stack: tuple[Path, ...],
-    warnings: list[str],
-    budget: list[int],
-) -> str:
-    """The source with each ``\\input``/``\\include``/``\\subfile`` replaced by its
-    file, recursively; a missing file or a cycle leaves a warning, and ``budget[0]``
-    (bytes left of the size limit) is shared by the whole tree."""
+# At most this many \\input/\\include files are read for one document, however often
+# each is included: a "diamond" of files that each input the next twice doubles the
+# text per level, and would otherwise run for hours before reaching the size limit.
+MAX_INCLUDES = 1000
 
-    def replace(m: re.Match[str]) -> str:
-        name = m.group(2).strip()
+
+class _Includes:
+    """The expansion of one document's includes: the folders it may read from, the
+    warnings, and the size and count budgets its whole tree shares."""
+
+    def __init__(self, root_dir: Path, roots: tuple[Path, ...], max_bytes: int) -> None:
+        self.root_dir = root_dir
+        self.roots = tuple(r.resolve() for r in (root_dir, *roots))
+        self.warnings: list[str] = []
+        self.bytes_left = max_bytes
+        self.count = 0
+
+    def expand(self, source: str, directory: Path, stack: tuple[Path, ...]) -> str:
+        """``source`` with each ``\\input``/``\\include``/``\\subfile`` replaced by its
+        file, recursively; a missing file, a cycle or a file outside the allowed
+        folders leaves a warning instead."""
+        return _INCLUDE.sub(lambda m: self._replace(m.group(2).strip(), directory, stack), source)
+
+    def _replace(self, name: str, directory: Path, stack: tuple[Path, ...]) -> str:
         candidates = []
-        for base in (directory, root_dir):
-            candidate = base / name
-            candidates.append(candidate)
-            if candidate.suffix != ".tex":
+        for base in (directory, self.root_dir):
+            candidates.append(base / name)
+            if not name.endswith(".tex"):
                 candidates.append(base / (name + ".tex"))
         target = next((c for c in candidates if c.is_file()), None)
         if target is None:
-            warnings.append(f"LaTeX file {name!r} not found")
+            self.warnings.append(f"LaTeX file {name!r} not found")
             return " "
         resolved = target.resolve()
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            self.warnings.append(
+                f"LaTeX include {name!r} is outside the document's folder; not read "
+                "(ingest --allow-root DIR allows a folder)"
+            )
+            return " "
         if resolved in stack:
-            warnings.append(f"LaTeX include cycle at {name!r}; not followed again")
+            self.warnings.append(f"LaTeX include cycle at {name!r}; not followed again")
             return " "
         if len(stack) > 32:
-            warnings.append(f"LaTeX includes nested too deep at {name!r}")
+            self.warnings.append(f"LaTeX includes nested too deep at {name!r}")
             return " "
-        included = _strip_tex_comments(read_text_file(target, max_bytes=budget[0]))
-        budget[0] -= len(included)
-        if budget[0] < 0:
+        self.count += 1
+        if self.count > MAX_INCLUDES:
+            raise DocumentError(
+                f"LaTeX document includes more than {MAX_INCLUDES} files (counting each "
+                "\\input again). Check for files that input each other"
+            )
+        included = _strip_tex_comments(read_text_file(resolved, max_bytes=self.bytes_left))
+        self.bytes_left -= len(included)
+        if self.bytes_left < 0:
             raise DocumentError("LaTeX document with its inputs is over the size limit.")
-        expanded = _expand_includes(
-            included, resolved.parent, root_dir, (*stack, resolved), warnings, budget
-        )
-        return "\n" + expanded + "\n"
-
-    return _INCLUDE.sub(replace, source)
+        return "\n" + self.expand(included, resolved.parent, (*stack, resolved)) + "\n"
