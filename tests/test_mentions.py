@@ -177,3 +177,43 @@ def test_continuation_inherits_journal() -> None:
 def test_vague_suppressed_when_concrete_source_present() -> None:
     found = _mentions("Studies show benefits [@lee2020].", "markdown")
     assert [m.kind for m in found] == ["citekey"]
+
+
+@pytest.mark.parametrize(
+    ("written", "kind", "identifier"),
+    [
+        (
+            "Massage reduced anxiety in 50 adults (doi:10.1000/\u200babc.123).",
+            "doi",
+            "doi:10.1000/abc.123",
+        ),
+        ("Naps restored attention in 80 adults (PMID: 1234\u200d5678).", "pmid", "pmid:12345678"),
+        (
+            "Tea lowered blood pressure in 40 adults (\u202adoi:10.1000/xyz\u202c).",
+            "doi",
+            "doi:10.1000/xyz",
+        ),
+        (
+            "Tea lowered blood pressure in 40 adults (\u2066doi:10.1000/\u00adxyz\u2069).",
+            "doi",
+            "doi:10.1000/xyz",
+        ),
+        ("Studies\u200b show that naps restore attention in older adults.", "vague", None),
+        ("Stud\u2060ies sh\u200cow that naps restore attention in older adults.", "vague", None),
+    ],
+)
+def test_invisible_characters_do_not_hide_a_mention(
+    written: str, kind: str, identifier: str | None
+) -> None:
+    """Zero-width characters, soft hyphens and bidi controls are not seen by the patterns;
+    the spans still point into the text as written."""
+    doc = read_document(None, text=f"Some plain words here.\n\n{written}\n", fmt="text")
+    extraction = extract(doc)
+    [claim] = [c for c in extraction.claims if c.mentions]
+    assert claim.text == doc.text[claim.start : claim.end] == written
+    [mention] = claim.mentions
+    assert (mention.kind, mention.identifier) == (kind, identifier)
+    assert doc.text[mention.start : mention.end] == mention.text
+    assert mention.text.strip("\u202a\u202c\u2066\u2069") == mention.text
+    for sentence in extraction.sentences:
+        assert doc.text[sentence.start : sentence.end] == sentence.text

@@ -6,6 +6,7 @@ store's job. Every span points into ``document.text``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from evidence.extract.mention import Mention
 from evidence.extract.mentions import find_mentions
 from evidence.extract.prefilter import SCREEN
 from evidence.extract.segment import Sentence, segment
+from evidence.extract.visible import INVISIBLE, VisibleText
 from evidence.read.document import Document, Reference
 from evidence.vocab import RESEARCH_KINDS
 
@@ -70,8 +72,38 @@ def extract(
     """Sentences, claims, mentions and problems of ``document``.
 
     ``known_keys`` are the bibliography's citation keys; when given, citation
-    keys not among them are reported (``unknown-citekey``)."""
+    keys not among them are reported (``unknown-citekey``). Invisible characters
+    (zero-width, bidirectional controls) do not hide a mention: the patterns see the
+    text without them (evidence.extract.visible), the spans point into ``document.text``."""
     keys = frozenset(known_keys) if known_keys is not None else None
+    if not INVISIBLE.search(document.text):
+        return _extract(document, keys, threshold)
+    visible = VisibleText(document.text)
+    found = _extract(visible.document(document), keys, threshold)
+    return _in_original(found, document, visible)
+
+
+def _in_original(found: Extraction, document: Document, visible: VisibleText) -> Extraction:
+    """``found`` (of the visible text) with every span and text in ``document.text``."""
+    mentions = {id(m): visible.spanned(m) for m in found.mentions}
+    scored = [
+        dataclasses.replace(
+            visible.spanned(claim), mentions=[mentions[id(m)] for m in claim.mentions]
+        )
+        for claim in found.scored
+    ]
+    return Extraction(
+        document,
+        [visible.spanned(s) for s in found.sentences],
+        scored,
+        [claim for claim in scored if claim.is_claim],
+        list(mentions.values()),
+        [visible.spanned(p) for p in found.problems],
+        found.counts,
+    )
+
+
+def _extract(document: Document, keys: frozenset[str] | None, threshold: float) -> Extraction:
     sentences = segment(document)
     # One scan of each sentence for the word patterns of mentions and claims alike.
     scans = [SCREEN.scan(sentence.text.lower()) for sentence in sentences]

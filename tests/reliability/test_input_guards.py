@@ -190,3 +190,21 @@ def test_an_empty_path_ingests_nothing(tmp_path: Path, env: dict[str, str]) -> N
     )
     one_error(Run(proc.returncode, proc.stdout, proc.stderr), "empty path")
     assert not Path(env["EVIDENCE_DB"]).exists()
+
+
+def test_a_doi_with_a_zero_width_space_is_not_unsourced(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    doc = tmp_path / "article.md"
+    doc.write_text(
+        "Massage reduced anxiety in 50 adults (doi:10.1000/\u200babc.123).\n\n"
+        "Green tea lowered blood pressure in 40 adults (PMID: 1234\u200d5678).\n",
+        encoding="utf-8",
+    )
+    assert run_child(["ingest", str(doc)], env).code == 0
+    claims = run_child(["claims", "--json"], env).json()
+    assert [c["status"] for c in claims] == ["cited", "cited"]
+    assert [m["identifier"] for c in claims for m in c["mentions"]] == [
+        "doi:10.1000/abc.123",
+        "pmid:12345678",
+    ]
