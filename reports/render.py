@@ -50,6 +50,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from . import labels as vocab
+from .budget import BoundedEnvironment, Limits, render_bounded
 from .citation import FormattedReference, format_references
 from .errors import ReportError, TemplateError
 from .escape import md_escape
@@ -67,11 +68,19 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
-def render_report(model: Mapping[str, Any], fmt: str, template: Path | None = None) -> str:
+def render_report(
+    model: Mapping[str, Any],
+    fmt: str,
+    template: Path | None = None,
+    *,
+    limits: Limits | None = None,
+) -> str:
     """The report in ``fmt`` (md, html or json), through ``template`` when given.
 
-    Raises TemplateError for a template that is missing, invalid or unsafe, and
-    ReportError for an unknown format or a model that is not a mapping.
+    A user's ``template`` runs within ``limits`` (time and output size, see
+    :mod:`reports.budget`). Raises TemplateError for a template that is missing,
+    invalid, unsafe or over its limits, and ReportError for an unknown format or a
+    model that is not a mapping.
     """
     if fmt not in FORMATS:
         raise ReportError(f"Unknown report format {fmt!r}. Use one of: {', '.join(FORMATS)}")
@@ -89,7 +98,7 @@ def render_report(model: Mapping[str, Any], fmt: str, template: Path | None = No
         compiled = env.get_template(f"report.{fmt}.j2")
         name = f"built-in report.{fmt}.j2"
     else:
-        compiled = _load_user_template(Path(template), fmt)
+        compiled = _load_user_template(Path(template), fmt, limits or Limits())
         name = str(template)
     output = _render(compiled, build_context(model, fmt), name)
     if fmt == "md":
@@ -453,9 +462,14 @@ def _md_filter(value: Any) -> Markup:
     return Markup(md_escape(value))
 
 
-def _environment(fmt: str, loader: BaseLoader) -> ImmutableSandboxedEnvironment:
+def _environment(
+    fmt: str, loader: BaseLoader, limits: Limits | None = None, name: str = ""
+) -> ImmutableSandboxedEnvironment:
+    """The sandbox for ``fmt``; with ``limits``, one that also bounds time and size."""
     finalize: Callable[[Any], Any] = _finalize_html if fmt == "html" else _finalize_md
-    env = ImmutableSandboxedEnvironment(
+    bounds: dict[str, Any] = {} if limits is None else {"limits": limits, "name": name}
+    env = (ImmutableSandboxedEnvironment if limits is None else BoundedEnvironment)(
+        **bounds,
         loader=loader,
         autoescape=fmt == "html",
         undefined=StrictUndefined,
@@ -466,6 +480,8 @@ def _environment(fmt: str, loader: BaseLoader) -> ImmutableSandboxedEnvironment:
         auto_reload=False,
     )
     env.filters["md"] = _md_filter
+    if isinstance(env, BoundedEnvironment):
+        env.bound_callables()
     return env
 
 
@@ -474,14 +490,14 @@ def _builtin_environment(fmt: str) -> ImmutableSandboxedEnvironment:
     return _environment(fmt, FileSystemLoader(str(templates_dir())))
 
 
-def _load_user_template(path: Path, fmt: str) -> Template:
+def _load_user_template(path: Path, fmt: str, limits: Limits) -> Template:
     if not path.is_file():
         raise TemplateError(f"Template file {path} not found. Check the --template path")
     # The template's own folder first (its partials), then the built-in partials.
     loader = ChoiceLoader(
         [FileSystemLoader(str(path.resolve().parent)), FileSystemLoader(str(templates_dir()))]
     )
-    env = _environment(fmt, loader)
+    env = _environment(fmt, loader, limits, str(path))
     try:
         return env.get_template(path.name)
     except TemplateSyntaxError as exc:
@@ -508,6 +524,9 @@ def _template_line(tb: TracebackType | None, filename: str | None) -> int | None
 
 def _render(template: Template, context: dict[str, Any], name: str) -> str:
     try:
+        env = template.environment
+        if isinstance(env, BoundedEnvironment):
+            return render_bounded(template, context, env.budget)
         return template.render(context)
     except ReportError:
         raise

@@ -163,3 +163,105 @@ def test_search_limits_out_of_range_are_errors(library: Path, limit: str) -> Non
 def test_an_empty_reference_is_an_error(ref: str) -> None:
     code, _, err = run("add", "--ref", ref)
     assert code == 2 and "--ref" in only_error_line(err)
+
+
+# --- a user's template: time and size -------------------------------------------------
+
+MODEL = {"title": "T", "claims": [], "studies": {}}
+
+BOMBS = {
+    "repeat": "{{ 'y' * 1000000000 }}",
+    "doubling": (
+        "{% set ns = namespace(s='y') %}{% for i in range(60) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}"
+    ),
+    "macro": (
+        "{% macro f(n, s) %}{% if n %}{{ f(n - 1, s ~ s) }}{% endif %}{% endmacro %}"
+        "{{ f(60, 'y') }}"
+    ),
+    "center": "{{ 'y' | center(1000000000) }}",
+    "method": "{{ 'y'.ljust(1000000000) }}",
+    "format": "{{ '{:>999999999}'.format('y') }}",
+    "percent": "{{ '%*s' % (999999999, 'y') }}",
+    "power": "{{ 7 ** 999999999 }}",
+    "replace": "{{ ('y' * 1000) | replace('', 'y' * 100000) }}",
+    "batch": "{{ [1] | batch(1000000000, 'x') | list | length }}",
+    "output": "{% for i in range(100000) %}{{ 'y' * 1000 }}{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_template_cannot_build_more_than_its_output_bound(tmp_path: Path, name: str) -> None:
+    from reports import TemplateError, render_report
+    from reports.budget import Limits
+
+    template = tmp_path / f"{name}.j2"
+    template.write_text(BOMBS[name], encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"1,000,000 characters\. Make the template"):
+        render_report(MODEL, "md", template, limits=Limits(seconds=20, output=1_000_000))
+
+
+def test_a_template_runs_within_its_time_bound(tmp_path: Path) -> None:
+    from reports import TemplateError, render_report
+    from reports.budget import Limits
+
+    template = tmp_path / "loops.j2"
+    template.write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateError, match=r"more than 0\.2 seconds\. Make its loops smaller"):
+        render_report(MODEL, "md", template, limits=Limits(seconds=0.2))
+
+
+def test_the_bounds_leave_ordinary_templates_alone(tmp_path: Path) -> None:
+    from reports import render_report
+    from reports.budget import Limits
+
+    template = tmp_path / "ok.j2"
+    template.write_text(
+        "{{ title }} {{ '{}'.format('99999999999') }} {{ '%s' % 12345678901234 }} "
+        "{{ 'a-b' | replace('-', '+') }} {{ ', '.join(['x', 'y']) }} {{ 'x' | center(9) }}",
+        encoding="utf-8",
+    )
+    out = render_report(MODEL, "md", template, limits=Limits(seconds=20, output=1000))
+    assert out.split() == ["T", "99999999999", "12345678901234", "a+b", "x,", "y", "x"]
+
+
+# --- BibTeX macros and search queries --------------------------------------------------
+
+
+def test_doubling_string_macros_are_bounded() -> None:
+    from bib.formats.bibtex import parse_bibtex
+
+    lines = ['@string{s0 = "yyyyyyyy"}']
+    lines += [f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, 48)]
+    lines.append("@article{bomb, title = s47, doi = {10.1000/bomb}}")
+    lines.append("@article{fine, title = {Fine}, doi = {10.1000/fine}}")
+    result = parse_bibtex("\n".join(lines), "bomb.bib")
+    assert [w.title for w in result.works] == ["Fine"]
+    assert any("@string macros are expanded" in str(p) for p in result.problems)
+
+
+def test_many_uses_of_a_long_macro_are_bounded() -> None:
+    from bib.formats.bibtex import MAX_EXPANSION, parse_bibtex
+
+    text = '@string{big = "' + "y" * 900_000 + '"}\n'
+    text += "\n".join(f"@article{{k{i}, title = big, doi = {{10.1/{i}}}}}" for i in range(200))
+    result = parse_bibtex(text, "many.bib")
+    assert sum(len(w.title or "") for w in result.works) <= MAX_EXPANSION
+    assert "expand to more than" in str(result.problems[-1])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "NEAR(" + " ".join(["a"] * 3000) + ", 10)",
+        " ".join(['"a*"'] * 3000),
+        "a" * 600,
+    ],
+)
+def test_search_queries_are_bounded(library: Path, query: str) -> None:
+    for args in (["search", query], ["search", "--claims", query]):
+        code, _, err = run(*args)
+        assert code == 2 and "search query is too long" in only_error_line(err)

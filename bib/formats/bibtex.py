@@ -51,6 +51,18 @@ _NOT_INHERITED = frozenset(
 # --------------------------------------------------------------------------------------
 # Reading
 
+# The longest value (a field, a macro, a preamble) once ``@string`` macros are expanded:
+# each macro may join others twice (``@string{s2 = s1 # s1}``), so a few lines could
+# otherwise double their way to gigabytes.
+MAX_VALUE_LENGTH = 1_000_000
+# All macro expansions of one file together: this many characters, or ten times the
+# file's length when that is more (many short uses of one long macro add up too).
+MAX_EXPANSION = 10_000_000
+
+
+class _ValueTooLong(PybtexSyntaxError):  # type: ignore[misc]
+    """A value whose expansion is longer than MAX_VALUE_LENGTH."""
+
 
 class _EntryScanner(LowLevelParser):  # type: ignore[misc]
     """pybtex's tokenizer, made tolerant: errors are collected, not raised, and each
@@ -62,17 +74,43 @@ class _EntryScanner(LowLevelParser):  # type: ignore[misc]
         self.command_line = 1
         self.failed = False
         self.errors: list[tuple[int, str | None, str, bool]] = []
+        self.expanded = 0
+        self.max_expansion = max(MAX_EXPANSION, 10 * len(text))
 
     def parse_command(self) -> Any:
         self.command_line = self.lineno
         self.failed = False
         return super().parse_command()
 
+    def substitute_macro(self, name: str) -> str:
+        value: str = super().substitute_macro(name)
+        self.expanded += len(value)
+        if self.expanded > self.max_expansion:
+            raise _ValueTooLong(
+                f"@string macros expand to more than {self.max_expansion:,} characters "
+                "in this file",
+                self,
+            )
+        return value
+
+    def parse_value(self) -> None:
+        super().parse_value()
+        # The parts are only joined later; their total is the expanded length.
+        if sum(len(part) for part in self.current_value) > MAX_VALUE_LENGTH:
+            self.current_value = []
+            raise _ValueTooLong(
+                f"value longer than {MAX_VALUE_LENGTH:,} characters once its @string macros "
+                "are expanded",
+                self,
+            )
+
     def handle_error(self, error: Exception) -> None:
         fatal = not isinstance(error, UndefinedMacro)
         if fatal:
             self.failed = True
-        if isinstance(error, PybtexSyntaxError):
+        if isinstance(error, _ValueTooLong):
+            message = f"{PybtexError.__str__(error)}; entry skipped"
+        elif isinstance(error, PybtexSyntaxError):
             base = PybtexError.__str__(error)
             where = f" (line {error.lineno})" if error.lineno != self.command_line else ""
             if isinstance(error, UndefinedMacro):

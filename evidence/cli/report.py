@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -60,13 +61,23 @@ def resolve(
 def _render(store: object, document: str | None, fmt: str, template: Path | None) -> str:
     from evidence.reportmodel import build_report_model
     from evidence.store import Store
+    from reports.budget import Limits
     from reports.errors import ReportError
     from reports.render import render_report
 
     assert isinstance(store, Store)
+    limits = Limits()
+    seconds = os.environ.get("EVIDENCE_TEMPLATE_SECONDS", "").strip()
+    if seconds:
+        try:
+            limits = Limits(seconds=float(seconds))
+        except ValueError:
+            limits = Limits(seconds=-1.0)
+        if not 0 < limits.seconds < float("inf"):
+            fail(f"EVIDENCE_TEMPLATE_SECONDS={seconds!r} is not a number of seconds. Unset it")
     model = build_report_model(store, document)
     try:
-        return render_report(model, fmt, template)
+        return render_report(model, fmt, template, limits=limits)
     except ReportError as exc:
         fail(f"{exc}")
 

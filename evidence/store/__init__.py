@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import operator
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,11 @@ Params = Sequence[Any] | dict[str, Any]
 # sqlite-utils stores lists and dicts this same way (its jsonify_if_needed), so rows
 # written through any method of the store, or by sqlite-utils itself, read back alike.
 _encode_json = json.JSONEncoder(ensure_ascii=False, default=repr).encode
+
+# Bounds of a full-text query (Store.search).
+MAX_SEARCH_TERMS = 24
+MAX_SEARCH_CHARS = 500
+_SEARCH_TERM = re.compile(r"\w+")
 
 
 def now() -> str:
@@ -191,7 +197,17 @@ class Store:
         return int(self.scalar(f"select count(*) from [{table}]"))
 
     def search(self, table: str, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        """Full-text search (FTS5, porter stemming) over studies or claims."""
+        """Full-text search (FTS5, porter stemming) over studies or claims.
+
+        The query is bounded: FTS5's cost grows with the square of its terms (NEAR of
+        thousands of words, thousands of prefixes run for minutes).
+        """
+        terms = len(_SEARCH_TERM.findall(query))
+        if len(query) > MAX_SEARCH_CHARS or terms > MAX_SEARCH_TERMS:
+            raise UsageError(
+                f"the search query is too long ({terms} words, {len(query)} characters). "
+                f"Search with at most {MAX_SEARCH_TERMS} words and {MAX_SEARCH_CHARS} characters"
+            )
         try:
             rows = self._table(table).search(query, limit=limit)
             return [decode_row(r) for r in rows]
