@@ -10,12 +10,25 @@ bibliography files (:func:`unique_citekeys`, the keys of one file) follow this o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Container, Iterable, Iterator
 from itertools import count, product
 from string import ascii_lowercase
 
 from bib.text import ascii_fold
 from bib.work import Work
+
+
+def normal_citekey(key: str) -> str:
+    """A citekey as every reader and the library keep it: in Unicode normal form C
+    (``müller2020`` typed on macOS arrives decomposed, ``mu`` + combining diaeresis),
+    without invisible format characters (zero-width spaces, joiners, bidi controls).
+    Keys that print the same are the same key."""
+    if key.isascii():
+        return key
+    composed = unicodedata.normalize("NFC", key)
+    return "".join(ch for ch in composed if unicodedata.category(ch) != "Cf")
+
 
 # Words that say nothing about a work; the title word is the first word not listed here.
 STOP_WORDS = frozenset(

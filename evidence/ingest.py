@@ -20,6 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bib.citekeys import normal_citekey
 from evidence.extract import extract
 from evidence.read import read_document
 from evidence.read.document import MAX_BYTES
@@ -64,7 +65,10 @@ class Citekeys:
 
     @classmethod
     def of_library(cls, store: Store, bib_keys: Mapping[str, int] | None = None) -> Citekeys:
-        known = {r["citekey"]: r["id"] for r in store.query("select id, citekey from studies")}
+        known = {
+            normal_citekey(r["citekey"]): r["id"]
+            for r in store.query("select id, citekey from studies")
+        }
         known.update(bib_keys or {})
         return cls(known, frozenset(bib_keys or ()))
 

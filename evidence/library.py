@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bib.citekeys import make_citekey
+from bib.citekeys import make_citekey, normal_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
 from bib.matching.duplicates import probable_duplicate
@@ -116,7 +116,7 @@ class CitekeyRegistry:
         return key in self._keys
 
     def claim(self, work: Work) -> str:
-        wanted = work.citekey
+        wanted = normal_citekey(work.citekey) if work.citekey else None
         if wanted and wanted not in self._keys and _valid_citekey(wanted):
             key = wanted
         else:
@@ -173,7 +173,7 @@ def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
     second copy of each entry that has no identifier."""
     if not work.citekey:
         return None
-    row = store.one("select * from studies where citekey = ?", [work.citekey])
+    row = store.one("select * from studies where citekey = ?", [normal_citekey(work.citekey)])
     if row is None:
         return None
     for column in ID_COLUMNS:
@@ -336,7 +336,7 @@ def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> Non
 def get_study(store: Store, ref: str) -> dict[str, Any]:
     """A study row by citekey, DOI, PMID (``pmid:`` or digits), other identifier, or row id."""
     ref = ref.strip()
-    row = store.one("select * from studies where citekey = ?", [ref])
+    row = store.one("select * from studies where citekey = ?", [normal_citekey(ref)])
     if row:
         return row
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bib.citekeys import normal_citekey
 from evidence.errors import DocumentError
 from evidence.read import FORMATS, READERS, SUFFIXES, read_document, sniff_format
 from evidence.read.document import Document
@@ -314,3 +315,21 @@ def test_a_diamond_of_latex_inputs_is_bounded(tmp_path: Path) -> None:
     (tmp_path / "f5.tex").write_text("Level 5 words.\n", encoding="utf-8")
     doc = read_document(tmp_path / "f0.tex")
     assert doc.text.count("Level 5 words") == 32
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("Naps help [@mu\u0308ller2020, p. 3].\n", "markdown"),
+        ("Naps help, as @mu\u0308ller2020 found.\n", "markdown"),
+        ("Naps help [@mu\u0308ller\u200b2020].\n", "markdown"),
+        ("Naps help \\cite{mu\u0308ller2020}.\n", "latex"),
+    ],
+)
+def test_a_decomposed_citekey_is_read_whole_in_one_unicode_form(text: str, fmt: str) -> None:
+    """Keys in Unicode normal form C: a decomposed ü (u + U+0308) neither ends the key
+    nor makes a key of its own."""
+    doc = read_document(None, text=text, fmt=fmt)
+    assert [c.key for c in doc.citations] == ["m\u00fcller2020"]
+    [citation] = doc.citations
+    assert normal_citekey(doc.text[citation.start : citation.end].lstrip("@")) == citation.key

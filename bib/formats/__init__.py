@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bib.citekeys import normal_citekey
 from bib.encoding import TooLarge, Undecodable, decode_text, read_capped
 from bib.errors import FormatError
 from bib.formats.bibtex import parse_bibtex, write_bibtex
@@ -65,14 +66,20 @@ def read_bibliography(path: str | Path, fmt: str | None = None) -> ReadResult:
 
 
 def parse_bibliography(text: str, fmt: str, filename: str = "<string>") -> ReadResult:
-    """Parse bibliography text already in memory (``fmt``: one of FORMATS)."""
+    """Parse bibliography text already in memory (``fmt``: one of FORMATS). Citekeys
+    come back in one Unicode form (bib.citekeys.normal_citekey)."""
     if fmt == "bibtex":
-        return parse_bibtex(text, filename)
-    if fmt == "csl-json":
-        return parse_csl_json(text, filename)
-    if fmt == "ris":
-        return parse_ris(text, filename)
-    raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
+        result = parse_bibtex(text, filename)
+    elif fmt == "csl-json":
+        result = parse_csl_json(text, filename)
+    elif fmt == "ris":
+        result = parse_ris(text, filename)
+    else:
+        raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
+    for work in result.works:
+        if work.citekey:
+            work.citekey = normal_citekey(work.citekey)
+    return result
 
 
 def write_bibliography(works: list[Work], fmt: str) -> str:

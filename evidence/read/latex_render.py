@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bib.citekeys import normal_citekey
 from evidence.read.builder import ProseBuilder
 from evidence.read.document import Citation, Link
 from evidence.read.latex_macros import (
@@ -172,7 +173,7 @@ class LatexRenderer:
             return
         keys_arg = args[-1]
         raw = keys_arg.latex_verbatim()[1:-1]
-        keys = [k.strip() for k in raw.split(",") if k.strip()]
+        keys = [normal_citekey(k.strip()) for k in raw.split(",") if k.strip()]
         if not keys:
             return
         locator = ""
@@ -298,7 +299,7 @@ class LatexRenderer:
 
             if isinstance(child, lw.LatexMacroNode) and child.macroname == "bibitem":
                 args = self._args(child)
-                current_key = self._arg_text(args[-1]) if args else ""
+                current_key = normal_citekey(self._arg_text(args[-1])) if args else ""
                 b.start("reference")
                 self.bibkeys.append(current_key)
                 continue

@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from bib.citekeys import normal_citekey
 from evidence.read.document import Block, Citation
 
-# A key starts with a letter, digit or _, and may hold internal punctuation;
-# trailing punctuation belongs to the prose (see _clean_key).
-_KEY = r"[\w][\w:.#$%&\-+?<>~/=*]*"
+# A key starts with a letter, digit or _, and may hold internal punctuation, combining
+# marks (a decomposed "ü" is "u" and U+0308) and invisible format characters; trailing
+# punctuation belongs to the prose (see _clean_key). Keys are kept in one Unicode form
+# (bib.citekeys.normal_citekey).
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"
+_KEY = r"[\w][\w" + _MARKS + _INVISIBLE + r":.#$%&\-+?<>~/=*]*"
 _CITED = (
     r"""
     (-?)                    # 1: "-" suppresses the author name
@@ -122,7 +127,7 @@ def find_citations(
                 keys.append(
                     Citation(
                         syntax="pandoc",
-                        key=key,
+                        key=normal_citekey(key),
                         start=k_start,
                         end=k_end,
                         group_start=block.start + group.start(),
@@ -143,7 +148,7 @@ def find_citations(
             key = _clean_key(m.group(2))
             if not key or _CROSSREF.match(key) or key[0] in "-":
                 continue
-            if bib_keys is not None and ":" not in key and key not in bib_keys:
+            if bib_keys is not None and ":" not in key and normal_citekey(key) not in bib_keys:
                 continue
             # An e-mail address or handle glued to a word is not a citation.
             if m.start() > 0 and segment[m.start() - 1].isalnum():
@@ -154,7 +159,7 @@ def find_citations(
             found.append(
                 Citation(
                     syntax="pandoc",
-                    key=key,
+                    key=normal_citekey(key),
                     start=start,
                     end=end,
                     group_start=start,

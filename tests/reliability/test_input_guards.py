@@ -208,3 +208,28 @@ def test_a_doi_with_a_zero_width_space_is_not_unsourced(
         "doi:10.1000/abc.123",
         "pmid:12345678",
     ]
+
+
+def test_citekeys_in_two_unicode_forms_are_one_key(tmp_path: Path, env: dict[str, str]) -> None:
+    """``müller2020`` composed (NFC) and decomposed (NFD, as macOS types it) print the
+    same: one study, and a Markdown citation in either form finds it."""
+    entry = "@article{{{key}, title={{Naps and memory}}, author={{M\u00fcller, Anna}}, year={{2020}}}}\n"
+    (tmp_path / "composed.bib").write_text(entry.format(key="m\u00fcller2020"), encoding="utf-8")
+    (tmp_path / "decomposed.bib").write_text(entry.format(key="mu\u0308ller2020"), encoding="utf-8")
+    for name in ("composed.bib", "decomposed.bib"):
+        run = run_child(["import", str(tmp_path / name)], env)
+        assert run.code == 0, run.output
+    studies = run_child(["studies", "--json"], env).json()
+    assert [s["id"] for s in studies] == ["m\u00fcller2020"]
+    doc = tmp_path / "article.md"
+    doc.write_text(
+        "Naps improved memory in 40 adults [@mu\u0308ller2020].\n\n"
+        "Short naps improved recall in older adults [@m\u00fcller2020].\n",
+        encoding="utf-8",
+    )
+    run = run_child(["ingest", str(doc)], env)
+    assert run.code == 0 and "not in the bibliography" not in run.stderr, run.output
+    claims = run_child(["claims", "--json"], env).json()
+    assert [m["citekey"] for c in claims for m in c["mentions"]] == ["m\u00fcller2020"] * 2
+    assert all(c["status"] == "cited" for c in claims)
+    assert [m["study"] for c in claims for m in c["mentions"]] == ["m\u00fcller2020"] * 2
