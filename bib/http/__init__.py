@@ -13,15 +13,24 @@ What a request goes through, in order:
    requests, lowered, never raised, by the rate-limit headers the service sends);
 3. the network, retried a bounded number of times with exponential backoff and jitter on
    429, 500, 502, 503, 504, timeouts, dropped connections and truncated bodies, honouring
-   ``Retry-After``;
+   ``Retry-After``. Each attempt has a total deadline and a body limit (counted as sent
+   and decompressed, while it is read); redirects are followed by hand, never to another
+   host with a key; a service whose failures (or whose asked-for waits) pass their bounds
+   is given up for the rest of the run;
 4. a last look at the cache for a stale answer when the network failed.
+
+Large files (the Retraction Watch CSV) are streamed to disk by :meth:`HttpClient.download`
+instead, past the cache.
 
 API keys are never part of a cache key, an exception message, a log line or a repr.
 
 The package, by concern:
 
-- ``__init__``: :class:`HttpConfig` and :class:`HttpClient` (the steps above);
+- ``__init__``: :class:`HttpClient` (the steps above);
+- :mod:`~bib.http.config`: :class:`HttpConfig`, its defaults and environment variables;
 - :mod:`~bib.http.call`: one prepared request, credentials added;
+- :mod:`~bib.http.redirects`: which redirects are followed, and how;
+- :mod:`~bib.http.transport`: the adapter: deadlines and bounded body reads;
 - :mod:`~bib.http.policies`: each service's limits, policy page, and where its key goes;
 - :mod:`~bib.http.throttle`: rate limiters, concurrency gates, Retry-After, backoff;
 - :mod:`~bib.http.session`: the requests session, its cache and offline mode;
@@ -33,25 +42,33 @@ The package, by concern:
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any, BinaryIO, Literal
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
 from bib import __version__
-from bib.errors import ConfigError, NotFound, OfflineMiss, ServiceError
+from bib.errors import NotFound, OfflineMiss, ServiceError
 from bib.http.answer import Answer, check_xml, decode_json, error_detail
 from bib.http.call import Call, Params, prepare_call
+from bib.http.config import HttpConfig, offline_from_env
 from bib.http.parallel import run_parallel
 from bib.http.policies import POLICIES, ServiceLimits, is_list_request
 from bib.http.redact import redact_library_logs
+from bib.http.redirects import first_hop, next_hop
 from bib.http.session import cache_of, only_if_cached, open_session
-from bib.http.throttle import RETRY_STATUSES, ServiceThrottle, backoff_delay, parse_retry_after
+from bib.http.throttle import (
+    RETRY_STATUSES,
+    GaveUp,
+    ServiceThrottle,
+    backoff_delay,
+    parse_retry_after,
+)
+from bib.http.transport import BodyTooLarge, Deadline, DeadlinePassed, copy_body
 
 __all__ = ["POLICIES", "Answer", "HttpClient", "HttpConfig", "offline_from_env", "run_parallel"]
 
@@ -60,89 +77,9 @@ log = logging.getLogger(__name__)
 # urllib3 and requests-cache log request URLs, keys included, once this package is in use.
 redact_library_logs()
 
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_CONNECT_TIMEOUT = 10.0
-
 Expect = Literal["json", "xml"] | None
 # What is wrong with a decoded JSON answer, or None when it has the expected shape.
 ShapeCheck = Callable[[Any], str | None] | None
-
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
-
-
-def offline_from_env(env: Mapping[str, str] | None = None) -> bool:
-    """EVIDENCE_OFFLINE as a switch. The usual spellings of true and false are accepted
-    in any case; anything else is refused rather than read as "online", so a typo can
-    never send requests (and keys) that the user meant to keep in."""
-    raw = (os.environ if env is None else env).get("EVIDENCE_OFFLINE", "")
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ConfigError(
-        f'EVIDENCE_OFFLINE="{raw}" is neither true nor false. '
-        "Set it to 1, true, yes or on (or 0, false, no, off)"
-    )
-
-
-@dataclass
-class HttpConfig:
-    """Everything the HTTP layer needs; :meth:`from_env` reads the ``EVIDENCE_*`` variables."""
-
-    mailto: str | None = None
-    offline: bool = False
-    cache_path: str | None = None  # None: no cache
-    base_urls: dict[str, str] = field(default_factory=dict)
-    # Never shown by repr: these are secrets.
-    keys: dict[str, str] = field(default_factory=dict, repr=False)
-    timeout: float = DEFAULT_TIMEOUT
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    # Retries: attempts in all, exponential backoff base and cap (seconds), and the
-    # longest Retry-After we are willing to sleep (longer: give up at once).
-    max_attempts: int = 4
-    backoff_base: float = 0.5
-    backoff_cap: float = 30.0
-    retry_after_cap: float = 60.0
-    # How long a cached answer counts as fresh (seconds); None: forever.
-    cache_expire: float | None = 30 * 24 * 3600.0
-    # Larger answers are refused (hostile or broken servers).
-    max_body_bytes: int = 64 * 1024 * 1024
-    # Per-service overrides of POLICIES (tests, mirrors, paid tiers); "crossref-list"
-    # sets Crossref's list/search rate.
-    rate_overrides: dict[str, float] = field(default_factory=dict)
-    concurrency_overrides: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(
-        cls,
-        *,
-        mailto: str | None = None,
-        offline: bool | None = None,
-        cache_path: str | None = None,
-    ) -> HttpConfig:
-        env = os.environ
-        base_urls = {
-            name: env.get(p.env_url, p.base_url).rstrip("/") for name, p in POLICIES.items()
-        }
-        keys = {
-            name: env[p.env_key] for name, p in POLICIES.items() if p.env_key and env.get(p.env_key)
-        }
-        return cls(
-            mailto=mailto or env.get("EVIDENCE_MAILTO") or None,
-            offline=offline if offline is not None else offline_from_env(env),
-            cache_path=cache_path or env.get("EVIDENCE_CACHE") or None,
-            base_urls=base_urls,
-            keys=keys,
-        )
-
-    def base_url(self, service: str) -> str:
-        """The configured base URL, else ``EVIDENCE_*_URL``, else the public default."""
-        policy = POLICIES[service]
-        url = self.base_urls.get(service) or os.environ.get(policy.env_url) or policy.base_url
-        return url.rstrip("/")
 
 
 class HttpClient:
@@ -154,12 +91,16 @@ class HttpClient:
         user_agent = f"evidence/{__version__}"
         if cfg.mailto:
             user_agent += f" (mailto:{cfg.mailto})"
+        self._user_agent = user_agent
         self.session = open_session(
             cache_path=cfg.cache_path,
             cache_expire=cfg.cache_expire,
             offline=cfg.offline,
             user_agent=user_agent,
+            max_body_bytes=cfg.max_body_bytes,
         )
+        # A session without cache for downloads, opened at the first one.
+        self._downloads: requests.Session | None = None
         self._http_cache = cache_of(self.session)
         self._lock = threading.Lock()
         # Real network requests (every attempt), by service; cache answers not counted.
@@ -170,6 +111,8 @@ class HttpClient:
     def close(self) -> None:
         """Close pooled connections (and the cache's database connection)."""
         self.session.close()
+        if self._downloads is not None:
+            self._downloads.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -282,6 +225,66 @@ class HttpClient:
     ) -> bytes:
         return self.request_answer(service, "POST", path, data=data, expect=expect).body
 
+    def download(self, service: str, path: str, sink: BinaryIO) -> int:
+        """Stream the answer to GET ``path`` into ``sink`` (a seekable binary file), never
+        holding it whole; returns its size. Limits: ``max_download_bytes`` and
+        ``download_deadline``. Not cached (the caller keeps the file); retried like any
+        request, the file emptied before each new attempt."""
+        cfg = self.config
+        call = prepare_call(
+            service,
+            "GET",
+            cfg.base_url(service) + path,
+            params=None,
+            data=None,
+            json_body=None,
+            headers=None,
+            key=cfg.keys.get(service),
+            mailto=cfg.mailto,
+        )
+        if cfg.offline:
+            raise OfflineMiss(service, f"offline: not downloading {call.safe_url()}")
+        if self._downloads is None:
+            self._downloads = open_session(
+                cache_path=None,
+                cache_expire=None,
+                offline=False,
+                user_agent=self._user_agent,
+                max_body_bytes=cfg.max_download_bytes,
+            )
+        throttle = self._throttles[service]
+        failure = ""
+        for attempt in range(1, max(1, cfg.max_attempts) + 1):
+            if throttle.gave_up:
+                raise ServiceError(service, f"gave up on it for this run: {throttle.gave_up}")
+            sink.seek(0)
+            sink.truncate()
+            try:
+                with throttle.gate.slot():
+                    throttle.limiter.wait(max_wait=cfg.retry_after_cap)
+                    with Deadline(cfg.download_deadline):
+                        resp = self._exchange(self._downloads, call, call.headers, stream=True)
+                        with resp:
+                            status = resp.status_code
+                            if 200 <= status < 300:
+                                return copy_body(resp.raw, sink.write, cfg.max_download_bytes)
+            except GaveUp as exc:
+                throttle.give_up(exc.reason)
+                raise ServiceError(service, f"gave up on it for this run: {exc.reason}") from None
+            except BodyTooLarge as exc:
+                raise ServiceError(service, str(exc)) from None
+            except requests.RequestException as exc:
+                failure = str(exc) if isinstance(exc, DeadlinePassed) else type(exc).__name__
+            else:
+                if status in (404, 410):
+                    raise NotFound(service, f"not found (HTTP {status})")
+                failure = f"HTTP {status}"
+                if status not in RETRY_STATUSES:
+                    break
+            if attempt < cfg.max_attempts:
+                time.sleep(backoff_delay(attempt, base=cfg.backoff_base, cap=cfg.backoff_cap))
+        raise ServiceError(service, f"download failed: {failure}")
+
     def forget(self, answer: Answer) -> None:
         """Drop a cached answer the caller found unusable (so it is fetched again)."""
         self._delete_cached(answer.cache_key)
@@ -321,27 +324,32 @@ class HttpClient:
         cfg = self.config
         throttle = self._throttles[call.service]
         limiter = throttle.limiter_for(is_list=is_list_request(call.method, call.url))
+        # no-cache: skip the cached answer, store the new one.
+        headers = {**call.headers, "Cache-Control": "no-cache"} if refresh else call.headers
         attempts = max(1, cfg.max_attempts)
         failure = ""
         for attempt in range(1, attempts + 1):
+            if throttle.gave_up:
+                failure = f"gave up on it for this run: {throttle.gave_up}"
+                break
             delay: float | None = None
             resp: requests.Response | None = None
             error = ""
             with throttle.gate.slot():
-                limiter.wait()
                 try:
-                    resp = self.session.request(
-                        call.method,
-                        call.url,
-                        params=call.query,
-                        data=call.form,
-                        json=call.json_body,
-                        # no-cache: skip the cached answer, store the new one.
-                        headers={**call.headers, "Cache-Control": "no-cache"}
-                        if refresh
-                        else call.headers,
-                        timeout=self._timeout(),
-                    )
+                    limiter.wait(max_wait=cfg.retry_after_cap)
+                except GaveUp as exc:
+                    throttle.give_up(exc.reason)
+                    failure = f"gave up on it for this run: {exc.reason}"
+                    break
+                started = time.monotonic()
+                try:
+                    with Deadline(cfg.deadline):
+                        resp = self._exchange(self.session, call, headers)
+                except BodyTooLarge as exc:
+                    raise ServiceError(call.service, str(exc)) from None
+                except DeadlinePassed as exc:
+                    error = str(exc)
                 except requests.Timeout:
                     error = "timed out"
                 except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
@@ -356,9 +364,10 @@ class HttpClient:
                 except requests.exceptions.ContentDecodingError:
                     error = "undecodable body"
                 except requests.RequestException as exc:
-                    # Bad URL, too many redirects…: not something a retry mends.
+                    # Bad URL…: not something a retry mends.
                     failure = f"request failed ({type(exc).__name__})"
                     break
+                elapsed = time.monotonic() - started
             if resp is not None and getattr(resp, "from_cache", False):
                 # Another thread stored this answer meanwhile: no request was sent.
                 with self._lock:
@@ -385,7 +394,9 @@ class HttpClient:
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 if retry_after is not None:
                     if retry_after > cfg.retry_after_cap:
-                        failure = f"HTTP {status}, asked to retry after {retry_after:.0f} s"
+                        asked = f"HTTP {status}, asked to retry after {retry_after:.0f} s"
+                        throttle.give_up(asked)
+                        failure = f"{asked}; gave up on it for this run"
                         break
                     delay = retry_after
                     if status == 429:
@@ -397,12 +408,47 @@ class HttpClient:
             if attempt < attempts:
                 if delay is None:
                     delay = backoff_delay(attempt, base=cfg.backoff_base, cap=cfg.backoff_cap)
-                time.sleep(delay)
+                throttle.spend(elapsed + delay, budget=cfg.service_budget)
+                if not throttle.gave_up:
+                    time.sleep(delay)
+            else:
+                throttle.spend(elapsed, budget=cfg.service_budget)
         stale = self._from_cache(call, any_age=True) if self._cached else None
         if stale is not None:
             log.warning("%s: %s; using the cached answer", call.service, failure)
             return replace(stale, stale=True)
         raise ServiceError(call.service, failure)
+
+    def _exchange(
+        self,
+        session: requests.Session,
+        call: Call,
+        headers: dict[str, str],
+        *,
+        stream: bool = False,
+    ) -> requests.Response:
+        """One attempt: the request and the redirects it may follow (:mod:`redirects`).
+        The caller holds the :class:`Deadline` that bounds it."""
+        base_url = self.config.base_url(call.service)
+        hop = first_hop(call, headers)
+        hops = 0
+        while True:
+            resp = session.request(
+                hop.method,
+                hop.url,
+                params=hop.query,
+                data=hop.form,
+                json=hop.json_body,
+                headers=hop.headers,
+                timeout=self._timeout(),
+                allow_redirects=False,
+                stream=stream,
+            )
+            if not resp.is_redirect:
+                return resp
+            resp.close()
+            hop = next_hop(hop, resp, call, base_url, hops)
+            hops += 1
 
     def _timeout(self) -> tuple[float, float]:
         return (min(self.config.connect_timeout, self.config.timeout), self.config.timeout)

@@ -18,7 +18,8 @@ Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 @dataclass
 class Call:
     """One request to send (perhaps several times): URL without query, query pairs,
-    form pairs for a form POST, JSON body, and headers."""
+    form pairs for a form POST, JSON body, and headers. ``credentials``: a key or an
+    e-mail address is among them (see :func:`~bib.http.policies.add_credentials`)."""
 
     service: str
     method: str
@@ -27,6 +28,7 @@ class Call:
     form: list[tuple[str, str]] | None
     json_body: Any
     headers: dict[str, str]
+    credentials: bool = False
 
     def safe_url(self) -> str:
         """The full URL with secret parameters redacted, for messages and logs."""
@@ -49,8 +51,8 @@ def prepare_call(
     query = _pairs(params)
     form = _pairs(data) if data is not None else None
     hdrs = dict(headers or {})
-    add_credentials(service, key=key, mailto=mailto, query=query, form=form, headers=hdrs)
-    return Call(service, method.upper(), url, query, form, json_body, hdrs)
+    secret = add_credentials(service, key=key, mailto=mailto, query=query, form=form, headers=hdrs)
+    return Call(service, method.upper(), url, query, form, json_body, hdrs, secret)
 
 
 def _pairs(params: Params) -> list[tuple[str, str]]:

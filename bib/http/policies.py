@@ -145,9 +145,10 @@ def add_credentials(
     query: list[tuple[str, str]],
     form: list[tuple[str, str]] | None,
     headers: dict[str, str],
-) -> None:
+) -> bool:
     """Add the service's key and etiquette parameters to ``query``/``form``/``headers``
-    (in place), where that service wants them."""
+    (in place), where that service wants them. True when something personal went in
+    (a key, an e-mail address): such a request must never be sent to another host."""
     if service == "pubmed":
         # E-utilities want tool= and email= on every request, and api_key= when we
         # have one; on a POST they travel in the form body with the other parameters.
@@ -159,7 +160,11 @@ def add_credentials(
         target = form if form is not None else query
         names = {k for k, _ in target}
         target.extend((k, v) for k, v in extra if k not in names)
-    elif service == "openalex" and key:
+        return bool(key or mailto)
+    if service == "openalex" and key:
         query.append(("api_key", key))
-    elif service == "s2" and key:
+        return True
+    if service == "s2" and key:
         headers["x-api-key"] = key
+        return True
+    return False

@@ -3,11 +3,16 @@
 The cache is requests-cache on SQLite. Secret parameters (:data:`SECRET_PARAMETERS`) are
 left out of its keys and stored as ``REDACTED``; redirect history is not stored at all.
 Offline, a session answers from the cache alone: anything that gets past it fails.
+A cache file SQLite cannot read is set aside (:func:`set_aside_if_damaged`).
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -16,7 +21,11 @@ from requests_cache import CachedSession
 from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache
 
+from bib.errors import ConfigError
 from bib.http.redact import SECRET_PARAMETERS
+from bib.http.transport import GuardedAdapter
+
+log = logging.getLogger(__name__)
 
 # Offline answers accept cached entries of any age: stale metadata beats none.
 _ANY_AGE = 100 * 365 * 24 * 3600
@@ -41,12 +50,19 @@ class _NoNetworkAdapter(HTTPAdapter):
 
 
 def open_session(
-    *, cache_path: str | None, cache_expire: float | None, offline: bool, user_agent: str
+    *,
+    cache_path: str | None,
+    cache_expire: float | None,
+    offline: bool,
+    user_agent: str,
+    max_body_bytes: int,
 ) -> requests.Session:
     """A session with the cache at ``cache_path`` (None: no cache); entries count as fresh
-    for ``cache_expire`` seconds (None: forever)."""
+    for ``cache_expire`` seconds (None: forever). Bodies over ``max_body_bytes`` (as sent
+    or decompressed) are refused while they are read (:mod:`bib.http.transport`)."""
     session: requests.Session
     if cache_path:
+        set_aside_if_damaged(cache_path)
         session = CachedSession(
             backend=_RedactingSQLiteCache(cache_path),
             expire_after=(-1 if cache_expire is None else timedelta(seconds=cache_expire)),
@@ -60,12 +76,70 @@ def open_session(
     else:
         session = requests.Session()
     adapter: HTTPAdapter = (
-        _NoNetworkAdapter() if offline else HTTPAdapter(pool_connections=8, pool_maxsize=16)
+        _NoNetworkAdapter()
+        if offline
+        else GuardedAdapter(max_body_bytes=max_body_bytes, pool_connections=8, pool_maxsize=16)
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
     return session
+
+
+def set_aside_if_damaged(path: str) -> str | None:
+    """Rename a cache file SQLite cannot read (not a database, truncated, damaged) to
+    ``<path>.corrupt-<time>`` with a warning, so a fresh cache starts in its place: the
+    cache only saves requests, and a broken one must not stop every lookup. Returns
+    the new name, or None when the cache is sound or absent."""
+    cache = Path(path)
+    try:
+        if cache.stat().st_size == 0:
+            return None
+    except OSError:
+        return None
+    problem = _damage(cache)
+    if problem is None:
+        return None
+    aside = cache.with_name(f"{cache.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        cache.replace(aside)
+    except OSError as exc:
+        raise ConfigError(
+            f"the HTTP cache {cache} is damaged ({problem}) and cannot be set aside "
+            f"({exc.strerror}). Delete it, or set EVIDENCE_CACHE to another file"
+        ) from None
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = cache.with_name(cache.name + suffix)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + suffix))
+    log.warning(
+        "Warning: the HTTP cache %s is damaged (%s): set aside as %s; starting a fresh one",
+        cache,
+        problem,
+        aside.name,
+    )
+    return str(aside)
+
+
+def _damage(cache: Path) -> str | None:
+    """What SQLite finds wrong with the file, or None."""
+    try:
+        conn = sqlite3.connect(f"file:{cache}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return None  # in use by another run: not ours to judge
+        return str(exc)
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    if rows != [("ok",)]:
+        return str(rows[0][0]) if rows else "no answer to a check"
+    return None
 
 
 def only_if_cached(*, any_age: bool) -> str:

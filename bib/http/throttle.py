@@ -4,6 +4,15 @@ Each service gets one :class:`ServiceThrottle`, shared by every thread: a concur
 gate, a rate limiter (and a second one for Crossref's list requests). The limits start
 from :mod:`bib.http.policies` and are lowered, never raised, by the rate-limit headers
 the service sends (:meth:`ServiceThrottle.follow_headers`).
+
+Requests are spaced at :data:`PACE` of a published rate, not at the rate itself: the
+first request of a run arrives late (connection set-up) while the next ones do not, so
+pacing at exactly the limit puts one request too many into a strict one-second window.
+
+No wait a service asks for may pass a bound (``max_wait``): a Retry-After, a spent quota's
+reset time or a rate announced in headers that would hold a request longer makes the
+throttle give up on the service for the rest of the run (:meth:`ServiceThrottle.give_up`),
+and every later request to it fails at once with the reason.
 """
 
 from __future__ import annotations
@@ -20,41 +29,73 @@ from bib.http.policies import ServiceLimits
 
 # Status codes worth another try: rate limited, or a transient server/gateway failure.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Requests are spaced for this share of a published rate (see the module's docstring).
+PACE = 0.9
+
+
+class GaveUp(Exception):
+    """The service asked for a longer wait than we allow, or its failures used up the
+    time we give it: later requests to it fail at once with :attr:`reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class RateLimiter:
-    """Minimum spacing between request starts, shared by threads; can be paused."""
+    """Minimum spacing between request starts, shared by threads; can be paused.
+
+    ``rate`` is the published rate; requests are spaced for :data:`PACE` of it."""
 
     def __init__(self, rate: float) -> None:
         self._lock = threading.Lock()
-        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._rate = rate if rate > 0 else math.inf
+        self._interval = _spacing(self._rate)
         self._next = 0.0
         self._paused_until = 0.0
 
     @property
     def rate(self) -> float:
         with self._lock:
-            return 1.0 / self._interval if self._interval else math.inf
+            return self._rate
 
     def lower_to(self, rate: float) -> None:
         """Slow down to ``rate`` requests per second (never speeds up)."""
         if rate <= 0:
             return
         with self._lock:
-            self._interval = max(self._interval, 1.0 / rate)
+            if rate < self._rate:
+                self._rate = rate
+                self._interval = _spacing(rate)
 
     def pause(self, seconds: float) -> None:
         """Hold every request of this service for ``seconds`` (Retry-After, quota spent)."""
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
-    def wait(self) -> None:
+    def wait(self, max_wait: float = math.inf) -> None:
+        """Sleep until this request may start; :class:`GaveUp` (without taking a slot)
+        when that is more than ``max_wait`` seconds away."""
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next, self._paused_until)
+            if slot - now > max_wait:
+                raise GaveUp(f"asks for a wait of {_duration(slot - now)} before the next request")
             self._next = slot + self._interval
         if slot > now:
             time.sleep(slot - now)
+
+
+def _spacing(rate: float) -> float:
+    return 1.0 / (rate * PACE) if math.isfinite(rate) else 0.0
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} s"
 
 
 class ConcurrencyGate:
@@ -95,6 +136,34 @@ class ServiceThrottle:
         self.limiter = RateLimiter(limits.rate)
         self.list_limiter = RateLimiter(limits.list_rate) if limits.list_rate else None
         self.gate = ConcurrencyGate(limits.concurrency)
+        self._lock = threading.Lock()
+        self._gave_up: str | None = None
+        self._spent = 0.0
+
+    @property
+    def gave_up(self) -> str | None:
+        """Why this service is given up for the run, or None."""
+        with self._lock:
+            return self._gave_up
+
+    def give_up(self, reason: str) -> None:
+        """Give up on the service: later requests fail at once with ``reason`` (the
+        first reason stays)."""
+        with self._lock:
+            if self._gave_up is None:
+                self._gave_up = reason
+
+    def spend(self, seconds: float, *, budget: float) -> None:
+        """Count ``seconds`` spent on failed attempts and the waits between them; past
+        ``budget`` in all, give up on the service."""
+        with self._lock:
+            self._spent += max(0.0, seconds)
+            spent = self._spent
+        if spent > budget:
+            self.give_up(
+                f"spent {spent:.0f} s on failed requests in all, more than the {budget:g} s "
+                "allowed per service (EVIDENCE_HTTP_BUDGET)"
+            )
 
     def limiter_for(self, *, is_list: bool) -> RateLimiter:
         """The list limiter for list requests where the service has one, else the main one."""
@@ -109,27 +178,40 @@ class ServiceThrottle:
 
     def follow_headers(self, headers: Mapping[str, str], *, pause_cap: float) -> None:
         """Lower (never raise) the limits to what the service announces; a spent quota
-        pauses the service for its reset time, at most ``pause_cap`` seconds."""
+        pauses the service for its reset time. A rate that would space requests more
+        than ``pause_cap`` seconds apart, or a reset further away, gives up on the
+        service (:meth:`give_up`) instead of waiting for it."""
         # Crossref: x-rate-limit-limit requests per x-rate-limit-interval ("1s"), and
         # x-concurrency-limit.
         limit = _to_float(headers.get("x-rate-limit-limit"))
         interval = _parse_interval(headers.get("x-rate-limit-interval"))
-        if limit and interval:
-            self.limiter.lower_to(limit / interval)
-            if self.list_limiter is not None:
-                self.list_limiter.lower_to(limit / interval)
+        if limit and limit > 0 and interval:
+            self._lower_rate(limit / interval, pause_cap, "x-rate-limit headers")
         concurrency = _to_float(headers.get("x-concurrency-limit"))
         if concurrency:
             self.gate.lower_to(int(concurrency))
         # OpenAlex: RateLimit-Limit per second; RateLimit-Remaining 0 means wait
         # RateLimit-Reset seconds.
         rl_limit = _to_float(headers.get("RateLimit-Limit"))
-        if rl_limit and self.service == "openalex":
-            self.limiter.lower_to(rl_limit)
+        if rl_limit and rl_limit > 0 and self.service == "openalex":
+            self._lower_rate(rl_limit, pause_cap, "RateLimit-Limit header")
         remaining = _to_float(headers.get("RateLimit-Remaining"))
         reset = _to_float(headers.get("RateLimit-Reset"))
-        if remaining is not None and remaining <= 0 and reset:
-            self.limiter.pause(min(reset, pause_cap))
+        if remaining is not None and remaining <= 0 and reset and reset > 0:
+            if reset > pause_cap:
+                self.give_up(
+                    f"its quota is spent until {_duration(reset)} from now (RateLimit-Reset header)"
+                )
+            else:
+                self.limiter.pause(reset)
+
+    def _lower_rate(self, rate: float, pause_cap: float, source: str) -> None:
+        if _spacing(rate) > pause_cap:
+            self.give_up(f"asks for one request every {_duration(1.0 / rate)} ({source})")
+            return
+        self.limiter.lower_to(rate)
+        if self.list_limiter is not None:
+            self.list_limiter.lower_to(rate)
 
 
 def backoff_delay(attempt: int, *, base: float, cap: float) -> float:
