@@ -45,7 +45,10 @@ Records are plain dicts (see :meth:`FakeServices.add`).
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
+import io
 import json
 import math
 import re
@@ -83,6 +86,12 @@ FAULTS = (
     "xxe",  # 200 XML with an external entity (PubMed)
     "huge-json",  # 200 valid JSON of FakeServices.huge_bytes bytes
     "deep-json",  # 200 JSON nested 100,000 levels deep
+    "gzip-bomb",  # 200 gzip body that inflates to FakeServices.huge_bytes zeros
+    "endless",  # 200 whose body never ends (zeros until the client hangs up)
+    "trickle",  # the normal answer, its body one byte every FakeServices.trickle_interval s
+    "redirect-away",  # 302 to the same path and query on another host name (localhost)
+    "redirect-away-307",  # the same with 307 (method and body kept)
+    "redirect-here",  # 302 to the same path and query on this host (followed once)
 )
 
 PUBMED_DOCTYPE = (
@@ -734,6 +743,19 @@ class _Reply(Exception):
         self.headers = headers or {}
 
 
+@functools.cache
+def _gzip_zeros(size: int) -> bytes:
+    """A gzip stream of ``size`` zero bytes (a thousandth of it, or less, compressed)."""
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9) as gz:
+        block = b"\0" * (1 << 20)
+        left = size
+        while left > 0:
+            gz.write(block[: min(left, len(block))])
+            left -= len(block)
+    return out.getvalue()
+
+
 def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> _Reply:
     return _Reply(status, json.dumps(data), "application/json", headers)
 
@@ -756,6 +778,7 @@ class FakeServices:
         require_openalex_key: bool = True,
         fault_timeout: float = 2.0,
         huge_bytes: int = 8 * 1024 * 1024,
+        trickle_interval: float = 2.0,
     ) -> None:
         self.records: list[dict[str, Any]] = []
         self.latency: dict[str, float] = {"*": latency}
@@ -763,6 +786,13 @@ class FakeServices:
         self.require_openalex_key = require_openalex_key
         self.fault_timeout = fault_timeout
         self.huge_bytes = huge_bytes
+        self.trickle_interval = trickle_interval
+        # Headers added to every answer of a service (e.g. absurd rate-limit headers).
+        self.extra_headers: dict[str, dict[str, str]] = defaultdict(dict)
+        # "bucket": token buckets (burst = rate); "sliding": at most `rate` requests in
+        # any one-second window, counted at their arrival (the strictest reading).
+        self.window = "bucket"
+        self._arrivals: dict[str, list[float]] = defaultdict(list)
         self.counts: Counter[tuple[str, str]] = Counter()
         self.max_concurrency: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
@@ -903,6 +933,7 @@ class FakeServices:
             self.rejected.clear()
             self.log.clear()
             self._buckets.clear()
+            self._arrivals.clear()
 
     # -- internals used by the handler -------------------------------------------------
 
@@ -936,6 +967,8 @@ class FakeServices:
                 return False, 1.0
             if limit.rate is None:
                 return True, 0.0
+            if self.window == "sliding":
+                return self._admit_sliding(service, bucket, limit.rate, now)
             b = self._buckets.get(bucket)
             capacity = max(1.0, limit.rate)
             if b is None:
@@ -948,6 +981,18 @@ class FakeServices:
                 return True, 0.0
             self.rejected[service] += 1
             return False, (1.0 - b.tokens) / limit.rate
+
+    def _admit_sliding(
+        self, service: str, bucket: str, rate: float, now: float
+    ) -> tuple[bool, float]:
+        """At most ``rate`` admitted arrivals in the last second (lock held)."""
+        recent = [t for t in self._arrivals[bucket] if now - t < 1.0]
+        self._arrivals[bucket] = recent
+        if len(recent) >= rate:
+            self.rejected[service] += 1
+            return False, 1.0 - (now - recent[0])
+        recent.append(now)
+        return True, 0.0
 
     def _leave(self, service: str) -> None:
         with self._lock:
@@ -1055,7 +1100,14 @@ class _Handler(BaseHTTPRequestHandler):
             # Leave before answering: the client may send its next request as soon as
             # it has read this answer, and must not be counted twice.
             self._leave_once(service)
-        reply.headers = {**fake._limit_headers(service, bucket), **reply.headers}
+        reply.headers = {
+            **fake._limit_headers(service, bucket),
+            **reply.headers,
+            **fake.extra_headers.get(service, {}),
+        }
+        if entry.fault == "trickle":
+            self._send_trickled(entry, reply)
+            return
         self._send(entry, reply)
 
     def _leave_once(self, service: str) -> None:
@@ -1086,6 +1138,42 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         entry.finished = time.monotonic()
         self.wfile.write(reply.body)
+
+    def _send_trickled(self, entry: LoggedRequest, reply: _Reply) -> None:
+        entry.status = reply.status
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for k, v in reply.headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.flush()
+        for i in range(len(reply.body)):
+            time.sleep(self.fake.trickle_interval)
+            self.wfile.write(reply.body[i : i + 1])
+            self.wfile.flush()
+        entry.finished = time.monotonic()
+
+    def _send_endless(self, entry: LoggedRequest) -> None:
+        entry.status = 200
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(1 << 40))
+        self.end_headers()
+        zeros = b"0" * 65536
+        try:
+            while True:
+                self.wfile.write(zeros)
+        finally:
+            entry.finished = time.monotonic()
+            self.close_connection = True
+
+    def _redirect(self, entry: LoggedRequest, kind: str) -> None:
+        port = self.fake.url.rsplit(":", 1)[1]
+        host = "127.0.0.1" if kind == "redirect-here" else "localhost"
+        status = 307 if kind.endswith("307") else 302
+        location = f"http://{host}:{port}{self.path}"
+        raise _Reply(status, "", "text/plain", {"Location": location})
 
     def _fault(self, entry: LoggedRequest, fault: Fault) -> bool:
         """Apply a fault; True when the answer has been sent (or the connection dropped)."""
@@ -1170,6 +1258,19 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if kind == "deep-json":
             raise _Reply(200, "[" * 100_000 + "]" * 100_000, "application/json")
+        if kind == "gzip-bomb":
+            raise _Reply(
+                200,
+                _gzip_zeros(self.fake.huge_bytes),
+                "application/json",
+                {"Content-Encoding": "gzip"},
+            )
+        if kind == "endless":
+            self._leave_once(service)
+            self._send_endless(entry)
+            return True
+        if kind.startswith("redirect-"):
+            self._redirect(entry, kind)
         return False
 
     # -- routes ---------------------------------------------------------------------

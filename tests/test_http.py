@@ -7,7 +7,9 @@ waits are measured from the fake's own timestamps, not asserted as wall times.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,14 +17,15 @@ from typing import Any
 import pytest
 from fake_services import FakeServices, Limit
 
-from bib.errors import NotFound, OfflineMiss, ServiceError
+from bib.errors import ConfigError, NotFound, OfflineMiss, ServiceError
 from bib.http import HttpClient, HttpConfig
 from bib.http.answer import check_xml, error_detail
 from bib.http.call import prepare_call
 from bib.http.parallel import run_parallel
 from bib.http.policies import ServiceLimits
 from bib.http.redact import redact_secrets, redact_url
-from bib.http.throttle import ServiceThrottle, backoff_delay, parse_retry_after
+from bib.http.throttle import RateLimiter, ServiceThrottle, backoff_delay, parse_retry_after
+from bib.services.retractions import parse_retraction_data
 
 MAILTO = "tester@example.org"
 DOI = "10.1000/hip.2010.1"
@@ -589,12 +592,16 @@ def test_throttle_follows_headers_downwards_and_pauses_on_a_spent_quota() -> Non
     assert throttle.current_limits() == ServiceLimits(10.0, 5)  # never raised
     started = time.monotonic()
     throttle.follow_headers(
-        {"RateLimit-Limit": "4", "RateLimit-Remaining": "0", "RateLimit-Reset": "3600"},
-        pause_cap=0.05,
+        {"RateLimit-Limit": "4", "RateLimit-Remaining": "0", "RateLimit-Reset": "0.05"},
+        pause_cap=60.0,
     )
     throttle.limiter.wait()
-    assert 0.05 <= time.monotonic() - started < 5.0  # paused, but not for the hour asked
+    assert 0.05 <= time.monotonic() - started < 5.0  # paused for the reset time
     assert throttle.current_limits() == ServiceLimits(4.0, 5)
+    assert throttle.gave_up is None
+    # A reset further away than the cap is not waited for: the service is given up.
+    throttle.follow_headers({"RateLimit-Remaining": "0", "RateLimit-Reset": "3600"}, pause_cap=60.0)
+    assert throttle.gave_up is not None and "60 minutes" in throttle.gave_up
     crossref = ServiceThrottle("crossref", ServiceLimits(10.0, 3, list_rate=3.0))
     assert crossref.limiter_for(is_list=True) is not crossref.limiter_for(is_list=False)
     crossref.follow_headers(
@@ -636,3 +643,223 @@ def test_error_detail_is_short_and_free_of_secrets() -> None:
     assert error_detail(b"<html>Bad Gateway</html>", [OPENALEX_KEY]) == ""
     assert len(error_detail(b'{"error": "' + b"x" * 500 + b'"}', [])) == 160
     assert redact_secrets("a oa-secret-4f9a2c b", ["", OPENALEX_KEY]) == "a REDACTED b"
+
+
+# --------------------------------------------------------------------- network guards
+
+
+def finishes(call: Any, within: float = 30.0) -> Any:
+    """``call()``'s result or exception, asserting it ends within ``within`` seconds (the
+    failures these tests guard against take hours, or never end)."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(within)
+    assert outcome, f"still running after {within} s"
+    return outcome[0]
+
+
+def hosts_seen(fake: FakeServices, service: str) -> set[str]:
+    return {r.headers.get("Host", "").split(":")[0] for r in fake.requests_for(service)}
+
+
+@pytest.mark.parametrize(
+    ("service", "send"),
+    [
+        ("s2", lambda c: c.get_json("s2", f"/paper/DOI:{DOI}", {"fields": "title"})),
+        ("openalex", lambda c: c.get_json("openalex", f"/works/doi:{DOI}")),
+        ("pubmed", lambda c: c.get_bytes("pubmed", "/esearch.fcgi", {"db": "pubmed", "term": "x"})),
+        ("pubmed", lambda c: c.post_form("pubmed", "/efetch.fcgi", {"db": "pubmed", "id": "1"})),
+    ],
+)
+@pytest.mark.parametrize("fault", ["redirect-away", "redirect-away-307"])
+def test_a_redirect_to_another_host_never_carries_a_key(
+    fake: FakeServices, service: str, send: Any, fault: str
+) -> None:
+    fake.inject(service, fault)
+    client = HttpClient(with_keys(config()))
+    with pytest.raises(ServiceError) as err:
+        send(client)
+    assert "another host" in err.value.reason and "not followed" in err.value.reason
+    assert hosts_seen(fake, service) == {"127.0.0.1"}  # localhost was never asked
+    for secret in (OPENALEX_KEY, NCBI_KEY, S2_KEY, MAILTO):
+        assert secret not in str(err.value)
+
+
+def test_redirects_within_the_host_are_followed_and_keyless_ones_anywhere(
+    fake: FakeServices,
+) -> None:
+    client = HttpClient(with_keys(config()))
+    fake.inject("s2", "redirect-here")
+    assert client.get_json("s2", f"/paper/DOI:{DOI}", {"fields": "title"})["title"]
+    seen = fake.requests_for("s2")
+    assert seen[0].status == 302 and len(seen) >= 2
+    assert {r.headers["x-api-key"] for r in seen} == {S2_KEY}
+    # Crossref gets no key (the mailto is in the User-Agent): another host is fine.
+    fake.inject("crossref", "redirect-away")
+    assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    assert hosts_seen(fake, "crossref") == {"127.0.0.1", "localhost"}
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(fake: FakeServices) -> None:
+    fake.huge_bytes = 512 * 1024 * 1024  # about 0.5 MB sent
+    fake.inject("crossref", "gzip-bomb")
+    # A long read timeout: the fake takes a moment to build the bomb.
+    client = HttpClient(config(max_body_bytes=1024 * 1024, timeout=60.0))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ServiceError) as err:
+            client.get_json("crossref", f"/works/{DOI}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "larger than 1048576 bytes" in err.value.reason
+    assert peak < 64 * 1024 * 1024, f"{peak / 2**20:.0f} MB held"
+
+
+def test_an_endless_body_is_cut_at_the_limit(fake: FakeServices) -> None:
+    fake.inject("crossref", "endless")
+    client = HttpClient(config(max_body_bytes=1024 * 1024))
+    outcome = finishes(lambda: client.get_json("crossref", f"/works/{DOI}"))
+    assert isinstance(outcome, ServiceError) and "larger than 1048576" in outcome.reason
+
+
+def test_a_trickled_answer_ends_at_the_deadline_and_the_budget_gives_up(
+    fake: FakeServices,
+) -> None:
+    fake.trickle_interval = 0.05  # one byte each 50 ms: never a read timeout (0.3 s)
+    fake.inject("crossref", "trickle", count=100)
+    client = HttpClient(config(deadline=0.5, service_budget=1.2))
+    outcome = finishes(lambda: client.get_json("crossref", f"/works/{DOI}"))
+    assert isinstance(outcome, ServiceError)
+    assert "no complete answer within 0.5 s" in outcome.reason or "gave up" in outcome.reason
+    # The failed waits used the service's budget up: the next request fails at once.
+    asked = fake.count("crossref")
+    outcome = finishes(lambda: client.get_json("crossref", "/works/10.1000/neck.2015.2"))
+    assert isinstance(outcome, ServiceError) and "gave up on it" in outcome.reason
+    assert "EVIDENCE_HTTP_BUDGET" in outcome.reason
+    assert fake.count("crossref") == asked
+
+
+def test_deadline_and_budget_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_HTTP_DEADLINE", "7.5")
+    monkeypatch.setenv("EVIDENCE_HTTP_BUDGET", "40")
+    cfg = HttpConfig.from_env()
+    assert (cfg.deadline, cfg.service_budget) == (7.5, 40.0)
+    monkeypatch.setenv("EVIDENCE_HTTP_DEADLINE", "soon")
+    with pytest.raises(ConfigError, match="EVIDENCE_HTTP_DEADLINE"):
+        HttpConfig.from_env()
+
+
+def test_absurd_rate_headers_give_up_on_the_service_instead_of_sleeping(
+    fake: FakeServices,
+) -> None:
+    fake.extra_headers["crossref"] = {
+        "x-rate-limit-limit": "1",
+        "x-rate-limit-interval": "100000s",
+    }
+    client = HttpClient(config(rate_overrides=POLICY_RATES))
+    assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+    outcome = finishes(lambda: client.get_json("crossref", "/works/10.1000/neck.2015.2"))
+    assert isinstance(outcome, ServiceError)
+    assert "one request every 27.8 hours" in outcome.reason, outcome.reason
+    assert client.current_limits("crossref").rate == 10.0  # not lowered to the absurd rate
+    # Other services go on.
+    assert client.get_json("openalex", f"/works/doi:{DOI}")
+
+
+def test_headers_lower_rates_within_bounds() -> None:
+    throttle = ServiceThrottle("crossref", ServiceLimits(10.0, 3, list_rate=3.0))
+    throttle.follow_headers(
+        {"x-rate-limit-limit": "1", "x-rate-limit-interval": "30s"}, pause_cap=60.0
+    )
+    assert throttle.gave_up is None and round(throttle.limiter.rate, 3) == round(1 / 30, 3)
+    throttle.follow_headers(
+        {"x-rate-limit-limit": "1", "x-rate-limit-interval": "2m"}, pause_cap=60.0
+    )
+    assert throttle.gave_up == "asks for one request every 2 minutes (x-rate-limit headers)"
+
+
+def test_requests_are_paced_below_the_published_rate() -> None:
+    limiter = RateLimiter(20.0)
+    starts = []
+    for _ in range(6):
+        limiter.wait()
+        starts.append(time.monotonic())
+    # 90% of 20 per second: five gaps of at least 1/18 s, not the 1/20 s of the limit
+    # (each start is at or after its slot; the slots are exactly spaced).
+    assert starts[-1] - starts[0] >= 5 / 18 - 0.005, starts
+    assert limiter.rate == 20.0
+
+
+def test_downloads_stream_past_the_answer_limit(fake: FakeServices, tmp_path: Path) -> None:
+    cfg = config(max_body_bytes=200)
+    cfg.base_urls["retractions"] = fake.base("crossref") + f"/works/{DOI}"
+    client = HttpClient(cfg)
+    with pytest.raises(ServiceError, match="larger than 200 bytes"):
+        client.get_bytes("retractions", "")
+    with (tmp_path / "download").open("w+b") as sink:
+        size = client.download("retractions", "", sink)
+    assert size > 200 and b"Hip massage" in (tmp_path / "download").read_bytes()
+
+
+def test_downloads_have_their_own_limit(fake: FakeServices, tmp_path: Path) -> None:
+    cfg = config(max_download_bytes=1024 * 1024)
+    cfg.base_urls["retractions"] = fake.base("crossref") + f"/works/{DOI}"
+    fake.inject("crossref", "endless")
+    with (tmp_path / "download").open("w+b") as sink:
+        outcome = finishes(lambda: HttpClient(cfg).download("retractions", "", sink))
+    assert isinstance(outcome, ServiceError) and "larger than 1048576" in outcome.reason
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_cache_is_set_aside_and_a_fresh_one_used(
+    fake: FakeServices, tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "http-cache.sqlite"
+    if damage == "garbage":
+        cache.write_bytes(b"this is not a database\n" * 100)
+    else:
+        client = HttpClient(config(tmp_path))
+        for n in range(40):
+            fake.add(doi=f"10.1000/fill.{n}", title=f"Filler {n} " + "x" * 3000, year=2000)
+            client.get_json("crossref", f"/works/10.1000/fill.{n}")
+        client.close()
+        data = cache.read_bytes()
+        cache.write_bytes(data[: len(data) // 2])
+    with caplog.at_level(logging.WARNING):
+        client = HttpClient(config(tmp_path))
+        assert client.get_json("crossref", f"/works/{DOI}")["message"]["DOI"] == DOI
+        client.close()
+    aside = [p.name for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert aside and aside[0].startswith("http-cache.sqlite.corrupt-")
+    (line,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert str(cache) in line and "set aside" in line
+    # The fresh cache works: the answer is now in it.
+    assert (
+        HttpClient(config(tmp_path)).request_answer("crossref", "GET", f"/works/{DOI}").from_cache
+    )
+
+
+def test_retraction_data_is_read_from_a_file_line_by_line(tmp_path: Path) -> None:
+    header = "Record ID,Title,OriginalPaperDOI,OriginalPaperPubMedID,RetractionNature,Reason\n"
+    rows = "".join(
+        f"{n},Caf\u00e9 study {n},10.1000/rw.{n},,Retraction,+Fake data;\n" for n in range(3000)
+    )
+    path = tmp_path / "rw.csv"
+    path.write_bytes(("\ufeff" + header + rows).encode("utf-8"))
+    with path.open("rb") as data:
+        parsed = list(parse_retraction_data(data))
+        assert not data.closed  # the caller's file stays open
+    assert len(parsed) == 3000 and parsed[-1]["original_doi"] == "10.1000/rw.2999"
+    assert parsed[0]["title"] == "Caf\u00e9 study 0"
+    path.write_bytes((header + rows).encode("latin-1"))
+    with path.open("rb") as data:
+        assert list(parse_retraction_data(data))[0]["title"] == "Caf\u00e9 study 0"
