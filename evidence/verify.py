@@ -11,10 +11,12 @@ no single source is complete, so all are combined and each notice keeps its sour
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from bib.errors import OfflineMiss
 from bib.http import HttpClient
@@ -250,16 +252,26 @@ def _same_ids(work: Work, row: dict[str, Any]) -> Work:
     return work
 
 
-def fetch_retraction_data(client: HttpClient, url: str | None = None) -> bytes:
-    """The Retraction Watch data: from ``url`` when given, else from the "retractions"
-    service (EVIDENCE_RETRACTIONS_URL, or Crossref's copy)."""
-    if not url:
-        return client.get_bytes("retractions", "")
-    # The service's base URL is the file itself: a client of the same settings (cache,
-    # mailto, offline, limits) aimed at ``url``, leaving the caller's client as it was.
-    config = replace(client.config, base_urls={**client.config.base_urls, "retractions": url})
-    with HttpClient(config) as aimed:
-        return aimed.get_bytes("retractions", "")
+@contextmanager
+def fetch_retraction_data(client: HttpClient, url: str | None = None) -> Iterator[BinaryIO]:
+    """The Retraction Watch data as a temporary file (gone when the block ends), streamed
+    to disk from ``url`` when given, else from the "retractions" service
+    (EVIDENCE_RETRACTIONS_URL, or Crossref's copy): the file grows every month and is
+    never held in memory."""
+    with tempfile.TemporaryFile(prefix="evidence-retractions-") as data:
+        if not url:
+            client.download("retractions", "", data)
+        else:
+            # The service's base URL is the file itself: a client of the same settings
+            # (mailto, offline, limits) aimed at ``url``, leaving the caller's client as
+            # it was.
+            config = replace(
+                client.config, base_urls={**client.config.base_urls, "retractions": url}
+            )
+            with HttpClient(config) as aimed:
+                aimed.download("retractions", "", data)
+        data.seek(0)
+        yield data
 
 
 def load_retractions(store: Store, rows: Any) -> int:

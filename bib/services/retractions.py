@@ -9,12 +9,13 @@ Retraction Watch metadata", https://crossref.gitlab.io/tutorials/get-rw-metadata
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from bib.errors import FormatError
 from bib.work import Notice
@@ -153,18 +154,61 @@ def parse_open_retractions(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
                 )
 
 
-def parse_retraction_data(body: bytes) -> Iterator[dict[str, Any]]:
+def parse_retraction_data(data: bytes | BinaryIO) -> Iterator[dict[str, Any]]:
     """Rows from the Retraction Watch CSV, its doi/nature extract, or open-retractions
-    JSON lines, told apart by their first character."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = body.decode("latin-1")
-    if not text.strip():
+    JSON lines, told apart by their first character.
+
+    ``data`` is the bytes or a seekable binary file (a download on disk): a file is read
+    twice, once to tell its encoding (UTF-8, else Latin-1) and once line by line, and is
+    never held whole.
+    """
+    stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
+    encoding, first = _sniff(stream)
+    if not first:
         raise FormatError("the retraction data is empty")
-    if text.lstrip().startswith("{"):
-        return parse_open_retractions(io.StringIO(text))
-    return parse_rows(io.StringIO(text, newline=""))
+    return _rows(stream, encoding, parse_open_retractions if first == "{" else parse_rows)
+
+
+def _rows(
+    stream: BinaryIO, encoding: str, parse: Callable[[Iterable[str]], Iterator[dict[str, Any]]]
+) -> Iterator[dict[str, Any]]:
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        yield from parse(text)
+    finally:
+        # The stream stays the caller's to close.
+        text.detach()
+
+
+def _sniff(stream: BinaryIO) -> tuple[str, str]:
+    """The encoding of ``stream`` (``utf-8-sig`` when it all decodes so, else
+    ``latin-1``) and its first character other than white space ("" when none); the
+    stream is left at its start."""
+    start = stream.tell()
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    encoding, first = "utf-8-sig", ""
+    while True:
+        chunk = stream.read(1 << 20)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+            break
+        if not first and text.strip():
+            first = text.lstrip()[0]
+        if not chunk:
+            break
+    stream.seek(start)
+    if encoding == "latin-1":
+        first = ""
+        while not first:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            stripped = chunk.decode("latin-1").strip()
+            first = stripped[:1]
+        stream.seek(start)
+    return encoding, first
 
 
 def to_notice(row: dict[str, Any]) -> Notice:

@@ -113,11 +113,12 @@ def retractions_update(
                 f"{file} holds more than {RETRACTIONS_MAX_BYTES // 2**20} MB, far more than the "
                 "Retraction Watch data. Give the downloaded CSV file"
             )
+        with open_store(ctx) as store:
+            count = verification.load_retractions(store, parse_retraction_data(body))
     else:
-        with http_client(ctx) as client:
-            body = verification.fetch_retraction_data(client, url)
-    with open_store(ctx) as store:
-        count = verification.load_retractions(store, parse_retraction_data(body))
+        with http_client(ctx) as client, verification.fetch_retraction_data(client, url) as data:
+            with open_store(ctx) as store:
+                count = verification.load_retractions(store, parse_retraction_data(data))
     out.print(f"Loaded {count} Retraction Watch notices.")
 
 
