@@ -278,12 +278,21 @@ def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> 
     except OSError as exc:
         raise _write_error(path, exc) from exc
     data = text.encode("utf-8")
-    try:
-        fd, tmp = _open_temporary(folder)
-    except OSError as exc:
-        raise _write_error(path, exc) from exc
+    # The temporary file's name is known before the file exists, so that an exception
+    # (SIGTERM, Ctrl-C) arriving just after it is created still removes it.
+    tmp: Path | None = None
     try:
         try:
+            for _ in range(100):
+                tmp = folder / f".evidence-{secrets.token_hex(4)}.tmp"
+                try:
+                    # 0o666: the umask decides, as for any new file.
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                    break
+                except FileExistsError:
+                    tmp = None
+            else:
+                raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
             with os.fdopen(fd, "wb") as fh:
                 if mode is not None:
                     os.fchmod(fh.fileno(), mode)
@@ -294,19 +303,9 @@ def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> 
         except OSError as exc:
             raise _write_error(path, exc) from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
-
-
-def _open_temporary(folder: Path) -> tuple[int, Path]:
-    """A new file in ``folder`` with a short name, created with the umask's mode."""
-    for _ in range(100):
-        tmp = folder / f".evidence-{secrets.token_hex(4)}.tmp"
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder))
 
 
 def _write_error(path: Path, exc: OSError) -> EvidenceError:
