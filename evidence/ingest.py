@@ -99,7 +99,8 @@ def _slug(name: str) -> str:
 
 
 def _claim_id(doc_slug: str, normal_text: str, taken: set[str]) -> str:
-    """A stable id from the claim's normalised text (``_normal``)."""
+    """A stable id from the claim's normalised text (``_normal``), numbered on when
+    ``taken`` (the ids already in the database) holds it."""
     digest = hashlib.sha1(normal_text.encode("utf-8")).hexdigest()
     base = f"{doc_slug}-{digest[:8]}"
     cid, n = base, 2
@@ -152,22 +153,40 @@ def ingest_document(
     report = IngestReport(doc_name, sentences=len(extraction.sentences))
     report.problems = [p.message for p in extraction.problems]
     with store.transaction(), _cyclic_gc_paused():
-        doc_row = {
-            "name": doc_name,
-            "path": str(path) if path else None,
-            "sha256": sha,
-            "format": document.format,
-            "ingested_at": now(),
-            "data": {"keys": fingerprint, "raw_sha256": raw_sha},
-        }
-        if existing:
-            doc_id = existing["id"]
-            store.update("documents", doc_id, doc_row)
+        # Looked up again under the write lock: another process may have saved this
+        # document since (two ingests of one new document at once).
+        existing = store.one("select * from documents where name = ?", [doc_name])
+        stored = (existing or {}).get("data") or {}
+        if existing and existing["sha256"] == sha and stored.get("keys") == fingerprint:
+            unchanged = existing
         else:
-            doc_id = store.insert("documents", doc_row)
-        _save_claims(store, doc_id, doc_name, extraction.claims, keys, report)
+            unchanged = None
+            doc_row = {
+                "name": doc_name,
+                "path": str(path) if path else None,
+                "sha256": sha,
+                "format": document.format,
+                "ingested_at": now(),
+                "data": {"keys": fingerprint, "raw_sha256": raw_sha},
+            }
+            doc_id = _save_document(store, existing, doc_row)
+            _save_claims(store, doc_id, doc_name, extraction.claims, keys, report)
+    if unchanged is not None:
+        return _unchanged(store, unchanged, doc_name)
     _fill_counts(store, doc_id, report)
     return report
+
+
+def _save_document(
+    store: Store,
+    existing: dict[str, Any] | None,
+    row: dict[str, Any],
+) -> int:
+    """Insert or update the document's row; its id."""
+    if existing:
+        store.update("documents", existing["id"], row)
+        return int(existing["id"])
+    return store.insert("documents", row)
 
 
 def _save_claims(
@@ -235,8 +254,15 @@ def _save_claims(
         else:
             store.delete_where("claims", "id = ?", [row["id"]])
     report.removed_claims = len(gone)
-    taken = {r["id"] for r in old}
     slug = _slug(doc_name)
+    # Every id that a new id of this slug could meet, whichever document holds it: two
+    # documents may share a slug (article.txt, article.md) and a sentence.
+    taken = {r["id"] for r in old} | {
+        r["id"]
+        for r in store.query(
+            "select id from claims where id >= ? and id < ?", [f"{slug}-", f"{slug}."]
+        )
+    }
     mention_rows: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
     citation_links: list[tuple[str, int]] = []
