@@ -2,12 +2,18 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from evidence.errors import UsageError
-from evidence.store import Store
-from evidence.store.schema import FTS, INDEXES, TABLES
+import evidence.ingest as ingest_module
+import evidence.store as store_module
+from evidence.errors import EvidenceError, UsageError
+from evidence.ingest import Citekeys, IngestReport, ingest_document
+from evidence.store import Store, opening
+from evidence.store.errors import database_error
+from evidence.store.schema import FTS, INDEXES, MIGRATIONS, SCHEMA_VERSION, TABLES
+from evidence.verify import load_retractions
 
 
 def test_schema_created_from_declaration(tmp_path: Path) -> None:
@@ -135,3 +141,201 @@ def test_insert_ignore_and_trace(tmp_path: Path) -> None:
     store.count("studies")
     assert store.count("studies") == 1
     assert seen == ["insert or ignore into [studies] ([citekey]) values (?)"] * 2
+
+
+# --- guards: ids, concurrent ingests, versions, damage, read-only, locks, full disk -----
+
+
+def _ingest(store: Store, path: Path) -> IngestReport:
+    return ingest_document(store, path, citekeys=Citekeys.of_library(store))
+
+
+SENTENCES = (
+    "Massage therapy reduced anxiety by 30% in 50 adults.\n\n"
+    "Sleep improved in most patients after four weeks of treatment.\n"
+)
+
+
+def test_claim_ids_unique_across_documents(tmp_path: Path) -> None:
+    """Two documents whose names give the same slug and that share sentences each get
+    their own claims; ids already given never change."""
+    first, second = tmp_path / "article.txt", tmp_path / "article.md"
+    first.write_text(SENTENCES, encoding="utf-8")
+    second.write_text(SENTENCES + "\nA third sentence says that pain fell by half.\n")
+    store = Store(tmp_path / "e.db")
+    _ingest(store, first)
+    before = {r["id"] for r in store.query("select id from claims")}
+    assert _ingest(store, second).new_claims == 3
+    ids = [r["id"] for r in store.query("select id from claims")]
+    assert len(ids) == len(set(ids)) == 5
+    first.write_text(SENTENCES + "\nAnother claim appears: cortisol fell by 20% in 30 adults.\n")
+    assert _ingest(store, first).kept_claims == 2
+    rows = store.query("select id from claims where document_id = 1")
+    assert before <= {r["id"] for r in rows}
+
+
+def test_ingest_finds_a_document_saved_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process saves the same new document between this ingest's first look and
+    its write: the ingest sees it under the write lock instead of inserting it twice."""
+    doc = tmp_path / "article.md"
+    doc.write_text(SENTENCES, encoding="utf-8")
+    real_extract = ingest_module.extract
+    other: list[IngestReport] = []
+
+    def extract_while_another_ingests(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(ingest_module, "extract", real_extract)
+        other.append(_ingest(Store(tmp_path / "e.db"), doc))
+        return real_extract(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "extract", extract_while_another_ingests)
+    report = _ingest(Store(tmp_path / "e.db"), doc)
+    assert other[0].new_claims == 2
+    assert report.unchanged and report.claims == 2
+    assert Store(tmp_path / "e.db").count("documents") == 1
+
+
+def test_schema_version_recorded_and_newer_database_refused(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    store = Store(path)
+    assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION == len(MIGRATIONS)
+    store.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    store.close()
+    for readonly in (False, True):
+        with pytest.raises(UsageError, match="newer version of evidence.*Upgrade evidence"):
+            Store(path, readonly=readonly)
+    # A migration this version does not know says the same.
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute(
+        "insert into _sqlite_migrations (migration_set, name, applied_at) "
+        "values ('evidence', 'm099_claims_text_renamed', '2030-01-01')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(UsageError, match="m099_claims_text_renamed.*Upgrade evidence"):
+        Store(path)
+
+
+def test_older_database_migrated_and_versioned(tmp_path: Path) -> None:
+    """A database of a version before the schema version was recorded (user_version 0)
+    and before the retractions table: a reading open migrates it where it may write."""
+    path = tmp_path / "e.db"
+    store = Store(path)
+    store.execute("drop table retractions")
+    store.execute("delete from _sqlite_migrations where name = 'm002_retractions'")
+    store.execute("PRAGMA user_version = 0")
+    store.close()
+    store = Store(path, readonly=True)
+    assert store.pending_migrations() == []
+    assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
+    assert store.count("retractions") == 0
+
+
+def _damage(path: Path) -> None:
+    """Overwrite the root page of the studies table in a checkpointed database."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("select rootpage from sqlite_master where name = 'studies'").fetchone()[0]
+    conn.close()
+    with path.open("r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\x5a" * page_size)
+
+
+def test_damaged_database_is_never_written(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    store = Store(path)
+    with store.transaction():
+        for i in range(1500):
+            store.insert("studies", {"citekey": f"k{i}", "title": f"Massage and sleep {i} " * 5})
+    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    _damage(path)
+    damaged = path.read_bytes()
+    with pytest.raises(UsageError, match=r"is damaged \(.*\); nothing was written.*\.recover"):
+        Store(path)
+    assert path.read_bytes() == damaged
+    # Reading opens without the check; a damaged page read says the same kind of thing.
+    reader = Store(path, readonly=True)
+    with pytest.raises(sqlite3.DatabaseError) as caught:
+        reader.query("select count(*), max(title) from studies")
+    problem = database_error(path, caught.value)
+    assert problem is not None and "is damaged" in str(problem) and ".recover" in str(problem)
+
+
+def test_reading_store_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    Store(path).close()
+    reader = Store(path, readonly=True)
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        reader.insert("studies", {"citekey": "a"})
+    problem = database_error(path, caught.value)
+    assert problem is not None and "cannot be written" in str(problem)
+    assert reader.count("studies") == 0
+
+
+def test_reading_store_without_write_access(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the file or folder cannot be written, SQLite opens the file read-only."""
+    path = tmp_path / "e.db"
+    store = Store(path)
+    store.insert("studies", {"citekey": "a"})
+    store.close()
+    monkeypatch.setattr(opening, "may_write", lambda p: False)
+    reader = Store(path, readonly=True)
+    assert reader.count("studies") == 1
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.execute("insert into studies (citekey) values ('b')")
+
+
+def test_a_locked_database_is_announced_then_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.db"
+    Store(path).close()
+    monkeypatch.setattr(store_module, "WAIT_NOTICE", 0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    told: list[str] = []
+    store = Store(path, lock_timeout=0.5, on_wait=told.append)
+    with pytest.raises(EvidenceError, match="another process is writing to .*e.db"):
+        store.insert("studies", {"citekey": "a"})
+    assert told and "waiting" in told[0]
+    holder.execute("ROLLBACK")
+    store.insert("studies", {"citekey": "a"})
+    assert store.count("studies") == 1
+
+
+def test_a_full_disk_is_reported_as_such(tmp_path: Path) -> None:
+    """SQLite undoes the transaction itself when the disk fills: the error that reaches
+    the caller is the full disk, not a failed ROLLBACK."""
+    store = Store(tmp_path / "e.db")
+    store.insert("retractions", {"kind": "retraction", "original_doi": "10.5555/kept"})
+    store.execute("PRAGMA max_page_count = 80")
+    rows = (
+        {"kind": "retraction", "original_doi": f"10.5555/r.{i}", "title": "A title " * 20}
+        for i in range(20000)
+    )
+    with pytest.raises(sqlite3.Error) as caught:
+        load_retractions(store, rows)
+    assert "full" in str(caught.value)
+    problem = database_error(store.path, caught.value)
+    assert problem is not None and "the disk is full" in str(problem)
+    assert store.scalar("select original_doi from retractions") == "10.5555/kept"
+
+
+def test_a_transaction_sqlite_already_undid_reports_the_cause(tmp_path: Path) -> None:
+    """Some errors (a full disk, a conflict resolved by ROLLBACK) end the transaction
+    inside SQLite; the caller gets that error, not "cannot rollback"."""
+    store = Store(tmp_path / "e.db")
+    store.insert("studies", {"citekey": "kept"})
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"), store.transaction():
+        store.insert("studies", {"citekey": "undone"})
+        store.execute("insert or rollback into studies (citekey) values ('kept')")
+    assert [r["citekey"] for r in store.query("select citekey from studies")] == ["kept"]
+    with store.transaction():
+        store.insert("studies", {"citekey": "after"})
+    assert store.count("studies") == 2

@@ -139,15 +139,16 @@ def handle_errors(func: F) -> F:
             fail(str(exc), exc.exit_code)
         except BibError as exc:
             fail(str(exc), 2)
-        except sqlite3.OperationalError as exc:
-            text = str(exc)
-            if "disk is full" in text or "disk I/O" in text:
-                fail(
-                    "the disk is full; nothing of the failed step was written. "
-                    "Free some space and run the command again",
-                    1,
-                )
-            fail(f"database problem: {text}. Check the --db path", 1)
+        except sqlite3.Error as exc:
+            from evidence.store.errors import database_error
+
+            db = _db_of(args, kwargs)
+            problem = database_error(db, exc)
+            if problem is not None:
+                fail(str(problem), problem.exit_code)
+            if not isinstance(exc, sqlite3.OperationalError):
+                _unexpected(exc)  # a broken constraint is a bug, not a database problem
+            fail(f"database problem with {db}: {exc}. Check the --db path", 1)
         except KeyboardInterrupt:
             fail(
                 "interrupted; every item finished before the interruption is saved",
@@ -156,11 +157,25 @@ def handle_errors(func: F) -> F:
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
         except Exception as exc:  # pragma: no cover - last line of defence
-            if os.environ.get("EVIDENCE_DEBUG"):
-                raise
-            fail(f"unexpected {type(exc).__name__}: {exc}. Set EVIDENCE_DEBUG=1 for details", 1)
+            _unexpected(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unexpected(exc: Exception) -> NoReturn:
+    if os.environ.get("EVIDENCE_DEBUG"):
+        raise exc
+    fail(f"unexpected {type(exc).__name__}: {exc}. Set EVIDENCE_DEBUG=1 for details", 1)
+
+
+def _db_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Path:
+    """The --db of a command, from its context argument (for messages about it)."""
+    for value in (*args, *kwargs.values()):
+        # Typer passes its own click's Context, of which typer.Context is a subclass.
+        root = value.find_root() if hasattr(value, "find_root") else None
+        if root is not None and isinstance(root.obj, Settings):
+            return root.obj.db
+    return Path("evidence.db")
 
 
 def _sentence(text: str) -> str:
@@ -177,7 +192,8 @@ def settings(ctx: typer.Context) -> Settings:
 @contextmanager
 def open_store(ctx: typer.Context, *, create: bool = True) -> Iterator[Any]:
     """The database of --db. Commands that only read pass ``create=False``: a mistyped
-    path is then an error, not a new empty database that passes every check."""
+    path is then an error, not a new empty database that passes every check, and the
+    database is opened read-only (so it reads from a read-only folder or mount too)."""
     from evidence.store import Store
 
     db = settings(ctx).db
@@ -186,11 +202,35 @@ def open_store(ctx: typer.Context, *, create: bool = True) -> Iterator[Any]:
             f"{db}: no such database. Check --db (or EVIDENCE_DB); "
             "`evidence ingest`, `add` or `import` create one"
         )
-    store = Store(db)
+    store = Store(
+        db,
+        readonly=not create,
+        lock_timeout=lock_timeout(),
+        on_wait=lambda message: err.print(message, markup=False),
+    )
     try:
         yield store
     finally:
         store.close()
+
+
+def lock_timeout() -> float:
+    """EVIDENCE_LOCK_TIMEOUT: seconds a write waits for another process's write."""
+    from evidence.store import LOCK_TIMEOUT
+
+    raw = os.environ.get("EVIDENCE_LOCK_TIMEOUT", "").strip()
+    if not raw:
+        return LOCK_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400:
+        raise UsageError(
+            f'EVIDENCE_LOCK_TIMEOUT="{raw}" is not a number of seconds. '
+            "Give one from 0 to 86400, or unset it (default 30)"
+        )
+    return seconds
 
 
 def cache_path(ctx: typer.Context) -> Path:

@@ -13,6 +13,7 @@ import json
 import operator
 import re
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,11 +24,25 @@ import sqlite_utils
 from sqlite_utils.db import NotFoundError, Table
 
 from evidence.errors import EvidenceError, UsageError
-from evidence.store.schema import FTS, JSON_COLUMNS, migrations, table_of
+from evidence.store import opening
+from evidence.store.errors import (
+    SQLITE_BUSY,
+    SQLITE_LOCKED,
+    database_error,
+    locked_error,
+    read_only_error,
+    result_code,
+)
+from evidence.store.schema import FTS, JSON_COLUMNS, SCHEMA_VERSION, migrations, table_of
 
-__all__ = ["Params", "Store", "decode_row", "encode_value", "now"]
+__all__ = ["LOCK_TIMEOUT", "Params", "Store", "decode_row", "encode_value", "now"]
 
 Params = Sequence[Any] | dict[str, Any]
+
+# Seconds a write waits for another process's write to finish before giving up.
+LOCK_TIMEOUT = 30.0
+# Seconds of waiting for the write lock before the wait is announced.
+WAIT_NOTICE = 1.0
 
 # sqlite-utils stores lists and dicts this same way (its jsonify_if_needed), so rows
 # written through any method of the store, or by sqlite-utils itself, read back alike.
@@ -76,29 +91,70 @@ def _insert_sql(table: str, columns: Sequence[str], verb: str = "insert") -> str
 class Store:
     """The evidence database."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        lock_timeout: float = LOCK_TIMEOUT,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        """Open (or create) the database at ``path``.
+
+        ``readonly``: for commands that only read; nothing can be written through this
+        store, and a file or folder that cannot be written is fine. ``lock_timeout``:
+        how long a write waits for another process's write to finish; ``on_wait`` is
+        told, once, when that wait has lasted a second.
+        """
         self.path = Path(path)
+        self.readonly = readonly
+        self.lock_timeout = lock_timeout
+        self._on_wait = on_wait
         if self.path.exists() and self.path.is_dir():
             raise UsageError(f"Database path {self.path} is a directory. Give a file path.")
+        # Read-only through SQLite when this process may not write the file or its folder.
+        sqlite_read_only = readonly and not opening.may_write(self.path)
+        conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+            conn = opening.connect(self.path, read_only=sqlite_read_only, timeout=lock_timeout)
             self._db = sqlite_utils.Database(conn)
             # Wait rather than fail when another process writes (DESIGN: two processes can write).
-            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
             self._db.execute("PRAGMA foreign_keys = ON")
+            opening.refuse_newer(self._db, self.path)
             if not readonly:
+                opening.refuse_damaged(self._db, self.path)
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
+            pending = self.pending_migrations()
+            if sqlite_read_only and pending:
+                raise opening.older_read_only(self.path, pending)
+            if not sqlite_read_only:
                 self.ensure_shape()
-        except sqlite3.DatabaseError as exc:
-            raise UsageError(
-                f"Cannot open database {self.path}: {exc}. Check that it is an evidence database."
-            ) from None
+            if readonly and not sqlite_read_only:
+                self._db.execute("PRAGMA query_only = ON")
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                if not readonly and not opening.may_write(self.path):
+                    raise read_only_error(self.path) from None
+                raise database_error(self.path, exc) or UsageError(
+                    f"Cannot open database {self.path}: {exc}. "
+                    "Check that it is an evidence database."
+                ) from None
+            raise
 
     def ensure_shape(self) -> None:
-        if self.pending_migrations():
+        """Apply pending migrations and record the schema version (never into a damaged
+        file, nor into one a newer version has changed)."""
+        if self.pending_migrations() or opening.schema_version(self._db) < SCHEMA_VERSION:
+            if self.readonly:
+                opening.refuse_damaged(self._db, self.path)
             with self.transaction():
+                opening.refuse_newer(self._db, self.path)
                 migrations.apply(self._db)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def pending_migrations(self) -> list[str]:
         """Names of the migrations not applied to this database yet."""
@@ -118,14 +174,52 @@ class Store:
         if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
+        try:
             conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, saying so after a second of waiting for another writer."""
+        notice = None
+        if self._on_wait is not None:
+            notice = threading.Timer(
+                WAIT_NOTICE,
+                self._on_wait,
+                [
+                    f"Another process is writing to {self.path}; waiting for it to finish "
+                    f"(up to {self.lock_timeout:g} s)..."
+                ],
+            )
+            notice.daemon = True
+            notice.start()
+        try:
+            self._db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if result_code(exc) in (SQLITE_BUSY, SQLITE_LOCKED):
+                raise locked_error(self.path) from None
+            raise
+        finally:
+            if notice is not None:
+                notice.cancel()
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not undone it already (it does after
+        some errors, such as a full disk): the error that brought us here is the one to
+        report, not a failed ROLLBACK."""
+        conn = self._db.conn
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -228,22 +322,27 @@ class Store:
         return problems
 
     # --- writing ---------------------------------------------------------------------
+    # Each write outside a transaction is a transaction of its own (BEGIN IMMEDIATE):
+    # a wait for another writer is announced and a lock that outlasts it is reported.
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row with one prepared statement; its rowid."""
         values = [encode_value(v) for v in row.values()]
-        cursor = self._db.execute(_insert_sql(table, list(row)), values)
+        with self.transaction():
+            cursor = self._db.execute(_insert_sql(table, list(row)), values)
         assert cursor.lastrowid is not None
         return int(cursor.lastrowid)
 
     def insert_ignore(self, table: str, row: dict[str, Any]) -> None:
         """Insert one row unless it breaks a unique index (then nothing happens)."""
         values = [encode_value(v) for v in row.values()]
-        self._db.execute(_insert_sql(table, list(row), "insert or ignore"), values)
+        with self.transaction():
+            self._db.execute(_insert_sql(table, list(row), "insert or ignore"), values)
 
     def insert_all(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Insert rows that may differ in their keys (sqlite-utils batches them)."""
-        self._table(table).insert_all(_encode_row(row) for row in rows)
+        with self.transaction():
+            self._table(table).insert_all(_encode_row(row) for row in rows)
 
     def insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """Insert rows that all have the same keys with one prepared statement and add
@@ -273,12 +372,14 @@ class Store:
 
     def update(self, table: str, pk: Any, values: dict[str, Any]) -> None:
         try:
-            self._table(table).update(pk, _encode_row(values))
+            with self.transaction():
+                self._table(table).update(pk, _encode_row(values))
         except NotFoundError:
             raise EvidenceError(f"No row {pk} in {table}.") from None
 
     def delete_where(self, table: str, where: str, params: Iterable[Any]) -> None:
-        self._table(table).delete_where(where, list(params))
+        with self.transaction():
+            self._table(table).delete_where(where, list(params))
 
     def _table(self, name: str) -> Table:
         return table_of(self._db, name)

@@ -4,10 +4,14 @@ TABLES, INDEXES, FTS and the foreign keys are the one description of the databas
 ``ensure_declared`` creates whatever of it a database lacks (idempotent), and each
 numbered migration (sqlite-utils ``Migrations``) calls it, so a database made by an
 older version gains the tables and columns declared since.
+
+The schema version is the number of migrations; the store records it in SQLite's
+``user_version`` so that an older evidence refuses a database a newer one has changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
@@ -255,6 +259,8 @@ FTS: dict[str, list[str]] = {
 }
 
 migrations = Migrations("evidence")
+# Names of the migrations, in order; the schema version is their number.
+MIGRATIONS: list[str] = []
 
 
 def table_of(db: sqlite_utils.Database, name: str) -> Table:
@@ -288,11 +294,22 @@ def ensure_declared(db: sqlite_utils.Database) -> None:
             table.enable_fts(columns, create_triggers=True, tokenize="porter")
 
 
-@migrations()
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _migration(func: Migration) -> Migration:
+    MIGRATIONS.append(func.__name__)
+    return migrations()(func)
+
+
+@_migration
 def m001_initial(db: sqlite_utils.Database) -> None:
     ensure_declared(db)
 
 
-@migrations()
+@_migration
 def m002_retractions(db: sqlite_utils.Database) -> None:
     ensure_declared(db)
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
