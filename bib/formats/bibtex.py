@@ -69,6 +69,8 @@ class _EntryScanner(LowLevelParser):  # type: ignore[misc]
     command remembers the line where it starts (pybtex counts lines as it scans, so this
     costs nothing extra)."""
 
+    current_value: list[str]  # the parts of the value parsed last (pybtex's attribute)
+
     def __init__(self, text: str, filename: str) -> None:
         super().__init__(text, macros=CaseInsensitiveDict(month_names), filename=filename)
         self.command_line = 1
