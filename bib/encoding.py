@@ -7,7 +7,7 @@ limit is kept while reading.
 
 Byte-order marks decide first (UTF-32, UTF-16, UTF-8), then UTF-16 without a mark
 told by its pattern of NUL bytes, then UTF-8, then a file of UTF-8 lines mixed with
-Windows-1252 lines (decoded line by line), then charset-normalizer's best guess,
+lines of one legacy encoding (decoded line by line), then charset-normalizer's best guess,
 preferring the common Western code pages over an equally clean Central European one.
 What cannot be text is refused with the reason, for each caller to word: ``empty``,
 ``bad-mark`` (a byte-order mark over bytes of another encoding), ``binary`` (NUL
@@ -99,6 +99,16 @@ def decode_text(data: bytes) -> str:
     mixed = _mixed_lines(data)
     if mixed is not None:
         return mixed
+    decoded = _detected(data)[1]
+    controls = sum(1 for ch in decoded if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > max(8, len(decoded) // 100):
+        raise Undecodable("controls")
+    return decoded
+
+
+def _detected(data: bytes) -> tuple[str, str]:
+    """The encoding charset-normalizer finds best for ``data``, and the text decoded in
+    it; raises Undecodable."""
     from charset_normalizer import from_bytes
 
     results = from_bytes(data)
@@ -111,11 +121,7 @@ def decode_text(data: bytes) -> str:
         if candidate.encoding in _WESTERN and candidate.chaos <= best.chaos + 0.02:
             best = candidate
             break
-    decoded = str(best)
-    controls = sum(1 for ch in decoded if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
-    if controls > max(8, len(decoded) // 100):
-        raise Undecodable("controls")
-    return decoded
+    return best.encoding, str(best)
 
 
 def _utf16_without_mark(data: bytes) -> str | None:
@@ -141,31 +147,28 @@ def _utf16_without_mark(data: bytes) -> str | None:
 
 
 def _mixed_lines(data: bytes) -> str | None:
-    """The text of a file whose lines are partly UTF-8 and partly Windows-1252 (an
-    edit in another editor), decoded line by line; None unless both kinds occur. A
-    file in one legacy encoding has no valid multi-byte UTF-8 line and goes to the
-    detector whole."""
+    """The text of a file whose lines are partly UTF-8 and partly in one legacy encoding
+    (an edit made in another editor): the UTF-8 lines as they are, the others in the
+    encoding found for them together. None unless both kinds occur; a file in one legacy
+    encoding has no valid multi-byte UTF-8 line and goes to the detector whole."""
     lines = data.splitlines(keepends=True)
-    utf8 = other = 0
-    for line in lines:
+    legacy: set[int] = set()
+    utf8 = 0
+    for index, line in enumerate(lines):
         if line.isascii():
             continue
         try:
             line.decode("utf-8")
             utf8 += 1
         except UnicodeDecodeError:
-            other += 1
-    if not (utf8 and other):
+            legacy.add(index)
+    if not (utf8 and legacy):
         return None
-    return "".join(_decode_line(line) for line in lines)
-
-
-def _decode_line(line: bytes) -> str:
     try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return line.decode("cp1252")
-    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
-        return line.decode("latin-1")
+        codec = _detected(b"".join(lines[i] for i in legacy))[0]
+    except Undecodable:
+        return None
+    return "".join(
+        line.decode(codec, errors="replace") if index in legacy else line.decode("utf-8")
+        for index, line in enumerate(lines)
+    )

@@ -78,3 +78,16 @@ def test_read_capped_stops_at_the_limit(tmp_path: Path) -> None:
     with pytest.raises(TooLarge) as caught:
         read_capped(small, 99)
     assert caught.value.size == 100
+
+
+def test_the_legacy_lines_of_a_mixed_file_keep_their_own_encoding() -> None:
+    data = (
+        "Привет, это строка в UTF-8.\n".encode()
+        + "А это строка в кодировке Windows-1251, из другого редактора.\n".encode("cp1251")
+        + "Ещё одна строка в Windows-1251 для определения кодировки.\n".encode("cp1251")
+    )
+    assert decode_text(data) == (
+        "Привет, это строка в UTF-8.\n"
+        "А это строка в кодировке Windows-1251, из другого редактора.\n"
+        "Ещё одна строка в Windows-1251 для определения кодировки.\n"
+    )
