@@ -217,3 +217,13 @@ def test_invisible_characters_do_not_hide_a_mention(
     assert mention.text.strip("\u202a\u202c\u2066\u2069") == mention.text
     for sentence in extraction.sentences:
         assert doc.text[sentence.start : sentence.end] == sentence.text
+
+
+def test_a_link_target_with_a_zero_width_space_is_its_identifier() -> None:
+    html = (
+        "<html><body><article><h1>Massage</h1><p>Massage reduced anxiety in adults with "
+        "chronic pain over eight weeks, as <a href='https://doi.org/10.1000/&#8203;abc'>the "
+        "trial</a> reported in detail.</p></article></body></html>"
+    )
+    found = _mentions(html, "html")
+    assert [(m.kind, m.identifier) for m in found] == [("doi", "doi:10.1000/abc")]

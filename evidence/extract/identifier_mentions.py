@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
 from evidence.extract.mention import Mention
+from evidence.extract.visible import INVISIBLE
 from evidence.read.document import Link
 from evidence.vocab import MENTION_KINDS
 
@@ -32,9 +33,10 @@ def link_mentions(links: Iterable[Link], text: str) -> list[Mention]:
     """One mention per link of the document, of its identifier's kind (else ``url``)."""
     found: list[Mention] = []
     for link in links:
-        ident, _ = inspect_identifier(link.target)
+        target = INVISIBLE.sub("", link.target)  # a zero-width space copied into an href
+        ident, _ = inspect_identifier(target)
         if ident is None:
-            ident = Identifier("url", link.target)
+            ident = Identifier("url", target)
         found.append(
             Mention(
                 kind=ident.kind if ident.kind in MENTION_KINDS else "url",
