@@ -96,7 +96,7 @@ def _version(value: bool) -> None:
 
 def root(
     ctx: typer.Context,
-    db: Path = typer.Option(
+    db: str = typer.Option(
         None, "--db", envvar="EVIDENCE_DB", help="SQLite database (default ./evidence.db)."
     ),
     offline: bool = typer.Option(
@@ -117,7 +117,9 @@ def root(
         offline = offline or offline_from_env()
     except BibError as exc:
         fail(str(exc), 2)
-    ctx.obj = Settings(db=db or Path("evidence.db"), offline=offline, mailto=mailto)
+    if db == "":  # Path("") would be the current folder
+        fail("--db is an empty path. Give the database file (is a shell variable unset?)")
+    ctx.obj = Settings(db=Path(db or "evidence.db"), offline=offline, mailto=mailto)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from bib.encoding import TooLarge, read_capped
@@ -19,6 +17,7 @@ from evidence.cli.context import (
     out,
     print_json,
 )
+from evidence.cli.paths import given_path
 from evidence.cli.progress import TerminalProgress
 
 app = typer.Typer()
@@ -93,7 +92,7 @@ RETRACTIONS_MAX_BYTES = 512 * 2**20
 @handle_errors
 def retractions_update(
     ctx: typer.Context,
-    file: Path = typer.Option(
+    file_name: str = typer.Option(
         None, "--file", help="Load a downloaded Retraction Watch CSV instead of fetching it."
     ),
     url: str = typer.Option(
@@ -105,7 +104,8 @@ def retractions_update(
     """Download the Retraction Watch data into the database for offline checks."""
     from bib.services.retractions import parse_retraction_data
 
-    if file is not None:
+    if file_name is not None:
+        file = given_path(file_name, "--file")
         try:
             body = read_capped(file, RETRACTIONS_MAX_BYTES)
         except TooLarge:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from pathlib import Path
 
 import typer
 
@@ -130,9 +129,12 @@ def import_(
 def export(
     ctx: typer.Context,
     fmt: str = typer.Option("bibtex", "--format", help="bibtex, csl-json or ris."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write to FILE instead of stdout."),
+    output_file: str = typer.Option(
+        None, "--output", "-o", help="Write to FILE instead of stdout."
+    ),
 ) -> None:
     """Export the library as BibTeX, CSL-JSON or RIS."""
+    output = given_path(output_file, "--output") if output_file is not None else None
     if fmt not in ("bibtex", "csl-json", "ris"):
         fail(f'unknown format "{fmt}". Use bibtex, csl-json or ris')
     with open_store(ctx, create=False) as store:

@@ -88,7 +88,7 @@ def report(
     ctx: typer.Context,
     document: str = document_option(),
     fmt: str = typer.Option("md", "--format", "-f", help="md, html or json."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
+    output_file: str = typer.Option(None, "--output", "-o", help="Write to FILE, not stdout."),
     template_file: str = typer.Option(
         None, "--template", help="Your own Jinja template; it receives the report model."
     ),
@@ -97,6 +97,7 @@ def report(
     if fmt not in FORMATS:
         fail(f'unknown format "{fmt}". Use md, html or json')
     template = given_path(template_file, "--template") if template_file is not None else None
+    output = given_path(output_file, "--output") if output_file is not None else None
     if template is not None and not template.is_file():
         fail(f"{template}: no such template file. Check the path")
     with open_store(ctx, create=False) as store:

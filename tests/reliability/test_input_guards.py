@@ -164,6 +164,10 @@ def test_a_diamond_of_latex_inputs_ends_at_once(tmp_path: Path, env: dict[str, s
         (["ingest", "--allow-root", "", "doc.md"], "--allow-root"),
         (["import", ""], "A file argument"),
         (["report", "--template", ""], "--template"),
+        (["report", "--output", ""], "--output"),
+        (["export", "--output", ""], "--output"),
+        (["retractions", "update", "--file", ""], "--file"),
+        (["--db", "", "studies"], "--db"),
     ],
 )
 def test_an_empty_path_is_an_error_naming_the_argument(
@@ -173,7 +177,7 @@ def test_an_empty_path_is_an_error_naming_the_argument(
     run = run_child(args, env)
     one_error(run, named, "empty path")
     assert "'.'" not in run.stderr and " . " not in run.stderr
-    assert not Path(env["EVIDENCE_DB"]).exists() or args[0] == "report"
+    assert not Path(env["EVIDENCE_DB"]).exists()
 
 
 def test_an_empty_path_ingests_nothing(tmp_path: Path, env: dict[str, str]) -> None:
