@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 from types import FrameType
-from typing import Any
 
 from evidence.cli.exits import INTERRUPTED, TERMINATED
 
@@ -41,7 +40,7 @@ def main() -> None:
     run()
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "app":
         from evidence.cli.application import app
 
