@@ -57,7 +57,11 @@ def invalid(path: Path) -> bool:
 
 @pytest.fixture
 def empty_db(db_path: Path) -> Path:
-    """A database with the schema and nothing else."""
+    """A database with the schema and nothing else (made by the store, as a writing
+    command would; a reading command refuses a database that does not exist)."""
+    from evidence.store import Store
+
+    Store(db_path).close()
     assert cli("studies").code == 0
     return db_path
 
