@@ -188,6 +188,19 @@ class Store:
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE, saying so after a second of waiting for another writer."""
+        conn = self._db.conn
+        if self._on_wait is not None:
+            # First without waiting: the notice's timer is only needed when another
+            # process holds the lock (a thread per write would slow small writes down).
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if result_code(exc) not in (SQLITE_BUSY, SQLITE_LOCKED):
+                    raise
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
         notice = None
         if self._on_wait is not None:
             notice = threading.Timer(
@@ -201,7 +214,7 @@ class Store:
             notice.daemon = True
             notice.start()
         try:
-            self._db.conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if result_code(exc) in (SQLITE_BUSY, SQLITE_LOCKED):
                 raise locked_error(self.path) from None
