@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -35,21 +34,32 @@ NCBI_KEY = "ncbi-SECRET-redirect-55"
 
 
 def run_measured(args: list[str], env: dict[str, str], tmp: Path, timeout: float = 120) -> Run:
-    """Run the CLI; its stdout, stderr and peak memory (``Run.peak_mb``)."""
+    """Run the CLI; its stdout, stderr and peak memory (``Run.peak_mb``).
+
+    The peak is the child's own high-water mark (``VmHWM``, which starts afresh at exec),
+    read until it exits. ``ru_maxrss`` would not do: Linux carries it over from the
+    process that forked the child, here the whole test session."""
     out, err = tmp / "stdout", tmp / "stderr"
+    peak_kb = 0
     with out.open("w") as o, err.open("w") as e:
         proc = subprocess.Popen(
             [*evidence_command(), *args], env=child_env(env), stdout=o, stderr=e
         )
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            killer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        status_file = Path(f"/proc/{proc.pid}/status")
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None:
+            try:
+                for line in status_file.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                proc.kill()
+            time.sleep(0.02)
+    assert peak_kb > 10_000, "no memory reading of the child (is /proc there?)"
     run = Run(proc.returncode, out.read_text(), err.read_text())
-    run.peak_mb = usage.ru_maxrss / 1024  # type: ignore[attr-defined]
+    run.peak_mb = peak_kb / 1024  # type: ignore[attr-defined]
     return run
 
 
