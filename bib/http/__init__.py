@@ -261,13 +261,16 @@ class HttpClient:
             sink.truncate()
             try:
                 with throttle.gate.slot():
-                    throttle.limiter.wait(max_wait=cfg.retry_after_cap)
-                    with Deadline(cfg.download_deadline):
-                        resp = self._exchange(self._downloads, call, call.headers, stream=True)
-                        with resp:
-                            status = resp.status_code
-                            if 200 <= status < 300:
-                                return copy_body(resp.raw, sink.write, cfg.max_download_bytes)
+                    record = throttle.limiter.start(max_wait=cfg.retry_after_cap)
+                    try:
+                        with Deadline(cfg.download_deadline):
+                            resp = self._exchange(self._downloads, call, call.headers, stream=True)
+                            with resp:
+                                status = resp.status_code
+                                if 200 <= status < 300:
+                                    return copy_body(resp.raw, sink.write, cfg.max_download_bytes)
+                    finally:
+                        throttle.limiter.finished(record)
             except GaveUp as exc:
                 throttle.give_up(exc.reason)
                 raise ServiceError(service, f"gave up on it for this run: {exc.reason}") from None
@@ -337,7 +340,7 @@ class HttpClient:
             error = ""
             with throttle.gate.slot():
                 try:
-                    limiter.wait(max_wait=cfg.retry_after_cap)
+                    record = limiter.start(max_wait=cfg.retry_after_cap)
                 except GaveUp as exc:
                     throttle.give_up(exc.reason)
                     failure = f"gave up on it for this run: {exc.reason}"
@@ -345,7 +348,10 @@ class HttpClient:
                 started = time.monotonic()
                 try:
                     with Deadline(cfg.deadline):
-                        resp = self._exchange(self.session, call, headers)
+                        try:
+                            resp = self._exchange(self.session, call, headers)
+                        finally:
+                            limiter.finished(record)
                 except BodyTooLarge as exc:
                     raise ServiceError(call.service, str(exc)) from None
                 except DeadlinePassed as exc:

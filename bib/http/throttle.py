@@ -8,6 +8,10 @@ the service sends (:meth:`ServiceThrottle.follow_headers`).
 Requests are spaced at :data:`PACE` of a published rate, not at the rate itself: the
 first request of a run arrives late (connection set-up) while the next ones do not, so
 pacing at exactly the limit puts one request too many into a strict one-second window.
+Spacing alone cannot rule that out when one request is delayed on its way and the next
+is not, so a request is also held until the one ``n`` places before it (``n`` the
+published requests per window) was answered a whole window ago: the server saw that one
+arrive no later than its answer, so no window of the server's holds ``n + 1``.
 
 No wait a service asks for may pass a bound (``max_wait``): a Retry-After, a spent quota's
 reset time or a rate announced in headers that would hold a request longer makes the
@@ -22,6 +26,7 @@ import math
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -49,10 +54,13 @@ class RateLimiter:
 
     def __init__(self, rate: float) -> None:
         self._lock = threading.Lock()
+        self._answered = threading.Condition(self._lock)
         self._rate = rate if rate > 0 else math.inf
         self._interval = _spacing(self._rate)
         self._next = 0.0
         self._paused_until = 0.0
+        # One record per recent request: when its answer came (None while in flight).
+        self._recent: deque[list[float | None]] = deque()
 
     @property
     def rate(self) -> float:
@@ -74,16 +82,58 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     def wait(self, max_wait: float = math.inf) -> None:
-        """Sleep until this request may start; :class:`GaveUp` (without taking a slot)
-        when that is more than ``max_wait`` seconds away."""
-        with self._lock:
+        """Sleep until a request may start, for callers that do not report its answer
+        (it counts as answered when it starts)."""
+        self.finished(self.start(max_wait))
+
+    def start(self, max_wait: float = math.inf) -> list[float | None]:
+        """Sleep until this request may start; the record to hand to :meth:`finished`
+        once its answer (or failure) is in. :class:`GaveUp` (without taking a slot) when
+        the start is more than ``max_wait`` seconds away."""
+        with self._answered:
+            n, window = _window(self._rate)
+            earliest = 0.0
+            if n and len(self._recent) >= n:
+                record = self._recent[-n]
+                # In flight: wait for its answer (bounded: a request has its own deadline).
+                self._answered.wait_for(lambda: record[0] is not None, timeout=ANSWER_WAIT)
+                answered = record[0]
+                if answered is not None:
+                    earliest = answered + window + WINDOW_MARGIN
             now = time.monotonic()
-            slot = max(now, self._next, self._paused_until)
+            slot = max(now, self._next, self._paused_until, earliest)
             if slot - now > max_wait:
                 raise GaveUp(f"asks for a wait of {_duration(slot - now)} before the next request")
             self._next = slot + self._interval
+            mine: list[float | None] = [None]
+            self._recent.append(mine)
+            while len(self._recent) > max(n, 1):
+                self._recent.popleft()
         if slot > now:
             time.sleep(slot - now)
+        return mine
+
+    def finished(self, record: list[float | None]) -> None:
+        """The request of ``record`` has its answer (or has failed)."""
+        with self._answered:
+            if record[0] is None:
+                record[0] = time.monotonic()
+            self._answered.notify_all()
+
+
+# How long a request waits for the answer of the one a window before it, and the margin
+# kept after that answer.
+ANSWER_WAIT = 60.0
+WINDOW_MARGIN = 0.02
+
+
+def _window(rate: float) -> tuple[int, float]:
+    """Requests per window and the window in seconds, for a published ``rate``: 3/s is
+    3 per second, 0.5/s is 1 per 2 seconds. (0, 0) when there is no limit."""
+    if not math.isfinite(rate):
+        return 0, 0.0
+    n = max(1, int(rate))
+    return n, n / rate
 
 
 def _spacing(rate: float) -> float:
