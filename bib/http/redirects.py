@@ -11,7 +11,7 @@ is refused with a message naming the new address. At most :data:`MAX_REDIRECTS` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,20 +24,9 @@ MAX_REDIRECTS = 5
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True)
-class Hop:
-    """One request of a chain of redirects."""
-
-    method: str
-    url: str
-    query: list[tuple[str, str]]
-    form: list[tuple[str, str]] | None
-    json_body: Any
-    headers: dict[str, str]
-
-
-def first_hop(call: Call, headers: dict[str, str]) -> Hop:
-    return Hop(call.method, call.url, call.query, call.form, call.json_body, headers)
+def first_hop(call: Call, headers: dict[str, str]) -> Call:
+    """The first request of a chain: ``call`` with the headers it is sent with."""
+    return replace(call, headers=headers)
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -51,7 +40,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
 
 
-def next_hop(hop: Hop, resp: Any, call: Call, base_url: str, hops: int) -> Hop:
+def next_hop(hop: Call, resp: Any, call: Call, base_url: str, hops: int) -> Call:
     """Where the redirect ``resp`` (the answer to ``hop``) leads; ServiceError when it
     may not be followed: another origin while ``call`` carries credentials, or more than
     :data:`MAX_REDIRECTS` hops."""

@@ -105,6 +105,8 @@ def _watch(conn: Any) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    """A connection whose socket the current request's deadline watches."""
+
     def connect(self) -> None:
         super().connect()
         _watch(self)
@@ -114,14 +116,9 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _watch(self)
-
-    def getresponse(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        _watch(self)
-        return super().getresponse(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same over TLS (HTTPSConnection is an HTTPConnection: the watching methods
+    above wrap its own connect and getresponse)."""
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
