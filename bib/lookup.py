@@ -13,7 +13,8 @@ nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -29,6 +30,10 @@ SERVICES = ("crossref", "pubmed", "openalex", "s2", "openlibrary")
 MAX_ROUNDS = 3
 # Threads across all services; the HttpClient keeps each service within its own limit.
 MAX_WORKERS = 8
+
+# Identifiers looked up together by fetch_works_in_chunks: a multiple of every service's
+# batch size (50, 100, 200, 500), so chunking costs no extra request for full chunks.
+LOOKUP_CHUNK = 1000
 
 OPENALEX_NO_KEY = "skipped: no API key (set EVIDENCE_OPENALEX_KEY; a free key works)"
 
@@ -170,6 +175,43 @@ def fetch_works(
                 "all", f"{item.result.identifier.kind} identifiers are not looked up"
             )
     return {ident: item.result for ident, item in items.items()}
+
+
+def fetch_works_in_chunks(
+    client: HttpClient,
+    identifiers: list[Identifier],
+    services: Iterable[str] = SERVICES,
+    *,
+    also_known: Mapping[Identifier, Mapping[str, str]] | None = None,
+    chunk_size: int | None = None,
+) -> Iterator[dict[Identifier, LookupResult]]:
+    """``fetch_works`` a chunk at a time, in order, so that the caller can save each
+    chunk's results before the next arrives: an interruption loses at most the chunks in
+    flight, and memory follows the chunk, not the whole list. The next chunk is looked up
+    while the caller saves this one, so the services never wait for the saving.
+    ``chunk_size`` defaults to LOOKUP_CHUNK."""
+    unique = list(dict.fromkeys(identifiers))
+    wanted = list(services)
+    chunks = _chunks(unique, max(1, chunk_size or LOOKUP_CHUNK))
+    if len(chunks) <= 1:
+        if chunks:
+            yield fetch_works(client, chunks[0], wanted, also_known=also_known)
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lookup-ahead")
+
+    def start(chunk: list[Identifier]) -> Future[dict[Identifier, LookupResult]]:
+        return pool.submit(fetch_works, client, chunk, wanted, also_known=also_known)
+
+    try:
+        ahead = start(chunks[0])
+        for following in [*chunks[1:], None]:
+            results = ahead.result()
+            if following is not None:
+                ahead = start(following)
+            yield results
+    finally:
+        # Interrupted or abandoned: do not wait for a lookup still in flight.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def search_crossref_bibliographic(client: HttpClient, reference: str, rows: int = 5) -> list[Work]:

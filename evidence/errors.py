@@ -29,3 +29,10 @@ class DocumentNotFound(EvidenceError):
 
 class DocumentError(UsageError):
     """A document cannot be read (binary, empty, hopeless encoding)."""
+
+
+class Interrupted(EvidenceError):
+    """Ctrl-C during a long command, after what finished was saved; the message says how
+    much. Exit 130, as for any interrupted command."""
+
+    exit_code = 130

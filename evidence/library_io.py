@@ -16,10 +16,10 @@ from bib.errors import BibError, FormatError
 from bib.formats import read_bibliography, write_bibliography
 from bib.http import HttpClient
 from bib.identifiers import Identifier, inspect_identifier
-from bib.lookup import fetch_works, search_crossref_bibliographic
+from bib.lookup import fetch_works_in_chunks, search_crossref_bibliographic
 from bib.matching.references import choose
 from bib.work import Work
-from evidence.errors import EvidenceError, UsageError
+from evidence.errors import EvidenceError, Interrupted, UsageError
 from evidence.library import CitekeyRegistry, notices_by_study, row_to_work, save_work
 from evidence.library_bulk import save_new_works
 from evidence.problems import Problem
@@ -100,18 +100,21 @@ def add_studies(
     if not idents:
         return report
     progress = progress or NO_PROGRESS
-    with progress.status(f"Looking up {len(idents)} identifiers…"):
-        results = fetch_works(client, idents)
-    with progress.task("Saving", len(idents)) as advance:
-        for ident in idents:
-            result = results.get(ident)
-            work = result.work if result is not None else None
-            if work is None or not (work.title or work.identifiers().keys() - {ident.kind}):
-                reason = result.reason() if result is not None else "no answer"
-                report.failures.append(f"{ident}: {reason}")
-            else:
-                report.study_ids.append(save_work(store, work).study_id)
-            advance()
+    try:
+        with progress.task("Looking up and saving", len(idents)) as advance:
+            for results in fetch_works_in_chunks(client, idents):
+                for ident, result in results.items():
+                    work = result.work
+                    if work is None or not (work.title or work.identifiers().keys() - {ident.kind}):
+                        report.failures.append(f"{ident}: {result.reason()}")
+                    else:
+                        report.study_ids.append(save_work(store, work).study_id)
+                    advance()
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; {len(report.study_ids)} of {len(idents)} studies were looked up "
+            "and saved (run the command again for the rest)"
+        ) from None
     return report
 
 

@@ -22,10 +22,11 @@ from bib.errors import OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier
 from bib.journals import journal_agrees
-from bib.lookup import LookupResult, fetch_works
+from bib.lookup import LookupResult, fetch_works_in_chunks
 from bib.services.retractions import to_notice
 from bib.text import family_key, title_similarity
 from bib.work import STANDARD_IDS, Work
+from evidence.errors import Interrupted
 from evidence.library import get_study, latest_checks, row_to_work, save_work
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store, now
@@ -172,7 +173,11 @@ def verify_studies(
     rows: Sequence[dict[str, Any]],
     progress: Progress | None = None,
 ) -> VerifyReport:
-    """Look every study up (batched across services), then record one check each."""
+    """Look every study up (batched across services), then record one check each.
+
+    Checks are saved chunk by chunk as the lookups finish: after a Ctrl-C every study
+    checked so far keeps its verdict, and the Interrupted error says how many.
+    """
     progress = progress or NO_PROGRESS
     report = VerifyReport()
     idents: dict[int, Identifier] = {}
@@ -180,64 +185,98 @@ def verify_studies(
         ident = primary_identifier(row)
         if ident is not None:
             idents[row["id"]] = ident
-    results = {}
-    if idents:
-        with progress.status(f"Checking {len(idents)} studies against the services…"):
-            also_known = {idents[row["id"]]: _ids_of(row) for row in rows if row["id"] in idents}
-            results = fetch_works(
-                client, list(dict.fromkeys(idents.values())), also_known=also_known
-            )
     local = local_retractions(store, rows)
     notice_rows: dict[int, list[dict[str, Any]]] = {}
     for n in store.query("select * from notices"):
         notice_rows.setdefault(n["study_id"], []).append(n)
+    by_ident: dict[Identifier, list[dict[str, Any]]] = {}
     for row in rows:
         ident = idents.get(row["id"])
-        result = results.get(ident) if ident else None
-        stored = row_to_work(row, notice_rows.get(row["id"], []))
-        theirs = result.work if result is not None else None
-        mismatches: list[dict[str, Any]] = []
-        if theirs is not None:
-            by_hand = set(row.get("user_fields") or [])
-            for source, work in (result.works if result else {}).items():
-                mismatches.extend(compare(stored, work, source, by_hand))
-        rw_notices = [to_notice(r) for r in local.get(row["id"], [])]
-        notices = [*stored.notices, *(theirs.notices if theirs else []), *rw_notices]
-        retracted = any(n.kind == "retraction" for n in notices) or bool(
-            theirs is not None and theirs.retracted
-        )
-        status, reason = verdict_for(result, None, mismatches, retracted)
-        with store.transaction():
-            if theirs is not None:
-                theirs.notices = [*theirs.notices, *rw_notices]
-                # The merged answer fills in what the study lacks; save_work never
-                # overwrites fields set by hand (imports, user edits).
-                save_work(store, _same_ids(theirs, row))
-            elif rw_notices:
-                save_work(store, Work(**_ids_of(row), notices=rw_notices, source="crossref"))
-            store.insert(
-                "checks",
-                {
-                    "study_id": row["id"],
-                    "checked_at": now(),
-                    "status": status,
-                    "sources": (result.sources if result else [])
-                    + (["retraction-watch (local)"] if rw_notices else []),
-                    "mismatches": mismatches,
-                    "reason": reason,
-                    "response": theirs.to_dict() if theirs else None,
-                },
-            )
-        report.verdicts[row["citekey"]] = status
-        if reason:
-            report.reasons[row["citekey"]] = reason
-        if status == "unverified":
-            report.failures.append(f"{row['citekey']}: unverified ({reason})")
-    if results and not client.has_key("openalex") and not client.config.offline:
+        if ident is not None:
+            by_ident.setdefault(ident, []).append(row)
+    also_known = {idents[row["id"]]: _ids_of(row) for row in rows if row["id"] in idents}
+    done = 0
+    looked_up = False
+    try:
+        with progress.task("Checking studies", len(rows)) as advance:
+            # Studies with nothing to look up get their verdict first.
+            for row in rows:
+                if row["id"] not in idents:
+                    _record_check(store, row, None, local, notice_rows, report)
+                    done += 1
+                    advance()
+            for results in fetch_works_in_chunks(client, list(by_ident), also_known=also_known):
+                looked_up = True
+                for ident, result in results.items():
+                    for row in by_ident[ident]:
+                        _record_check(store, row, result, local, notice_rows, report)
+                        done += 1
+                        advance()
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; {done} of {len(rows)} studies were checked and their verdicts "
+            "saved (run the command again for the rest)"
+        ) from None
+    # In the order asked for, whatever order the lookups finished in.
+    report.verdicts = {
+        r["citekey"]: report.verdicts[r["citekey"]] for r in rows if r["citekey"] in report.verdicts
+    }
+    if looked_up and not client.has_key("openalex") and not client.config.offline:
         report.notices.append(
             "Notice: OpenAlex skipped (set EVIDENCE_OPENALEX_KEY to use it; a free key works)."
         )
     return report
+
+
+def _record_check(
+    store: Store,
+    row: dict[str, Any],
+    result: LookupResult | None,
+    local: dict[int, list[dict[str, Any]]],
+    notice_rows: dict[int, list[dict[str, Any]]],
+    report: VerifyReport,
+) -> None:
+    """Compare one study with what the services said and save the verdict (one
+    transaction: the check and the metadata it brought are saved together)."""
+    stored = row_to_work(row, notice_rows.get(row["id"], []))
+    theirs = result.work if result is not None else None
+    mismatches: list[dict[str, Any]] = []
+    if theirs is not None:
+        by_hand = set(row.get("user_fields") or [])
+        for source, work in (result.works if result else {}).items():
+            mismatches.extend(compare(stored, work, source, by_hand))
+    rw_notices = [to_notice(r) for r in local.get(row["id"], [])]
+    notices = [*stored.notices, *(theirs.notices if theirs else []), *rw_notices]
+    retracted = any(n.kind == "retraction" for n in notices) or bool(
+        theirs is not None and theirs.retracted
+    )
+    status, reason = verdict_for(result, None, mismatches, retracted)
+    with store.transaction():
+        if theirs is not None:
+            theirs.notices = [*theirs.notices, *rw_notices]
+            # The merged answer fills in what the study lacks; save_work never
+            # overwrites fields set by hand (imports, user edits).
+            save_work(store, _same_ids(theirs, row))
+        elif rw_notices:
+            save_work(store, Work(**_ids_of(row), notices=rw_notices, source="crossref"))
+        store.insert(
+            "checks",
+            {
+                "study_id": row["id"],
+                "checked_at": now(),
+                "status": status,
+                "sources": (result.sources if result else [])
+                + (["retraction-watch (local)"] if rw_notices else []),
+                "mismatches": mismatches,
+                "reason": reason,
+                "response": theirs.to_dict() if theirs else None,
+            },
+        )
+    report.verdicts[row["citekey"]] = status
+    if reason:
+        report.reasons[row["citekey"]] = reason
+    if status == "unverified":
+        report.failures.append(f"{row['citekey']}: unverified ({reason})")
 
 
 def _ids_of(row: dict[str, Any]) -> dict[str, Any]:

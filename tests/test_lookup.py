@@ -543,3 +543,44 @@ def test_also_known_pmid_saves_the_doi_search(fake_services) -> None:  # type: i
     assert set(results[ident].sources) >= {"crossref", "pubmed"}
     assert fake_services.count("pubmed", "esearch") == 0
     assert fake_services.count("pubmed", "efetch") == 1
+
+
+def test_chunks_come_in_order_and_answer_as_one_lookup_does(fake: FakeServices) -> None:
+    for n in range(7):
+        paper = Paper(doi=doi(n), pmid=str(30000000 + n), title=f"Study {n}")
+        fake.crossref[doi(n)] = paper
+        fake.pubmed[paper.pmid or ""] = paper
+    idents = [Identifier("doi", doi(n)) for n in range(7)]
+    chunks = list(lookup.fetch_works_in_chunks(make_client(), [*idents, idents[0]], chunk_size=3))
+    # The repeated identifier is looked up once; chunks keep the order asked for.
+    assert [list(c) for c in chunks] == [idents[0:3], idents[3:6], idents[6:7]]
+    whole = lookup.fetch_works(make_client(), idents)
+    merged = {k: v for c in chunks for k, v in c.items()}
+    assert {k: (r.work.title if r.work else None, r.sources) for k, r in merged.items()} == {
+        k: (r.work.title if r.work else None, r.sources) for k, r in whole.items()
+    }
+    assert merged[idents[4]].work is not None and merged[idents[4]].work.pmid == "30000004"
+
+
+def test_a_failed_chunk_stops_the_chunks_without_waiting_for_the_next(
+    fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunk after the one being saved is already asked for; an error (or a Ctrl-C)
+    while it is out leaves at once instead of waiting for it."""
+    real = lookup.fetch_works
+    started: list[list[Identifier]] = []
+
+    def fetch(client: HttpClient, idents: list[Identifier], *args: Any, **kwargs: Any) -> Any:
+        started.append(idents)
+        if len(started) == 2:
+            raise KeyboardInterrupt
+        return real(client, idents, *args, **kwargs)
+
+    monkeypatch.setattr(lookup, "fetch_works", fetch)
+    idents = [Identifier("doi", doi(n)) for n in range(5)]
+    chunks = lookup.fetch_works_in_chunks(make_client(), idents, chunk_size=2)
+    first = next(chunks)
+    assert list(first) == idents[:2]
+    with pytest.raises(KeyboardInterrupt):
+        next(chunks)
+    assert len(started) == 2  # the third chunk was never asked for

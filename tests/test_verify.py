@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from bib import lookup
 from bib.services.retractions import parse_retraction_data
 from evidence.cli import app
 from evidence.store import Store
@@ -231,3 +238,96 @@ def test_bad_retraction_file(tmp_path: Path) -> None:
         err.strip()
         == "Error: not Retraction Watch data: missing column OriginalPaperDOI, RetractionNature."
     )
+
+
+def interrupt_once(saved: Callable[[], int], want: int, blocked: threading.Event) -> None:
+    """SIGINT this process once ``want`` items are saved and the next lookup hangs."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if blocked.is_set() and saved() >= want:
+                time.sleep(0.2)  # the saving loop is now waiting for the next chunk
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            time.sleep(0.01)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def hang_from_second_chunk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[threading.Event, threading.Event]:
+    """Chunks of two identifiers; the second chunk's lookup waits like a server that never
+    answers, until released."""
+    real = lookup.fetch_works
+    blocked, release = threading.Event(), threading.Event()
+    calls = []
+
+    def fetch(client: Any, idents: list[Any], *args: Any, **kwargs: Any) -> Any:
+        calls.append(idents)
+        if len(calls) >= 2:
+            blocked.set()
+            release.wait(30)
+        return real(client, idents, *args, **kwargs)
+
+    monkeypatch.setattr(lookup, "LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(lookup, "fetch_works", fetch)
+    return blocked, release
+
+
+def count_rows(table: str) -> int:
+    """Rows of ``table`` as another reader sees them (0 before the database exists)."""
+    db = Path(os.environ["EVIDENCE_DB"])
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return int(conn.execute(f"select count(*) from {table}").fetchone()[0])
+    except sqlite3.OperationalError:  # the table is not there yet
+        return 0
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+def test_ctrl_c_during_verify_keeps_the_verdicts_already_looked_up(  # type: ignore[no-untyped-def]
+    fake_services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dois = [f"10.5555/chunk.{n}" for n in range(5)]
+    for n, doi in enumerate(dois):
+        fake_services.add(doi=doi, title=f"Chunked study {n}", authors=[("Roe", "R")], year=2001)
+    assert run("add", "--no-fetch", *dois)[0] == 0
+    blocked, release = hang_from_second_chunk(monkeypatch)
+    interrupt_once(lambda: count_rows("checks"), 2, blocked)
+    try:
+        code, _, err = run("verify", "--all")
+    finally:
+        release.set()
+    assert code == 130, err
+    assert "interrupted; 2 of 5 studies were checked and their verdicts saved" in err
+    assert count_rows("checks") == 2
+    code, out, err = run("verify", "--all", "--json")  # the rerun checks the other three
+    assert code == 0, err
+    assert sorted(json.loads(out)["verdicts"].values()) == ["verified"] * 3
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+def test_ctrl_c_during_add_keeps_the_studies_already_looked_up(  # type: ignore[no-untyped-def]
+    fake_services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dois = [f"10.5555/added.{n}" for n in range(5)]
+    for n, doi in enumerate(dois):
+        fake_services.add(doi=doi, title=f"Added study {n}", authors=[("Roe", "R")], year=2002)
+    blocked, release = hang_from_second_chunk(monkeypatch)
+    interrupt_once(lambda: count_rows("studies"), 2, blocked)
+    try:
+        code, _, err = run("add", *dois)
+    finally:
+        release.set()
+    assert code == 130, err
+    assert "interrupted; 2 of 5 studies were looked up and saved" in err
+    assert sorted(s["title"] for s in json.loads(run("studies", "--json")[1])) == [
+        "Added study 0",
+        "Added study 1",
+    ]

@@ -97,7 +97,8 @@ def test_ctrl_c_during_a_lookup_stops_at_once(silent_server: str, tmp_path: Path
     assert time.monotonic() - sent < 10, run  # the lookups themselves wait far longer
     assert_clean_failure(run, 130)
     assert run.stderr.strip().splitlines() == [
-        "Error: interrupted; every item finished before the interruption is saved."
+        "Error: interrupted; 0 of 2 studies were looked up and saved (run the command again for "
+        "the rest)."
     ]
 
 
