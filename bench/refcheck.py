@@ -34,6 +34,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# tests/fake_services.py imports its sibling modules by their bare names, as under pytest.
+sys.path.insert(1, str(ROOT / "tests"))
 
 from tests.fake_services import OPENALEX_TEST_KEY, FakeServices, Limit  # noqa: E402
 from tests.hallmark import (  # noqa: E402
@@ -302,7 +304,9 @@ def render(result: dict[str, Any], argv: str) -> str:
         f"({', '.join(f'{k} {v}' for k, v in sorted(s['unverified_by_label'].items()))}) | |",
         "",
         f"Counts: TP {s['tp']}, FP {s['fp']}, FN {s['fn']}, TN {s['tn']}. Verdicts of VALID "
-        "entries: " + _verdict_counts(verdicts, truth, "VALID") + ".",
+        "entries: " + _verdict_counts(verdicts, truth, "VALID") + "; of HALLUCINATED "
+        "entries: " + _verdict_counts(verdicts, truth, "HALLUCINATED") + ". `missing`: "
+        "the output had no reference with that citekey.",
         "",
         "## Per hallucination type",
         "",
@@ -340,6 +344,17 @@ def _verdict_counts(verdicts: dict[str, Any], truth: dict[str, Any], label: str)
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
 
 
+def _explain(verdict: dict[str, Any]) -> str:
+    """The reason, then each differing field as cited → found (severity), shortened."""
+    parts = [str(verdict.get("reason") or "")]
+    for f in verdict.get("fields") or []:
+        parts.append(
+            f"{f.get('field')}: {str(f.get('cited'))[:60]!r} → {str(f.get('found'))[:60]!r}"
+            f" ({f.get('severity')})"
+        )
+    return "; ".join(p for p in parts if p)[:400]
+
+
 def _listing(result: dict[str, Any], title: str, *, fp: bool) -> list[str]:
     rows = []
     for key, t in sorted(result["truth"].items(), key=lambda kv: (str(kv[1]["type"]), kv[0])):
@@ -350,7 +365,7 @@ def _listing(result: dict[str, Any], title: str, *, fp: bool) -> list[str]:
         ):
             rows.append(
                 f"| {key} | {t['type'] or 'VALID'} | {v.get('verdict') or 'missing'} | "
-                f"{_cell(v.get('reason'))} |"
+                f"{_cell(_explain(v))} |"
             )
     head = [f"## {title}: {len(rows)}", ""]
     if not rows:
@@ -369,7 +384,7 @@ def _split_errors(result: dict[str, Any]) -> list[str]:
         if verdict != wanted:
             rows.append(
                 f"| {key} | {t['type']} | {verdict} | {v.get('likely') or ''} | "
-                f"{_cell(v.get('reason'))} |"
+                f"{_cell(_explain(v))} |"
             )
     head = [f"## Detected, but on the wrong side of fabricated/miscited: {len(rows)}", ""]
     if not rows:
