@@ -44,6 +44,68 @@ def candidates_by_mention(store: Store, doc_id: int | None) -> dict[tuple[str, s
     return out
 
 
+def _legacy_fields(verification: dict[str, Any]) -> list[dict[str, Any]]:
+    """A check saved before fields carried severities: its mismatches, in the fields shape."""
+    return [
+        {
+            "field": m.get("field"),
+            "cited": m.get("ours"),
+            "found": m.get("theirs"),
+            "severity": None,
+            "kind": None,
+            "note": None,
+        }
+        for m in verification.get("mismatches") or []
+    ]
+
+
+def _retraction_reason(study: dict[str, Any]) -> str:
+    notices = [n for n in study["notices"] if n["kind"] == "retraction"]
+    if not notices:
+        return study["verification"].get("reason") or "retracted"
+    return "; ".join(
+        "retraction notice ("
+        + ", ".join(str(part) for part in (n["source"], n.get("date")) if part)
+        + ")"
+        for n in notices
+    )
+
+
+def reference_checks(studies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The References section: the studies that do not exist, are cited wrongly or are
+    retracted, each with its evidence, and the count of each verdict.
+
+    Each study falls in one group: a retracted study is listed as retracted whatever its
+    verdict (its fields, if any differ, are kept in its entry), so the counts add up.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {"not_found": [], "mismatch": [], "retracted": []}
+    counts: Counter[str] = Counter(dict.fromkeys(VERDICTS, 0))
+    for key, study in studies.items():
+        v = study["verification"]
+        retracted = study["retracted"] or v["status"] == "retracted"
+        group = "retracted" if retracted else v["status"]
+        counts[group] += 1
+        if group not in groups:
+            continue
+        fields = v.get("fields") or _legacy_fields(v)
+        groups[group].append(
+            {
+                "study": key,
+                "title": study["title"],
+                "reason": _retraction_reason(study) if group == "retracted" else v.get("reason"),
+                "likely": v.get("likely"),
+                "fields": fields,
+                "matched": v.get("matched"),
+                "searched": v.get("searched") or [],
+            }
+        )
+    checked = sum(1 for s in studies.values() if s["verification"].get("checked_at"))
+    return {
+        **groups,
+        "counts": {"total": len(studies), "checked": checked, **counts},
+    }
+
+
 def build_report_model(store: Store, document: str | None = None) -> dict[str, Any]:
     doc_id = document_id(store, document)
     docs = store.query(
@@ -133,4 +195,5 @@ def build_report_model(store: Store, document: str | None = None) -> dict[str, A
         "evidence_map": {"claims": map_claims, "studies": map_studies, "cells": cells},
         "lacking_sources": [c["id"] for c in claims if c["status"] in LACKING_SOURCE],
         "attention": attention,
+        "references": reference_checks(studies),
     }

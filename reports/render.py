@@ -202,10 +202,43 @@ _SUMMARY_DEFAULTS: dict[str, Any] = {
 }
 _NOTICE_DEFAULTS: dict[str, Any] = {"kind": "notice", "source": None, "date": None, "doi": None}
 _MISMATCH_DEFAULTS: dict[str, Any] = {"field": "?", "ours": None, "theirs": None, "source": None}
+_FIELD_DEFAULTS: dict[str, Any] = dict.fromkeys(("cited", "found", "severity", "kind", "note"))
+_MATCHED_DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(("doi", "arxiv", "title", "venue", "year", "source")),
+    "authors": [],
+}
+_SEARCH_DEFAULTS: dict[str, Any] = {
+    "service": "?",
+    "query": "",
+    **dict.fromkeys(("hits", "accepted", "error")),
+}
+REFERENCE_GROUPS = ("not_found", "mismatch", "retracted")
 
 
 def _with(defaults: Mapping[str, Any], value: Any) -> dict[str, Any]:
     return {**defaults, **value} if isinstance(value, Mapping) else dict(defaults)
+
+
+def _reference_entry(raw: Any) -> dict[str, Any]:
+    entry = _with({"study": "", **dict.fromkeys(("title", "reason", "likely"))}, raw)
+    entry["fields"] = [_with({"field": "?", **_FIELD_DEFAULTS}, f) for f in raw.get("fields") or []]
+    matched = raw.get("matched")
+    entry["matched"] = _with(_MATCHED_DEFAULTS, matched) if isinstance(matched, Mapping) else None
+    entry["searched"] = [_with(_SEARCH_DEFAULTS, s) for s in raw.get("searched") or []]
+    return entry
+
+
+def _references(raw: Any) -> dict[str, Any]:
+    """The References section's groups and counts, every key present (a model built
+    before the section existed has none)."""
+    raw = raw if isinstance(raw, Mapping) else {}
+    out: dict[str, Any] = {
+        group: [_reference_entry(e) for e in raw.get(group) or [] if isinstance(e, Mapping)]
+        for group in REFERENCE_GROUPS
+    }
+    zero = dict.fromkeys(("total", "checked", *vocab.VERDICTS), 0)
+    out["counts"] = _with(zero, raw.get("counts"))
+    return out
 
 
 def normalise_model(model: Mapping[str, Any]) -> dict[str, Any]:
@@ -258,6 +291,7 @@ def normalise_model(model: Mapping[str, Any]) -> dict[str, Any]:
         "evidence_map": evidence_map,
         "lacking_sources": list(model.get("lacking_sources") or []),
         "attention": [_with({"study": "", "reasons": []}, a) for a in model.get("attention") or []],
+        "references": _references(model.get("references")),
     }
 
 
