@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from bib.text import ascii_words
+from bib.text import abbreviates, ascii_words
+from bib.venue_table import canonical_venue, venues_for_key
 from bib.work import Work
 
 # Words that ISO 4 abbreviations drop, in the languages of the journals PubMed indexes.
@@ -71,18 +72,6 @@ def journal_tokens(name: str | None) -> tuple[str, ...]:
     return tuple(w for w in normalize_journal(name).split() if w not in STOP_WORDS)
 
 
-def abbreviates(short: str, full: str) -> bool:
-    """Whether one word abbreviates the other as ISO 4 does: a prefix ("Int" for
-    "International") or, from four letters on, the same first three letters and the
-    rest in order ("Natl" for "National")."""
-    if full.startswith(short):
-        return True
-    if len(short) < 4 or short[:3] != full[:3]:
-        return False
-    rest = iter(full[3:])
-    return all(ch in rest for ch in short[3:])
-
-
 def _acronym(tokens: tuple[str, ...]) -> str:
     return "".join(t[0] for t in tokens)
 
@@ -102,20 +91,75 @@ def _same_tokens(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
 
 
 def same_journal(a: str | None, b: str | None) -> bool:
-    """Whether two journal names name one journal.
+    """Whether two journal (or venue) names name one journal.
 
     Equal normalised titles match ("The Lancet" ~ "Lancet (London, England)"); so does an
     ISO 4 abbreviation of the same length in words ("Int J Neurosci" ~ "International
     Journal of Neuroscience"), and an all-capitals acronym of every word ("NEJM").
     A longer or shorter title is another journal ("The Lancet Psychiatry" is not "The
     Lancet"; "Journal of Clinical Nursing" is not "Journal of Clinical Neuroscience").
+    Names in the venue table are compared through it first (:func:`same_venue`).
     """
-    return _same_tokens(journal_tokens(a), journal_tokens(b))
+    return same_venue(a, b) is True
+
+
+@lru_cache(maxsize=65536)
+def same_venue(a: str | None, b: str | None) -> bool | None:
+    """Whether two names denote one venue: True through the venue table ("ICLR" ~
+    "International Conference on Learning Representations", "Proc. NeurIPS" ~
+    "Advances in Neural Information Processing Systems") or the journal-name rule above;
+    False when the table knows both and they differ (a workshop is not its conference,
+    ICML is not ICLR); None when it cannot tell (a name the table does not know, or a
+    platform such as OpenReview that hosts several venues)."""
+    if not a or not b or not a.strip() or not b.strip():
+        return None
+    va, vb = canonical_venue(a), canonical_venue(b)
+    if va and vb:
+        if va.id == vb.id:
+            return True
+        if va.platform or vb.platform:
+            return None
+        return False
+    if _same_tokens(journal_tokens(a), journal_tokens(b)):
+        return True
+    return None
+
+
+def venue_agrees(cited: str, work: Work) -> bool:
+    """Whether a work appeared in the cited venue, by everything a service says of it:
+    its journal, the journal's abbreviation, ``extra["venue_names"]`` (alternate names
+    such as Semantic Scholar's, DBLP's venue) and ``extra["venue_key"]`` (a DBLP venue
+    or record key such as "conf/nips"). The key decides only when no name of the work
+    is in the venue table, since DBLP files a conference's workshops under the
+    conference's key; it then stands for the main venue."""
+    names = [n for n in (work.journal, work.journal_abbrev, *_extra_names(work)) if n]
+    if any(same_venue(cited, name) for name in names):
+        return True
+    key = work.extra.get("venue_key")
+    venue = canonical_venue(cited)
+    if not isinstance(key, str) or venue is None or any(_in_table(n) for n in names):
+        return False
+    main = venues_for_key(key)[:1]
+    return bool(main) and main[0].id == venue.id
 
 
 def journal_agrees(named: str, work: Work) -> bool:
-    """Whether a work appeared in the named journal (its title or ISO abbreviation)."""
-    return any(same_journal(named, name) for name in (work.journal, work.journal_abbrev) if name)
+    """Whether a work appeared in the named journal or venue: :func:`venue_agrees`."""
+    return venue_agrees(named, work)
+
+
+def _in_table(name: str) -> bool:
+    venue = canonical_venue(name)
+    return venue is not None and not venue.platform
+
+
+def _extra_names(work: Work) -> list[str]:
+    value = work.extra.get("venue_names") or []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list | tuple):
+        return []
+    return [str(v) for v in value if v]
 
 
 def journal_similarity(a: str | None, b: str | None) -> float:
@@ -125,7 +169,7 @@ def journal_similarity(a: str | None, b: str | None) -> float:
     ta, tb = journal_tokens(a), journal_tokens(b)
     if not ta or not tb:
         return 0.0
-    if _same_tokens(ta, tb):
+    if same_journal(a, b):
         return 1.0
     return min(NEAR_MISS, fuzz.token_set_ratio(" ".join(ta), " ".join(tb)) / 100.0)
 

@@ -59,6 +59,18 @@ def ascii_words(text: str) -> list[str]:
     return _WORD.findall(ascii_fold(text).lower())
 
 
+def abbreviates(short: str, full: str) -> bool:
+    """Whether one word abbreviates the other as ISO 4 does: a prefix ("Int" for
+    "International") or, from four letters on, the same first three letters and the
+    rest in order ("Natl" for "National")."""
+    if full.startswith(short):
+        return True
+    if len(short) < 4 or short[:3] != full[:3]:
+        return False
+    rest = iter(full[3:])
+    return all(ch in rest for ch in short[3:])
+
+
 # HTML/JATS tags, LaTeX commands, braces and math shifts of titles from bibliographies.
 _MARKUP = re.compile(r"<[^>]+>|\\[a-zA-Z]+\s*|[{}$]")
 
