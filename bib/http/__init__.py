@@ -1,9 +1,10 @@
 """The one HTTP session of the process. Only this package imports ``requests``.
 
 Every request names the service it goes to ("crossref", "openalex", "pubmed", "s2",
-"openlibrary", "retractions"). The base URL, key, rate limit and concurrency come from
-that service's policy (:data:`~bib.http.policies.POLICIES`, see SERVICES.md in the shared
-docs) and from the environment (``EVIDENCE_*_URL``, ``EVIDENCE_*_KEY``).
+"openlibrary", "dblp", "arxiv", "retractions"). The base URL, key, rate limit and
+concurrency come from that service's policy (:data:`~bib.http.policies.POLICIES`, see
+SERVICES.md in the shared docs) and from the environment (``EVIDENCE_*_URL``,
+``EVIDENCE_*_KEY``).
 
 What a request goes through, in order:
 

@@ -116,6 +116,27 @@ POLICIES: dict[str, ServicePolicy] = {
         concurrency=1,
         policy_url="https://openlibrary.org/developers/api",
     ),
+    # DBLP publishes no number: it answers 429 with Retry-After when overloaded and asks
+    # for "at least one or two seconds between two consecutive requests". One request a
+    # second, one at a time. https://dblp.org/faq/1474706.html
+    "dblp": ServicePolicy(
+        "dblp",
+        "https://dblp.org",
+        "EVIDENCE_DBLP_URL",
+        rate=1.0,
+        concurrency=1,
+        policy_url="https://dblp.org/faq/1474706.html",
+    ),
+    # arXiv's API terms: "no more than one request every three seconds", one connection
+    # at a time. https://info.arxiv.org/help/api/tou.html
+    "arxiv": ServicePolicy(
+        "arxiv",
+        "http://export.arxiv.org/api",
+        "EVIDENCE_ARXIV_URL",
+        rate=1.0 / 3.0,
+        concurrency=1,
+        policy_url="https://info.arxiv.org/help/api/tou.html",
+    ),
     # The Retraction Watch CSV that Crossref publishes openly: one large download, so
     # one request at a time. The base URL is the file itself.
     # https://crossref.gitlab.io/tutorials/get-rw-metadata/
