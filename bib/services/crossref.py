@@ -156,6 +156,9 @@ def to_work(item: dict[str, Any]) -> Work:
     work.authors = [a for a in (_author(x) for x in item.get("author") or []) if a]
     work.journal = _first_text(item.get("container-title"))
     work.journal_abbrev = _first_text(item.get("short-container-title"))
+    venue_names = _all_texts(item.get("container-title"), item.get("short-container-title"))
+    if venue_names:
+        work.extra["venue_names"] = venue_names
     work.issn = [str(x) for x in item.get("ISSN") or [] if x]
     work.publisher = _text(item.get("publisher"))
     year, date = _date(item)
@@ -205,6 +208,17 @@ def _first_text(value: Any) -> str | None:
         return None
     text = strip_markup(value)
     return text or None
+
+
+def _all_texts(*values: Any) -> list[str]:
+    """Every distinct non-empty string of the given Crossref lists, in order."""
+    out: list[str] = []
+    for value in values:
+        for text in value if isinstance(value, list) else [value]:
+            clean = strip_markup(text) if isinstance(text, str) else ""
+            if clean and clean not in out:
+                out.append(clean)
+    return out
 
 
 def _author(data: Any) -> Author | None:
@@ -278,3 +292,17 @@ def _notice(data: Any) -> Notice | None:
 def search_bibliographic(client: HttpClient, reference: str, rows: int = 5) -> list[Work]:
     """Candidate works for a free-text reference, best first, with ``extra["score"]``."""
     return parse_work_list(fetch_bibliographic(client, reference, rows))
+
+
+def search_title(
+    client: HttpClient, title: str, authors: list[Author] | None = None, rows: int = 5
+) -> list[Work]:
+    """Candidate works for a title (and its first author's family name), best first:
+    ``query.bibliographic`` weighs every part of a reference, so the title and a name
+    are all it needs."""
+    reference = " ".join(title.split())
+    if authors and authors[0].family:
+        reference = f"{reference} {authors[0].family}"
+    if not reference:
+        return []
+    return search_bibliographic(client, reference, rows)

@@ -3,10 +3,13 @@
 API: https://developers.openalex.org. Since 13 Feb 2026 an API key is required
 (https://developers.openalex.org/guides/authentication); singleton lookups are free, a
 list call with ``filter=doi:A|B|…`` (up to 100 values, pipe = OR) costs one list call.
+A title search is ``filter=title.search:<words>`` (recorded in
+multi-api/test_title_search[*].yaml: the list envelope, ``relevance_score`` per result).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +25,7 @@ BATCH_SIZE = 100
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:")
 _PMID_PREFIX = "https://pubmed.ncbi.nlm.nih.gov/"
 _PMC_PREFIXES = ("https://www.ncbi.nlm.nih.gov/pmc/articles/", "https://pmc.ncbi.nlm.nih.gov/")
+_WORD = re.compile(r"\w+")
 
 
 # ---------------------------------------------------------------------------- fetch
@@ -42,6 +46,24 @@ def fetch_works_by_doi(client: HttpClient, dois: list[str]) -> Any:
         "per_page": BATCH_SIZE,
     }
     return client.get_json(SERVICE, "/works", params, shape=work_list_problem)
+
+
+def fetch_title_search(client: HttpClient, title: str, rows: int = 5) -> Any:
+    """Raw JSON list of ``filter=title.search:<words>`` (a list call: needs the key)."""
+    params = {"filter": "title.search:" + title_words(title), "per_page": max(1, rows)}
+    return client.get_json(SERVICE, "/works", params, shape=work_list_problem)
+
+
+def title_words(title: str) -> str:
+    """The title's words only: a comma would end the filter and a pipe make it an OR."""
+    return " ".join(_WORD.findall(title))
+
+
+def search_title(client: HttpClient, title: str, rows: int = 5) -> list[Work]:
+    """Works whose title matches ``title``, best first (``extra["relevance_score"]``)."""
+    if not title_words(title):
+        return []
+    return parse_work_list(fetch_title_search(client, title, rows))
 
 
 # ---------------------------------------------------------------------------- parse
@@ -96,6 +118,12 @@ def to_work(data: dict[str, Any]) -> Work:
         work.journal = source.get("display_name") or None
         work.issn = [str(i) for i in source.get("issn") or [] if i]
         work.publisher = source.get("host_organization_name") or None
+    venue_names = _venue_names(source, data.get("host_venue"))
+    if venue_names:
+        work.extra["venue_names"] = venue_names
+    score = data.get("relevance_score")
+    if isinstance(score, int | float) and not isinstance(score, bool):
+        work.extra["relevance_score"] = float(score)
     year = data.get("publication_year")
     work.year = year if isinstance(year, int) else None
     work.date = data.get("publication_date") or None
@@ -159,6 +187,24 @@ def split_name(name: str) -> Author:
         return Author(name)
     given, _, family = name.rpartition(" ")
     return Author(family, given)
+
+
+def _venue_names(*venues: Any) -> list[str]:
+    """The display name, abbreviated title and alternate titles of the work's source
+    (and of the older ``host_venue``), each once."""
+    out: list[str] = []
+    for venue in venues:
+        if not isinstance(venue, dict):
+            continue
+        names = [venue.get("display_name"), venue.get("abbreviated_title")]
+        alternates = venue.get("alternate_titles")
+        if isinstance(alternates, list):
+            names.extend(alternates)
+        for name in names:
+            text = " ".join(name.split()) if isinstance(name, str) else ""
+            if text and text not in out:
+                out.append(text)
+    return out
 
 
 def _author(data: Any) -> Author | None:

@@ -3,13 +3,16 @@
 API: https://api.semanticscholar.org/api-docs/graph. ``POST /paper/batch`` takes up to
 500 ids (``DOI:…``, ``ARXIV:…``, ``PMID:…``, ``PMCID:…``, paperId) and answers a list in
 the same order, with ``null`` for an id it does not know. S2 has no retraction data.
+``GET /paper/search/match?query=<title>`` answers the one best title match,
+``{"data": [{…, "matchScore"}]}``, or 404 ``{"error": "Title match not found"}`` (both
+recorded: semanticscholar/test_search_paper_match_title.yaml, multi-api/test_bad_dois.yaml).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bib.errors import ServiceError
+from bib.errors import NotFound, ServiceError
 from bib.http import HttpClient
 from bib.services.openalex import split_name
 from bib.work import PublicationType, Work
@@ -30,6 +33,22 @@ FIELDS = (
     "publicationDate",
     "publicationTypes",
     "abstract",
+)
+
+# Fields of a title match: what a citation is checked against, and the venue's other
+# names (publicationVenue.alternate_names: "ICML" beside "International Conference on
+# Machine Learning").
+MATCH_FIELDS = (
+    "paperId",
+    "externalIds",
+    "title",
+    "authors",
+    "venue",
+    "publicationVenue",
+    "journal",
+    "year",
+    "publicationDate",
+    "publicationTypes",
 )
 
 # S2 publicationTypes that name the kind of document (the rest name a study design).
@@ -64,7 +83,48 @@ def fetch_batch(client: HttpClient, ids: list[str]) -> Any:
     )
 
 
+def fetch_match(client: HttpClient, title: str) -> Any:
+    """Raw JSON of ``/paper/search/match`` for a title; NotFound when S2 has no match."""
+    params = {"query": title, "fields": ",".join(MATCH_FIELDS)}
+    return client.get_json(SERVICE, "/paper/search/match", params, shape=match_problem)
+
+
+def search_match(client: HttpClient, title: str) -> list[Work]:
+    """The paper whose title best matches ``title`` (``extra["match_score"]``), or []."""
+    if not title.strip():
+        return []
+    try:
+        return parse_match(fetch_match(client, title))
+    except NotFound:
+        # 404 {"error": "Title match not found"}: S2's way of saying "none".
+        return []
+
+
 # ---------------------------------------------------------------------------- parse
+
+
+def match_problem(payload: Any) -> str | None:
+    """Why ``payload`` is not a title-match answer, or None (an empty list is "none")."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+        return "title match answer without a data list"
+    return None
+
+
+def parse_match(payload: Any) -> list[Work]:
+    """The papers of a title-match answer, best first, with ``extra["match_score"]``."""
+    problem = match_problem(payload)
+    if problem:
+        raise ServiceError(SERVICE, problem)
+    works = []
+    for paper in payload["data"]:
+        if not isinstance(paper, dict):
+            continue
+        work = to_work(paper)
+        score = paper.get("matchScore")
+        if isinstance(score, int | float) and not isinstance(score, bool):
+            work.extra["match_score"] = float(score)
+        works.append(work)
+    return works
 
 
 def parse_batch(payload: Any) -> list[Work | None]:
@@ -103,6 +163,9 @@ def to_work(data: dict[str, Any]) -> Work:
         work.pages = pages.replace(" ", "") if pages else None
     if not work.journal:
         work.journal = _str(data.get("venue"))
+    venue_names = _venue_names(data)
+    if venue_names:
+        work.extra["venue_names"] = venue_names
     year = data.get("year")
     work.year = year if isinstance(year, int) else None
     work.date = _str(data.get("publicationDate"))
@@ -112,6 +175,28 @@ def to_work(data: dict[str, Any]) -> Work:
     abstract = data.get("abstract")
     work.abstract = abstract.strip() if isinstance(abstract, str) and abstract.strip() else None
     return work
+
+
+def _venue_names(data: dict[str, Any]) -> list[str]:
+    """Every name S2 gives the venue: publicationVenue's name and alternate names, the
+    ``venue`` string, the journal name; each once, in that order."""
+    names: list[Any] = []
+    venue = data.get("publicationVenue")
+    if isinstance(venue, dict):
+        names.append(venue.get("name"))
+        alternates = venue.get("alternate_names")
+        if isinstance(alternates, list):
+            names.extend(alternates)
+    names.append(data.get("venue"))
+    journal = data.get("journal")
+    if isinstance(journal, dict):
+        names.append(journal.get("name"))
+    out: list[str] = []
+    for name in names:
+        text = _str(name) if isinstance(name, str) else None
+        if text and text not in out:
+            out.append(text)
+    return out
 
 
 def _str(value: Any) -> str | None:
