@@ -1,4 +1,5 @@
-"""One local fake of Crossref, OpenAlex, PubMed E-utilities, Semantic Scholar and Open Library.
+"""One local fake of Crossref, OpenAlex, PubMed E-utilities, Semantic Scholar, Open Library,
+DBLP and arXiv.
 
 A ``ThreadingHTTPServer`` on 127.0.0.1 (ephemeral port) serves an in-memory dataset in
 the services' real response shapes, enforces their published rate and concurrency
@@ -36,6 +37,10 @@ copied; see its SOURCES.md):
   number_of_pages, identifiers, url, key}}``, unknown ISBNs left out) and
   ``GET /isbn/{isbn}.json`` (edition record; 404 when unknown), after the Open Library
   Books API documentation.
+- Title search: Semantic Scholar ``GET /paper/search/match``, OpenAlex
+  ``filter=title.search:``, DBLP ``GET /search/publ/api`` and arXiv ``GET /query``
+  (``id_list`` and ``search_query=ti:"…"``): shapes, their sources and the ranking rules
+  are in tests/fake_search.py. The title index is built once and rebuilt after an add.
 
 Crossref ``query.bibliographic`` ranks by BM25 over title, author, journal and year
 tokens, so a test that finds the right work proves the client's matching, not the fake's.
@@ -56,6 +61,7 @@ import socket
 import struct
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -64,7 +70,17 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-SERVICES = ("crossref", "openalex", "pubmed", "s2", "openlibrary")
+from fake_search import (
+    TitleIndex,
+    arxiv_entry,
+    arxiv_error_entry,
+    arxiv_feed,
+    arxiv_id_ok,
+    arxiv_title_phrases,
+    dblp_result,
+)
+
+SERVICES = ("crossref", "openalex", "pubmed", "s2", "openlibrary", "dblp", "arxiv")
 
 # The OpenAlex key the ``fake_services`` fixture sets (EVIDENCE_OPENALEX_KEY); the fake
 # accepts any non-empty key.
@@ -140,6 +156,11 @@ def default_limits() -> dict[str, Limit]:
         # Semantic Scholar: 1/s with a key (the shared pool is no better).
         "s2": Limit(1, 1),
         "openlibrary": Limit(None, None),
+        # DBLP: about one request a second, one at a time (https://dblp.org/faq/1474706.html).
+        "dblp": Limit(1, 1),
+        # arXiv: one request every three seconds, one connection
+        # (https://info.arxiv.org/help/api/tou.html).
+        "arxiv": Limit(1 / 3, 1),
     }
 
 
@@ -256,6 +277,38 @@ def _corpus_id(record: dict[str, Any]) -> int:
 
 def _openalex_id(record: dict[str, Any]) -> str:
     return "W" + str(int(_paper_id(record)[:9], 16))
+
+
+def _id_key(kind: str, value: str) -> tuple[str, str] | None:
+    """How :meth:`FakeServices.find` compares an identifier of ``kind``."""
+    if kind == "doi":
+        return kind, _norm_doi(value)
+    if kind == "pmcid":
+        return kind, value.upper().removeprefix("PMC")
+    if kind == "paperId":
+        return kind, value.lower()
+    if kind == "corpusId":
+        return kind, value
+    if kind == "openalex":
+        return kind, value.upper()
+    if kind in ("pmid", "isbn", "arxiv"):
+        return kind, value.lower()
+    return None
+
+
+def _id_keys(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every identifier :meth:`FakeServices.find` can find ``record`` by."""
+    keys = [
+        ("paperId", _paper_id(record)),
+        ("corpusId", str(_corpus_id(record))),
+        ("openalex", _openalex_id(record)),
+    ]
+    for kind in ("doi", "pmcid", "pmid", "isbn", "arxiv"):
+        if record.get(kind):
+            key = _id_key(kind, str(record[kind]))
+            if key is not None:
+                keys.append(key)
+    return keys
 
 
 _CROSSREF_UPDATE = {
@@ -596,11 +649,11 @@ def s2_paper(record: dict[str, Any], fields: Iterable[str] | None = None) -> dic
         "paperId": pid,
         "externalIds": external,
         "corpusId": _corpus_id(record),
-        "publicationVenue": None,
+        "publicationVenue": _s2_venue(record),
         "url": f"https://www.semanticscholar.org/paper/{pid}",
         "title": record.get("title"),
         "abstract": record.get("abstract"),
-        "venue": record.get("journal") or "",
+        "venue": record.get("venue") or record.get("journal") or "",
         "year": year,
         "referenceCount": 0,
         "citationCount": 0,
@@ -629,6 +682,23 @@ def s2_paper(record: dict[str, Any], fields: Iterable[str] | None = None) -> dic
     }
     wanted = list(fields) if fields is not None else ["title"]
     return {"paperId": pid, **{k: full[k] for k in wanted if k in full and k != "paperId"}}
+
+
+def _s2_venue(record: dict[str, Any]) -> dict[str, Any] | None:
+    """``publicationVenue`` (shape: semanticscholar/Paper.json) for a record with a
+    ``venue``; None otherwise, as S2 answers for many papers."""
+    name = record.get("venue")
+    if not name:
+        return None
+    kind = "journal" if (record.get("type") or "") == "journal-article" else "conference"
+    venue: dict[str, Any] = {
+        "id": str(uuid.UUID(hashlib.md5(str(name).encode()).hexdigest())),
+        "name": name,
+        "type": kind,
+    }
+    if record.get("venue_alternates"):
+        venue["alternate_names"] = list(record["venue_alternates"])
+    return venue
 
 
 def openlibrary_book(record: dict[str, Any]) -> dict[str, Any]:
@@ -802,6 +872,8 @@ class FakeServices:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self._index_cache: _Bm25 | None = None
+        self._title_cache: TitleIndex | None = None
+        self._id_cache: dict[tuple[str, str], list[dict[str, Any]]] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -843,6 +915,8 @@ class FakeServices:
             "pubmed": "EVIDENCE_PUBMED_URL",
             "s2": "EVIDENCE_S2_URL",
             "openlibrary": "EVIDENCE_OPENLIBRARY_URL",
+            "dblp": "EVIDENCE_DBLP_URL",
+            "arxiv": "EVIDENCE_ARXIV_URL",
         }
         return {var: self.base(service) for service, var in names.items()}
 
@@ -857,11 +931,20 @@ class FakeServices:
         [(name, MeSH UI)], retracted (bool, or the services that say so), notices
         [{kind, doi, pmid, date, source, services, ref_source}], services (which services
         hold the record; default all), update_to (Crossref ``update-to`` list).
+
+        For DBLP and arXiv (tests/fake_search.py): arxiv (id without version),
+        arxiv_version (int, default 1), arxiv_category (default "cs.LG"), journal_ref
+        (arXiv's journal reference), dblp_key ("conf/nips/AbbasS21"; made up in DBLP's
+        style when absent), venue (the venue as DBLP and S2 print it, "NeurIPS"; DBLP
+        prints "CoRR" for a preprint), venue_alternates (S2's
+        ``publicationVenue.alternate_names``), url (DBLP's ``ee`` when there is no DOI).
         """
         rec = dict(record or {}, **fields)
         with self._lock:
             self.records.append(rec)
             self._index_cache = None
+            self._title_cache = None
+            self._id_cache = None
         return rec
 
     def add_records(self, records: Iterable[dict[str, Any]]) -> None:
@@ -869,30 +952,27 @@ class FakeServices:
             self.add(r)
 
     def find(self, service: str, **key: str) -> dict[str, Any] | None:
-        """The record ``service`` holds with this doi/pmid/pmcid/isbn/arxiv/paperId."""
+        """The record ``service`` holds with this doi/pmid/pmcid/isbn/arxiv/paperId
+        (the first one added, when several share it)."""
         ((kind, value),) = key.items()
-        value = str(value)
-        for r in self.records:
-            if not _knows(r, service):
-                continue
-            if kind == "doi" and r.get("doi") and _norm_doi(r["doi"]) == _norm_doi(value):
-                return r
-            if kind == "pmcid" and r.get("pmcid"):
-                if str(r["pmcid"]).upper().removeprefix("PMC") == value.upper().removeprefix("PMC"):
-                    return r
-            if kind == "paperId" and _paper_id(r) == value.lower():
-                return r
-            if kind == "corpusId" and str(_corpus_id(r)) == value:
-                return r
-            if kind == "openalex" and _openalex_id(r) == value.upper():
-                return r
-            if (
-                kind in ("pmid", "isbn", "arxiv")
-                and r.get(kind)
-                and str(r[kind]).lower() == value.lower()
-            ):
-                return r
-        return None
+        wanted = _id_key(kind, str(value))
+        if wanted is None:
+            return None
+        with self._lock:
+            if self._id_cache is None:
+                index: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+                for r in self.records:
+                    for id_key in _id_keys(r):
+                        index[id_key].append(r)
+                self._id_cache = dict(index)
+            holders = self._id_cache.get(wanted, [])
+        return next((r for r in holders if _knows(r, service)), None)
+
+    def _titles(self) -> TitleIndex:
+        with self._lock:
+            if self._title_cache is None:
+                self._title_cache = TitleIndex(list(self.records))
+            return self._title_cache
 
     # -- faults, stats ----------------------------------------------------------------
 
@@ -985,12 +1065,15 @@ class FakeServices:
     def _admit_sliding(
         self, service: str, bucket: str, rate: float, now: float
     ) -> tuple[bool, float]:
-        """At most ``rate`` admitted arrivals in the last second (lock held)."""
-        recent = [t for t in self._arrivals[bucket] if now - t < 1.0]
+        """At most ``rate`` admitted arrivals in the last second (lock held); below one a
+        second, one arrival in the last ``1 / rate`` seconds (arXiv: one in three)."""
+        window = max(1.0, 1.0 / rate)
+        allowed = max(1.0, rate * window)
+        recent = [t for t in self._arrivals[bucket] if now - t < window]
         self._arrivals[bucket] = recent
-        if len(recent) >= rate:
+        if len(recent) >= allowed:
             self.rejected[service] += 1
-            return False, 1.0 - (now - recent[0])
+            return False, window - (now - recent[0])
         recent.append(now)
         return True, 0.0
 
@@ -1282,6 +1365,8 @@ class _Handler(BaseHTTPRequestHandler):
             "pubmed": self._pubmed,
             "s2": self._s2,
             "openlibrary": self._openlibrary,
+            "dblp": self._dblp,
+            "arxiv": self._arxiv,
         }[service]
         try:
             return route(entry)
@@ -1402,9 +1487,16 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reply(404, OPENALEX_404_HTML, "text/html; charset=utf-8")
         per_page = int(q.get("per_page") or q.get("per-page") or 25)
         results: list[dict[str, Any]] = []
+        scores: dict[int, float] = {}
         for flt in (q.get("filter") or "").split(","):
             name, _, value = flt.partition(":")
             if not value:
+                continue
+            if name == "title.search":
+                for score, rec in fake._titles().ranked_titles(value, "openalex", _knows):
+                    if rec not in results:
+                        results.append(rec)
+                        scores[id(rec)] = score
                 continue
             values = value.split("|")
             if len(values) > 100:
@@ -1430,7 +1522,12 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 if rec is not None and rec not in results:
                     results.append(rec)
-        works = [openalex_work(r) for r in results[:per_page]]
+        works = [
+            {**openalex_work(r), "relevance_score": scores[id(r)]}
+            if id(r) in scores
+            else openalex_work(r)
+            for r in results[:per_page]
+        ]
         if select:
             works = [{k: v for k, v in w.items() if k in select} for w in works]
         meta = {
@@ -1489,6 +1586,12 @@ class _Handler(BaseHTTPRequestHandler):
             if bad:
                 raise _json(400, {"error": f"Unrecognized or unsupported fields: {bad}"})
         path = unquote(entry.path)
+        if path.rstrip("/") == "/paper/search/match" and entry.method == "GET":
+            match = fake._titles().best_title(q.get("query", ""), "s2", _knows)
+            if match is None:
+                raise _json(404, {"error": "Title match not found"})
+            score, rec = match
+            return _json(200, {"data": [{**s2_paper(rec, fields), "matchScore": score}]})
         if path.rstrip("/") == "/paper/batch" and entry.method == "POST":
             try:
                 ids = json.loads(entry.body or b"{}")["ids"]
@@ -1508,6 +1611,52 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _json(404, {"error": f"Paper with id {ident} not found"})
             return _json(200, s2_paper(rec, fields))
         raise _json(404, {"message": "Not Found"})
+
+    def _dblp(self, entry: LoggedRequest) -> _Reply:
+        q = dict(entry.query)
+        if entry.path.rstrip("/") != "/search/publ/api":
+            raise _Reply(404, "Not Found", "text/plain")
+        if q.get("format") != "json":
+            # DBLP's default is XML; the fake speaks only the JSON the client asks for.
+            raise _Reply(400, "format=json only in this fake", "text/plain")
+        query = q.get("q", "")
+        hits = max(0, min(int(q.get("h") or 30), 1000))
+        first = max(0, int(q.get("f") or 0))
+        found = self.fake._titles().dblp_search(query, _knows)
+        return _json(200, dblp_result(query, found, hits, first))
+
+    def _arxiv(self, entry: LoggedRequest) -> _Reply:
+        fake = self.fake
+        q = dict(entry.query)
+        if entry.path.rstrip("/") != "/query":
+            raise _Reply(404, "Not Found", "text/plain")
+        atom = "application/atom+xml; charset=utf-8"
+        query = "&".join(f"{k}={v}" for k, v in entry.query)
+        start = max(0, int(q.get("start") or 0))
+        per_page = max(0, int(q.get("max_results") or 10))
+        ids = [i.strip() for i in q.get("id_list", "").split(",") if i.strip()]
+        bad = next((i for i in ids if not arxiv_id_ok(i)), None)
+        if bad is not None:
+            body = arxiv_feed(query, [arxiv_error_entry(f"incorrect id format for {bad}")], 1, 0, 1)
+            return _Reply(200, body, atom)
+        entries: list[str] = []
+        if ids:
+            for ident in ids:
+                versioned = re.fullmatch(r"(.+?)[vV](\d+)", ident)
+                bare = versioned.group(1) if versioned else ident
+                rec = fake.find("arxiv", arxiv=bare)
+                if rec is not None:
+                    entries.append(arxiv_entry(rec, int(versioned.group(2)) if versioned else None))
+            total = len(entries)
+        elif q.get("search_query"):
+            phrases = arxiv_title_phrases(q["search_query"])
+            found = [] if not phrases else fake._titles().arxiv_phrases(phrases, _knows)
+            total = len(found)
+            entries = [arxiv_entry(r) for r in found]
+        else:
+            total = 0
+        page = entries[start : start + per_page]
+        return _Reply(200, arxiv_feed(query, page, total, start, per_page), atom)
 
     def _openlibrary(self, entry: LoggedRequest) -> _Reply:
         fake = self.fake
@@ -1585,11 +1734,22 @@ def _endpoint(service: str, path: str, query: list[tuple[str, str]]) -> str:
             return "journals"
         return "other"
     if service == "openalex":
-        return "work" if path.startswith("/works/") else "works-list"
+        if path.startswith("/works/"):
+            return "work"
+        title_search = any(k == "filter" and "title.search:" in v for k, v in query)
+        return "works-search" if title_search else "works-list"
     if service == "pubmed":
         return path.removeprefix("/").removesuffix(".fcgi") or "other"
     if service == "s2":
+        if path == "/paper/search/match":
+            return "paper-match"
         return "paper-batch" if path == "/paper/batch" else "paper"
+    if service == "dblp":
+        return "search" if path == "/search/publ/api" else "other"
+    if service == "arxiv":
+        if path != "/query":
+            return "other"
+        return "id-list" if any(k == "id_list" for k, _ in query) else "search"
     if service == "openlibrary":
         return "books" if path == "/api/books" else "isbn"
     return "other"
