@@ -5,10 +5,11 @@ requests as its batch limits allow (SERVICES.md): Crossref ``filter=doi:…`` (5
 PubMed one ORed ``[aid]`` esearch per 200 DOIs then efetch of 200 PMIDs a call,
 OpenAlex ``filter=doi:a|b`` (100 a call, only with an API key), Semantic Scholar
 ``POST /paper/batch`` (500 a call) for arXiv ids, PMCIDs and works no other service
-knows, Open Library for ISBNs. The services run concurrently; the HttpClient bounds each
-service's rate and concurrency. Identifiers learned in one round (the DOI of a PMID,
-the PMID of a DOI) feed a further round. A failed batch marks its own items failed and
-nothing else.
+knows, Open Library for ISBNs, arXiv itself (``id_list``, 100 a call) for arXiv ids so
+that a preprint is confirmed by its own server. The services run concurrently; the
+HttpClient bounds each service's rate and concurrency. Identifiers learned in one round
+(the DOI of a PMID, the PMID of a DOI) feed a further round. A failed batch marks its
+own items failed and nothing else.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import TypeVar
 
 from bib.errors import NotFound, ServiceError
 from bib.http import HttpClient, run_parallel
-from bib.identifiers import Identifier
-from bib.services import crossref, openalex, openlibrary, pubmed, semanticscholar
+from bib.identifiers import Identifier, arxiv_unversioned
+from bib.services import arxiv, crossref, openalex, openlibrary, pubmed, semanticscholar
 from bib.work import STANDARD_IDS, Work, merge_works
 
-SERVICES = ("crossref", "pubmed", "openalex", "s2", "openlibrary")
+SERVICES = ("crossref", "pubmed", "openalex", "s2", "openlibrary", "arxiv")
 # Rounds of lookups: the input identifiers, then identifiers learned from the answers,
 # then (rarely) identifiers learned from those.
 MAX_ROUNDS = 3
@@ -262,7 +263,12 @@ def _plan(
         # PMCID: ids; its answer brings the DOI and PMID the others need); anything else
         # only once every other service has had its say and none knew the work (e.g.
         # DataCite DOIs).
-        if ask(item, "s2", "arxiv"):
+        asked_s2 = ask(item, "s2", "arxiv")
+        # arXiv confirms its own preprints, in the first round beside S2 (whose answer,
+        # applied first, still brings the DOI and PMID the others need).
+        if round_no == 1:
+            ask(item, "arxiv", "arxiv")
+        if asked_s2:
             continue
         if "doi" not in item.known and "pmid" not in item.known and ask(item, "s2", "pmcid"):
             continue
@@ -355,6 +361,7 @@ def _runner(client: HttpClient, service: str, keys: list[Key]) -> Callable[[], _
         "openalex": _run_openalex,
         "s2": _run_s2,
         "openlibrary": _run_openlibrary,
+        "arxiv": _run_arxiv,
     }
     run = table[service]
     return lambda: run(client, keys)
@@ -465,6 +472,26 @@ def _run_openlibrary(client: HttpClient, keys: list[Key]) -> _Outcome:
         return outcome
 
     return _batched("openlibrary", keys, openlibrary.BATCH_SIZE, batch)
+
+
+# --- arXiv
+
+
+def _run_arxiv(client: HttpClient, keys: list[Key]) -> _Outcome:
+    def batch(chunk: list[Key]) -> _Outcome:
+        works = arxiv.fetch_works(client, [v for _, v in chunk])
+        # Entries carry the id without its version; a key may name one (2101.00001v2).
+        by_id = {w.arxiv.lower(): w for w in works if w.arxiv}
+        outcome = _Outcome()
+        for key in chunk:
+            work = by_id.get(arxiv_unversioned(key[1]).lower())
+            if work is not None:
+                outcome.found[key] = work
+            else:
+                outcome.missing[key] = f"GET /query?id_list={key[1]}"
+        return outcome
+
+    return _batched("arxiv", keys, arxiv.BATCH_SIZE, batch)
 
 
 # --- PubMed
