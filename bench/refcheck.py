@@ -286,6 +286,14 @@ def render(result: dict[str, Any], argv: str) -> str:
         )
         + ".",
         "",
+        "What the fake cannot know, whatever `verify` does: a miscitation whose real work "
+        "is not in the pools (about half the swapped_authors and arxiv_version_mismatch "
+        "entries cite DOIs or titles of works outside them, e.g. ACL Anthology DOIs) can "
+        "only come out `not_found`; three VALID dev entries were cut off inside a TeX group "
+        "(their author lists end in a fragment; one title is lost and that work is left "
+        "out of the corpus); some VALID entries carry DBLP's HTML entities (`d&apos;Amore`) "
+        "where the services print the character.",
+        "",
         "## Overall",
         "",
         "| measure | value | target |",

@@ -17,7 +17,8 @@ from DBLP, the pool the perturbed entries were made from), ``raw_crossdomain_val
 (500 works from other fields) and the ``VALID`` entries of ``dev_public.jsonl`` (the 59 of
 them that are in neither pool: DBLP journal papers and famous papers the benchmark
 relabelled as real). Works are deduplicated by DOI (an arXiv DOI without its version) and
-by folded title; the first source wins and later ones only fill in what it lacks. A dev
+by folded title; the first source wins and later ones only fill in what it lacks (and a
+longer author list replaces one cut with "and others"). A dev
 entry cut off inside TeX math in its title is left out (its real title is unknown); a name
 cut off at the end of an author list is dropped. No
 ``HALLUCINATED`` entry is ever read into it. Five ``hybrid_fabrication`` entries keep a real
@@ -120,8 +121,10 @@ VENUES: dict[str, tuple[str, tuple[str, ...]]] = {
         "{year} IEEE/CVF International Conference on Computer Vision (ICCV)",
         ("IEEE International Conference on Computer Vision", "ICCV"),
     ),
+    # Springer's chapters: the proceedings volume's title (the series, LNCS, is the other
+    # container title Crossref lists).
     "ECCV": (
-        "Lecture Notes in Computer Science",
+        "Computer Vision – ECCV {year}",
         ("European Conference on Computer Vision", "ECCV"),
     ),
     "ACL": (
@@ -287,6 +290,7 @@ _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(\d{4}\.\d{4,5})(?:v(\d+))?$", re.IG
 _ARXIV_URL = re.compile(r"arxiv\.org/abs/(\d{4}\.\d{4,5})(?:v(\d+))?", re.IGNORECASE)
 _DBLP_URL = re.compile(r"dblp\.org/rec/((?:conf|journals)/[^?#\s]+)")
 _PREPRINT_PREFIXES = ("10.1101/", "10.64898/")
+_CUT_COMMAND = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z])(?:\{[^}]*)?$")
 
 
 def _doi_key(doi: str) -> str:
@@ -351,8 +355,9 @@ def work_record(entry: dict[str, Any], origin: str) -> dict[str, Any]:
     year = str(f.get("year") or "").strip()
     raw_authors = f.get("author", "")
     authors = split_authors(raw_authors)
-    if raw_authors.count("{") != raw_authors.count("}"):
-        # The list was cut off inside a name ("R{\\'e"): the last name is a fragment.
+    if raw_authors.count("{") != raw_authors.count("}") and _CUT_COMMAND.search(raw_authors):
+        # The list was cut off inside an accent ("{\\v{Z" of Žídek): the last name is a
+        # fragment. "R{\\'e" lost only its closing brace: Ré is the whole family name.
         authors = authors[:-1]
     title = _clean(f.get("title", "")).rstrip(".") if f.get("title") else ""
     rec: dict[str, Any] = {
@@ -433,7 +438,14 @@ def _title_lost(title: str) -> bool:
 
 def _merge(into: dict[str, Any], other: dict[str, Any]) -> None:
     for key, value in other.items():
-        if key == "services":
+        if (
+            key == "authors"
+            and len(value) > len(into["authors"])
+            and value[:1] == into["authors"][:1]
+        ):
+            # One copy cut the list ("and others"): the longer one is the work's.
+            into["authors"] = value
+        elif key == "services":
             into["services"] = sorted(set(into["services"]) | set(value))
         elif into.get(key) in (None, "", []) and value not in (None, "", []):
             into[key] = value
