@@ -278,6 +278,29 @@ def _save_work(
             created=True,
             duplicate_of=duplicate["citekey"] if duplicate else None,
         )
+    changed = _update_existing(store, existing, work, row, by_user=by_user, stamp=stamp)
+    return SaveResult(existing["id"], existing["citekey"], created=False, changed=changed)
+
+
+def fill_study(store: Store, existing: dict[str, Any], work: Work) -> list[str]:
+    """Fill in one stored study from a work the services describe, never creating a
+    study: what the study lacks is added, what a user set is kept, an identifier another
+    study holds is left to it. Returns the changed fields."""
+    with store.savepoint():
+        return _update_existing(
+            store, existing, work, work_to_row(work), by_user=False, stamp=now()
+        )
+
+
+def _update_existing(
+    store: Store,
+    existing: dict[str, Any],
+    work: Work,
+    row: dict[str, Any],
+    *,
+    by_user: bool,
+    stamp: str,
+) -> list[str]:
     user_fields = set(existing.get("user_fields") or [])
     updates: dict[str, Any] = {}
     for key, value in row.items():
@@ -309,7 +332,7 @@ def _save_work(
             updates["fetched_at"] = stamp
         store.update("studies", existing["id"], updates)
     _save_notices(store, existing["id"], work.notices)
-    return SaveResult(existing["id"], existing["citekey"], created=False, changed=changed)
+    return changed
 
 
 def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> None:
@@ -366,7 +389,8 @@ def latest_checks(store: Store) -> dict[int, dict[str, Any]]:
     return {
         r["study_id"]: r
         for r in store.query(
-            "select c.study_id, c.checked_at, c.status, c.sources, c.mismatches, c.reason "
+            "select c.study_id, c.checked_at, c.status, c.sources, c.mismatches, c.reason, "
+            "c.verification "
             "from checks c join (select study_id, max(id) as id from checks "
             "group by study_id) last on last.id = c.id"
         )
@@ -389,12 +413,18 @@ def study_object(
     pub_types = row.get("publication_types") or []
     verification: dict[str, Any]
     if check:
+        evidence = check.get("verification") or {}
         verification = {
             "status": check["status"],
             "checked_at": check["checked_at"],
             "sources": check.get("sources") or [],
             "mismatches": check.get("mismatches") or [],
             "reason": check.get("reason"),
+            "verdict": check["status"],
+            "likely": evidence.get("likely"),
+            "fields": evidence.get("fields") or [],
+            "matched": evidence.get("matched"),
+            "searched": evidence.get("searched") or [],
         }
     else:
         verification = {
@@ -403,6 +433,11 @@ def study_object(
             "sources": [],
             "mismatches": [],
             "reason": "not checked yet",
+            "verdict": "unverified",
+            "likely": None,
+            "fields": [],
+            "matched": None,
+            "searched": [],
         }
     retracted = bool(row.get("retracted")) or any(n["kind"] == "retraction" for n in notices)
     return {

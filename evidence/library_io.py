@@ -154,6 +154,8 @@ class ImportReport:
     any_read: bool = False
     # the key each entry has in its file -> the study it became (for `ingest --bib`)
     keys: dict[str, int] = field(default_factory=dict)
+    # the entries read, as the files give them (for `verify FILE`)
+    entries: list[Work] = field(default_factory=list)
 
 
 def import_files(
@@ -190,6 +192,7 @@ def import_files(
         report.problems.extend(problems)
         added = updated = duplicates = 0
         works = result.works
+        report.entries.extend(works)
         with (progress or NO_PROGRESS).task(f"Importing {path.name}", len(works)) as advance:
             for start in range(0, len(works), IMPORT_CHUNK):
                 chunk = works[start : start + IMPORT_CHUNK]

@@ -101,12 +101,47 @@ class Mismatch(TypedDict):
     source: str
 
 
+class FieldFinding(TypedDict):
+    """A cited field that disagrees with the work found (bib.checking.compare)."""
+
+    field: str
+    cited: Any
+    found: Any
+    severity: str  # minor | major
+    kind: str
+    note: str
+
+
+class MatchedRecord(TypedDict):
+    doi: str | None
+    arxiv: str | None
+    title: str | None
+    authors: list[str]
+    venue: str | None
+    year: int | None
+    source: str
+
+
+class SearchRecord(TypedDict, total=False):
+    service: str
+    query: str
+    hits: int
+    accepted: str | None
+    error: str | None
+
+
 class Verification(TypedDict):
     status: Verdict
     checked_at: str | None
     sources: list[str]
     mismatches: list[Mismatch]
     reason: str | None
+    # The same verdict as status, with its evidence (issue: reference checking).
+    verdict: Verdict
+    likely: str | None  # fabricated | miscited, for flagged citations
+    fields: list[FieldFinding]
+    matched: MatchedRecord | None
+    searched: list[SearchRecord]
 
 
 class StudyObject(TypedDict):

@@ -18,16 +18,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-from bib.errors import OfflineMiss
+from bib import lookup
+from bib.checking.search import SearchOutcome, search_citations
+from bib.checking.verdict import judge, same_work
 from bib.http import HttpClient
 from bib.identifiers import Identifier
-from bib.journals import journal_agrees
-from bib.lookup import LookupResult, fetch_works_in_chunks
+from bib.lookup import LookupResult
 from bib.services.retractions import to_notice
-from bib.text import family_key, title_similarity
-from bib.work import STANDARD_IDS, Work
+from bib.work import STANDARD_IDS, Work, merge_works
 from evidence.errors import Interrupted
-from evidence.library import get_study, latest_checks, row_to_work, save_work
+from evidence.library import (
+    fill_study,
+    get_study,
+    latest_checks,
+    notices_by_study,
+    row_to_work,
+)
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store, now
 
@@ -46,6 +52,8 @@ class VerifyReport:
     failures: list[str] = field(default_factory=list)
     skipped_fresh: int = 0
     notices: list[str] = field(default_factory=list)
+    # citekey -> the verification object (verdict, reason, fields, matched, searched).
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def select_studies(
@@ -105,66 +113,38 @@ def local_retractions(store: Store, rows: Sequence[dict[str, Any]]) -> dict[int,
     return found
 
 
-def compare(ours: Work, theirs: Work, source: str, fields: set[str]) -> list[dict[str, Any]]:
-    """Fields where the stored record (as given by a user or a bibliography) disagrees
-    with what the services say. Only fields present on both sides are compared."""
-    out: list[dict[str, Any]] = []
-
-    def add(name: str, a: Any, b: Any) -> None:
-        out.append({"field": name, "ours": a, "theirs": b, "source": source})
-
-    if "title" in fields and ours.title and theirs.title:
-        similarity = title_similarity(ours.title, theirs.title)
-        if similarity < TITLE_SAME_PAPER and ours.doi:
-            add("doi", ours.doi, f"resolves to a different paper: {theirs.title}")
-        elif similarity < TITLE_AGREES:
-            add("title", ours.title, theirs.title)
-    if "year" in fields and ours.year and theirs.year and int(ours.year) != int(theirs.year):
-        add("year", ours.year, theirs.year)
-    if "journal" in fields and ours.journal and (theirs.journal or theirs.journal_abbrev):
-        if not journal_agrees(ours.journal, theirs):
-            add("journal", ours.journal, theirs.journal or theirs.journal_abbrev)
-    if "authors" in fields and ours.authors and theirs.authors:
-        a, b = family_key(ours.authors[0].family), family_key(theirs.authors[0].family)
-        if a and b and a != b:
-            add("first_author", ours.authors[0].family, theirs.authors[0].family)
-    if "volume" in fields and ours.volume and theirs.volume and ours.volume != theirs.volume:
-        add("volume", ours.volume, theirs.volume)
-    if "pages" in fields and ours.pages and theirs.pages:
-        first_ours = ours.pages.replace("–", "-").split("-")[0].strip()
-        first_theirs = theirs.pages.replace("–", "-").split("-")[0].strip()
-        if first_ours and first_theirs and first_ours != first_theirs:
-            add("pages", ours.pages, theirs.pages)
-    return out
+def cited_work(row: dict[str, Any], notices: Sequence[dict[str, Any]] = ()) -> Work:
+    """The study as cited: the fields its bibliography or user gave. Fields filled in by
+    an earlier lookup are left out, so that the services are never compared with
+    themselves."""
+    work = row_to_work(row, notices)
+    given = set(row.get("user_fields") or [])
+    for name in CITED_FIELDS:
+        if name not in given:
+            setattr(work, name, [] if name == "authors" else None)
+    return work
 
 
-def verdict_for(
-    result: LookupResult | None,
-    offline_reason: str | None,
-    mismatches: list[dict[str, Any]],
-    retracted: bool,
-) -> tuple[str, str | None]:
-    if retracted:
-        return "retracted", None
-    if result is None:
-        return "unverified", offline_reason or "no identifier to look up"
-    if result.work is None:
-        if result.errors:
-            if all(isinstance(e, OfflineMiss) for e in result.errors.values()):
-                return "unverified", "offline: not in the HTTP cache"
-            reasons = "; ".join(
-                f"{s}: {'offline' if isinstance(e, OfflineMiss) else e.reason}"
-                for s, e in result.errors.items()
-            )
-            return "unverified", reasons
-        if result.not_found:
-            return "not_found", "not found in " + ", ".join(
-                f"{s} ({w})" for s, w in result.not_found.items()
-            )
-        return "unverified", result.reason()
-    if mismatches:
-        return "mismatch", ", ".join(sorted({m["field"] for m in mismatches}))
-    return "verified", None
+# The fields of a citation compared with the work found (when a user or file gave them).
+CITED_FIELDS = ("title", "authors", "journal", "journal_abbrev", "year", "volume", "pages")
+
+
+def _needs_search(cited: Work, result: LookupResult | None) -> bool:
+    if result is None or not result.works:
+        return True
+    return not same_work(cited, list(result.works.values()))
+
+
+@dataclass
+class Citation:
+    """One citation to check: the study it is stored as, the citation as given (the
+    bibliography's entry, or the study's own fields set by a user or file), and the key
+    it is reported under."""
+
+    key: str
+    row: dict[str, Any]
+    cited: Work
+    ident: Identifier | None
 
 
 def verify_studies(
@@ -173,122 +153,179 @@ def verify_studies(
     rows: Sequence[dict[str, Any]],
     progress: Progress | None = None,
 ) -> VerifyReport:
-    """Look every study up (batched across services), then record one check each.
+    """Check stored studies (each as its bibliography or user gave it)."""
+    return verify_citations(store, client, citations_of_rows(store, rows), progress)
 
-    Checks are saved chunk by chunk as the lookups finish: after a Ctrl-C every study
-    checked so far keeps its verdict, and the Interrupted error says how many.
+
+def citations_of_rows(store: Store, rows: Sequence[dict[str, Any]]) -> list[Citation]:
+    """Stored studies as citations: the fields a user or file gave, under their citekeys."""
+    notice_rows = notices_by_study(store)
+    return [
+        Citation(
+            row["citekey"],
+            row,
+            cited_work(row, notice_rows.get(row["id"], [])),
+            primary_identifier(row),
+        )
+        for row in rows
+    ]
+
+
+def rows_by_id(store: Store, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Study rows by id, read in batches."""
+    out: dict[int, dict[str, Any]] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        marks = ",".join("?" for _ in part)
+        for row in store.query(f"select * from studies where id in ({marks})", part):
+            out[row["id"]] = row
+    return out
+
+
+def citations_of(works: Sequence[Work], rows_by_key: dict[str, dict[str, Any]]) -> list[Citation]:
+    """The entries of a bibliography as citations, each with the study it was saved as."""
+    items = []
+    for work in works:
+        row = rows_by_key.get(work.citekey or "")
+        if row is None:
+            continue
+        ident = next(
+            (Identifier(k, str(getattr(work, k))) for k in STANDARD_IDS if getattr(work, k)),
+            None,
+        )
+        items.append(Citation(work.citekey or row["citekey"], row, work, ident))
+    return items
+
+
+def verify_citations(
+    store: Store,
+    client: HttpClient,
+    items: Sequence[Citation],
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Check every citation: look its identifier up (batched across services), search by
+    title and authors where no identifier leads to the work, judge, and record one check
+    on its study.
+
+    Checks are saved chunk by chunk: after a Ctrl-C every citation checked so far keeps
+    its verdict, and the Interrupted error says how many. A check never adds a study; it
+    fills in the study it checks from an accepted match only.
     """
     progress = progress or NO_PROGRESS
     report = VerifyReport()
-    idents: dict[int, Identifier] = {}
-    for row in rows:
-        ident = primary_identifier(row)
-        if ident is not None:
-            idents[row["id"]] = ident
-    local = local_retractions(store, rows)
-    notice_rows: dict[int, list[dict[str, Any]]] = {}
-    for n in store.query("select * from notices"):
-        notice_rows.setdefault(n["study_id"], []).append(n)
-    by_ident: dict[Identifier, list[dict[str, Any]]] = {}
-    for row in rows:
-        ident = idents.get(row["id"])
-        if ident is not None:
-            by_ident.setdefault(ident, []).append(row)
-    also_known = {idents[row["id"]]: _ids_of(row) for row in rows if row["id"] in idents}
+    local = local_retractions(store, [item.row for item in items])
     done = 0
-    looked_up = False
     try:
-        with progress.task("Checking studies", len(rows)) as advance:
-            # Studies with nothing to look up get their verdict first.
-            for row in rows:
-                if row["id"] not in idents:
-                    _record_check(store, row, None, local, notice_rows, report)
+        with progress.task("Checking references", len(items)) as advance:
+            for start in range(0, len(items), lookup.LOOKUP_CHUNK):
+                chunk = items[start : start + lookup.LOOKUP_CHUNK]
+                for item, result, search in _look_up(client, chunk):
+                    _record_check(store, item, result, search, local, report)
                     done += 1
                     advance()
-            for results in fetch_works_in_chunks(client, list(by_ident), also_known=also_known):
-                looked_up = True
-                for ident, result in results.items():
-                    for row in by_ident[ident]:
-                        _record_check(store, row, result, local, notice_rows, report)
-                        done += 1
-                        advance()
     except KeyboardInterrupt:
         raise Interrupted(
-            f"interrupted; {done} of {len(rows)} studies were checked and their verdicts "
+            f"interrupted; {done} of {len(items)} studies were checked and their verdicts "
             "saved (run the command again for the rest)"
         ) from None
-    # In the order asked for, whatever order the lookups finished in.
-    report.verdicts = {
-        r["citekey"]: report.verdicts[r["citekey"]] for r in rows if r["citekey"] in report.verdicts
-    }
-    if looked_up and not client.has_key("openalex") and not client.config.offline:
+    report.verdicts = {i.key: report.verdicts[i.key] for i in items if i.key in report.verdicts}
+    if items and not client.has_key("openalex") and not client.config.offline:
         report.notices.append(
             "Notice: OpenAlex skipped (set EVIDENCE_OPENALEX_KEY to use it; a free key works)."
         )
     return report
 
 
+Looked = tuple[Citation, LookupResult | None, SearchOutcome | None]
+
+
+def _look_up(client: HttpClient, items: Sequence[Citation]) -> list[Looked]:
+    """Identifier lookups for the chunk, then title searches for the citations no
+    identifier led to."""
+    also_known: dict[Identifier, dict[str, Any]] = {}
+    for item in items:
+        if item.ident is not None and item.ident.value == str(item.row.get(item.ident.kind)):
+            also_known[item.ident] = _ids_of(item.row)
+    idents = list(dict.fromkeys(i.ident for i in items if i.ident is not None))
+    results = lookup.fetch_works(client, idents, also_known=also_known) if idents else {}
+    lookups = [results.get(i.ident) if i.ident is not None else None for i in items]
+    wanted = [n for n, item in enumerate(items) if _needs_search(item.cited, lookups[n])]
+    found = search_citations(client, [_searchable(items[n]) for n in wanted])
+    searches: dict[int, SearchOutcome] = dict(zip(wanted, found, strict=True))
+    return [(item, lookups[n], searches.get(n)) for n, item in enumerate(items)]
+
+
+def _searchable(item: Citation) -> Work:
+    """What a title search uses: the cited fields, or the stored ones when the study was
+    added by identifier alone (its title came from a service)."""
+    if item.cited.title:
+        return item.cited
+    return row_to_work(item.row)
+
+
 def _record_check(
     store: Store,
-    row: dict[str, Any],
+    item: Citation,
     result: LookupResult | None,
+    search: SearchOutcome | None,
     local: dict[int, list[dict[str, Any]]],
-    notice_rows: dict[int, list[dict[str, Any]]],
     report: VerifyReport,
 ) -> None:
-    """Compare one study with what the services said and save the verdict (one
-    transaction: the check and the metadata it brought are saved together)."""
-    stored = row_to_work(row, notice_rows.get(row["id"], []))
-    theirs = result.work if result is not None else None
-    mismatches: list[dict[str, Any]] = []
-    if theirs is not None:
-        by_hand = set(row.get("user_fields") or [])
-        for source, work in (result.works if result else {}).items():
-            mismatches.extend(compare(stored, work, source, by_hand))
+    """Judge one citation and save the verdict on its study (one transaction: the check
+    and what an accepted match fills in are saved together)."""
+    row, cited = item.row, item.cited
+    check = judge(cited, result, search)
     rw_notices = [to_notice(r) for r in local.get(row["id"], [])]
-    notices = [*stored.notices, *(theirs.notices if theirs else []), *rw_notices]
-    retracted = any(n.kind == "retraction" for n in notices) or bool(
-        theirs is not None and theirs.retracted
-    )
-    status, reason = verdict_for(result, None, mismatches, retracted)
+    accepted: list[Work] = []
+    if check.matched is not None:
+        # Only records of the work judged: an identifier of another work brings nothing.
+        if result is not None and result.works and same_work(cited, list(result.works.values())):
+            accepted.extend(result.works.values())
+        if search is not None:
+            accepted.extend(search.found.values())
+    theirs = merge_works(accepted) if accepted else None
+    notices = [*cited.notices, *(theirs.notices if theirs else []), *rw_notices]
+    retracted = any(n.kind == "retraction" for n in notices) or bool(theirs and theirs.retracted)
+    status = "retracted" if retracted else check.verdict
+    reason = check.reason
     with store.transaction():
         if theirs is not None:
             theirs.notices = [*theirs.notices, *rw_notices]
-            # The merged answer fills in what the study lacks; save_work never
-            # overwrites fields set by hand (imports, user edits).
-            save_work(store, _same_ids(theirs, row))
+            fill_study(store, row, theirs)
         elif rw_notices:
-            save_work(store, Work(**_ids_of(row), notices=rw_notices, source="crossref"))
+            fill_study(store, row, Work(notices=rw_notices, source="crossref"))
         store.insert(
             "checks",
             {
                 "study_id": row["id"],
                 "checked_at": now(),
                 "status": status,
-                "sources": (result.sources if result else [])
-                + (["retraction-watch (local)"] if rw_notices else []),
-                "mismatches": mismatches,
+                "sources": check.sources + (["retraction-watch (local)"] if rw_notices else []),
+                "mismatches": [
+                    {
+                        "field": f.field,
+                        "ours": f.cited,
+                        "theirs": f.found,
+                        "source": check.matched.source if check.matched else "",
+                    }
+                    for f in check.fields
+                ],
                 "reason": reason,
                 "response": theirs.to_dict() if theirs else None,
+                "verification": check.to_dict(),
             },
         )
-    report.verdicts[row["citekey"]] = status
+    report.verdicts[item.key] = status
+    report.checks[item.key] = {"citekey": item.key, **check.to_dict(), "verdict": status}
     if reason:
-        report.reasons[row["citekey"]] = reason
+        report.reasons[item.key] = reason
     if status == "unverified":
-        report.failures.append(f"{row['citekey']}: unverified ({reason})")
+        report.failures.append(f"{item.key}: unverified ({reason})")
 
 
 def _ids_of(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row.get(k) for k in STANDARD_IDS if row.get(k)}
-
-
-def _same_ids(work: Work, row: dict[str, Any]) -> Work:
-    """Make sure the fetched work is saved onto this study (by its own identifier)."""
-    for key, value in _ids_of(row).items():
-        if not getattr(work, key):
-            setattr(work, key, value)
-    return work
 
 
 @contextmanager

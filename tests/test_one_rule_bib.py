@@ -1,7 +1,7 @@
 """One rule in one place for the bibliographic comparisons: journal names, text folding
 and "the same work".
 
-``evidence verify`` (evidence.verify.compare), ``evidence resolve`` (narrative
+``evidence verify`` (bib.checking.compare), ``evidence resolve`` (narrative
 attributions, bib.matching.attribution) and reference matching (bib.matching.references)
 must give the same answer on the same pair of journal names.
 """
@@ -20,7 +20,7 @@ from bib.journals import journal_similarity, same_journal
 from bib.matching.attribution import choose_attribution, score_attribution
 from bib.matching.references import choose
 from bib.work import Author, Work
-from evidence.verify import compare
+from bib.checking.compare import compare_citation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +53,8 @@ DIFFERENT = [
 
 def verify_agrees(ours: str, theirs: str) -> bool:
     """evidence verify's answer: no journal mismatch reported."""
-    return not compare(Work(journal=ours), Work(journal=theirs), "crossref", {"journal"})
+    found = compare_citation(Work(journal=ours), [Work(journal=theirs)])
+    return not any(f.field == "venue" for f in found)
 
 
 def attribution_agrees(named: str, journal: str) -> bool:

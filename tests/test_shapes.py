@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bib.work import Author, Work
 from evidence import shapes
 from evidence.cli import app
-from evidence.verify import compare
+from bib.checking.compare import compare_citation
 
 # The key lists of DESIGN.md's "JSON shapes", as that document states them.
 DESIGN_CLAIM = {"id", "document", "index", "text", "status", "checkworthiness", "mentions"}
@@ -100,7 +100,7 @@ def claim_id() -> str:
 def test_mismatch_objects_have_the_declared_keys() -> None:
     ours = Work(title="Massage therapy reduces anxiety", year=1996, authors=[Author("Field")])
     theirs = Work(title="Massage therapy reduces anxiety", year=1997, authors=[Author("Smith")])
-    found = compare(ours, theirs, "crossref", {"title", "year", "authors"})
-    assert [m["field"] for m in found] == ["year", "first_author"]
-    for mismatch in found:
-        assert set(mismatch) == keys(shapes.Mismatch)
+    found = [f.to_dict() for f in compare_citation(ours, [theirs], this_year=2026)]
+    assert [m["field"] for m in found] == ["authors", "year"]
+    for finding in found:
+        assert set(finding) == keys(shapes.FieldFinding)

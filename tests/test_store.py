@@ -39,7 +39,7 @@ def test_schema_created_from_declaration(tmp_path: Path) -> None:
 def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
     Store(tmp_path / "e.db").close()
     store = Store(tmp_path / "e.db")
-    assert store.applied_migrations() == ["m001_initial", "m002_retractions"]
+    assert store.applied_migrations() == ["m001_initial", "m002_retractions", "m003_check_evidence"]
     assert store.pending_migrations() == []
 
 

@@ -78,7 +78,7 @@ def test_verify_verdicts_notices_design_and_fresh_skip(fake_services) -> None:  
     code, _, err = run("add", "--no-fetch", RCT["doi"], RETRACTED["doi"], "10.1234/not.there")
     assert code == 0, err
     code, out, err = run("verify", "--all", "--json")
-    assert code == 0, err
+    assert code == 1, err  # a retracted study and one that does not exist
     verdicts = json.loads(out)["verdicts"]
     by_doi = studies()
     assert verdicts[by_doi[RCT["doi"]]["id"]] == "verified"
@@ -114,7 +114,7 @@ def test_verify_reports_mismatched_fields(fake_services, tmp_path: Path) -> None
     )
     assert run("import", str(bib))[0] == 0
     code, out, _ = run("verify", "field1997", "--json")
-    assert code == 0
+    assert code == 1
     assert json.loads(out)["verdicts"] == {"field1997": "mismatch"}
     mismatches = studies()[RCT["doi"]]["verification"]["mismatches"]
     fields = {(m["field"], str(m["ours"]), str(m["theirs"])) for m in mismatches}

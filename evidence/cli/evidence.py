@@ -18,7 +18,9 @@ from evidence.cli.context import (
     print_json,
 )
 from evidence.cli.paths import given_path
+from evidence.cli.problems import problem_line
 from evidence.cli.progress import TerminalProgress
+from evidence.store import Store
 
 app = typer.Typer()
 
@@ -36,51 +38,122 @@ VERDICT_STYLE = {
 }
 
 
+# Verdicts that fail `verify` (exit 1): the reference is wrong, not merely unchecked.
+PROBLEM_VERDICTS = ("not_found", "mismatch", "retracted")
+BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json", ".ris")
+
+
 @app.command("verify")
 @handle_errors
 def verify_cmd(
     ctx: typer.Context,
-    ids: list[str] = typer.Argument(None, help="Citekeys, DOIs or PMIDs (default: see --all)."),
+    ids: list[str] = typer.Argument(
+        None,
+        help="Bibliography files (.bib, .json, .ris) to check entry by entry, or citekeys, "
+        "DOIs or PMIDs of stored studies (default: see --all).",
+    ),
     all_studies: bool = typer.Option(False, "--all", help="Verify every study in the library."),
     refresh: bool = typer.Option(
         False, "--refresh", help="Ask the services again even when a verdict is fresh."
     ),
     as_json: bool = json_option("verdicts"),
 ) -> None:
-    """Check studies against the services: existence, mismatches, retractions, design."""
+    """Check references against the services: do they exist, are they cited correctly,
+    are they retracted. Exit 1 when one does not exist, is cited wrongly or is retracted."""
     if not ids and not all_studies:
-        fail("nothing to verify. Give citekeys, DOIs or PMIDs, or --all")
+        fail("nothing to verify. Give a .bib file, citekeys, DOIs or PMIDs, or --all")
+    files = [name for name in ids or [] if _is_bibliography(name)]
+    refs = [name for name in ids or [] if name not in files]
+    fresh = 0
+    report = verification.VerifyReport()
     with open_store(ctx) as store:
-        rows, fresh = verification.select_studies(
-            store, ids or [], all_studies=all_studies, refresh=refresh
-        )
-        report = verification.VerifyReport()
-        if rows:
+        items: list[verification.Citation] = []
+        if files:
+            items.extend(_file_citations(store, files))
+        if refs or all_studies:
+            rows, fresh = verification.select_studies(
+                store, refs, all_studies=all_studies, refresh=refresh
+            )
+            items.extend(verification.citations_of_rows(store, rows))
+        if items:
             with http_client(ctx) as client:
-                report = verification.verify_studies(
-                    store, client, rows, TerminalProgress.for_terminal(err)
+                report = verification.verify_citations(
+                    store, client, items, TerminalProgress.for_terminal(err)
                 )
     report.skipped_fresh = fresh
     for line in report.notices:
         err.print(line, markup=False)
+    counts: dict[str, int] = {}
+    for status in report.verdicts.values():
+        counts[status] = counts.get(status, 0) + 1
     if as_json:
         print_json(
             {
                 "verdicts": report.verdicts,
                 "reasons": report.reasons,
                 "skipped_fresh": report.skipped_fresh,
+                "counts": counts,
+                "references": list(report.checks.values()),
             }
         )
     else:
-        for key, status in report.verdicts.items():
-            style = VERDICT_STYLE.get(status, "")
-            reason = report.reasons.get(key)
-            out.print(f"[{style}]{status:<10}[/] {key}", end="")
-            out.print(f"  ({reason})" if reason else "", markup=False)
+        _print_problems(report)
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        out.print(f"{len(report.verdicts)} checked: {summary or 'nothing'}.", markup=False)
         if fresh:
             out.print(f"{fresh} studies have a fresh verdict (use --refresh to check again).")
-    if report.failures:
+    if report.failures or any(counts.get(v) for v in PROBLEM_VERDICTS):
         raise typer.Exit(1)
+
+
+def _is_bibliography(name: str) -> bool:
+    from pathlib import Path
+
+    path = Path(name)
+    return path.suffix.lower() in BIBLIOGRAPHY_SUFFIXES and path.is_file()
+
+
+def _file_citations(store: Store, names: list[str]) -> list[verification.Citation]:
+    """Import what the files hold (new entries become studies) and return each entry as
+    cited, with the study it was saved as."""
+    from evidence import library_io
+
+    paths = [given_path(name, "A file argument") for name in names]
+    imported = library_io.import_files(store, paths)
+    for p in imported.problems:
+        err.print(problem_line(p), markup=False)
+    if imported.unreadable and not imported.any_read:
+        raise typer.Exit(2)
+    rows = verification.rows_by_id(store, set(imported.keys.values()))
+    by_key = {key: rows[i] for key, i in imported.keys.items() if i in rows}
+    return verification.citations_of(imported.entries, by_key)
+
+
+def _print_problems(report: verification.VerifyReport) -> None:
+    """One line per reference that is not verified, grouped by verdict, with its fields."""
+    order = ("not_found", "mismatch", "retracted", "unverified")
+    for status in order:
+        keys = [k for k, v in report.verdicts.items() if v == status]
+        if not keys:
+            continue
+        style = VERDICT_STYLE.get(status, "")
+        out.print(f"[{style}]{status}[/] ({len(keys)})")
+        for key in keys:
+            check = report.checks.get(key, {})
+            likely = check.get("likely")
+            tag = f" [likely {likely}]" if likely and status == "mismatch" else ""
+            out.print(f"  {key}{tag}: {report.reasons.get(key) or ''}", markup=False)
+            for f in check.get("fields") or []:
+                out.print(
+                    f"      {f['field']} ({f['severity']}): cited {_short(f['cited'])}; "
+                    f"found {_short(f['found'])}" + (f" — {f['note']}" if f.get("note") else ""),
+                    markup=False,
+                )
+
+
+def _short(value: object, width: int = 90) -> str:
+    text = "nothing" if value in (None, "", []) else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # The Retraction Watch CSV is about 60 MB and grows by a few MB a year; a file read

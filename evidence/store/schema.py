@@ -34,6 +34,7 @@ JSON_COLUMNS = {
     "data",
     "numbers",
     "work",
+    "verification",
 }
 
 # Schema as data: table -> (columns, primary key, foreign keys).
@@ -110,6 +111,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "mismatches": str,
             "reason": str,
             "response": str,
+            # The verdict's evidence: fields with severities, the matched record, the
+            # searches made, likely fabricated or miscited (bib.checking.verdict).
+            "verification": str,
         },
         "pk": "id",
         "foreign_keys": [("study_id", "studies", "id")],
@@ -309,6 +313,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 @_migration
 def m002_retractions(db: sqlite_utils.Database) -> None:
+    ensure_declared(db)
+
+
+@_migration
+def m003_check_evidence(db: sqlite_utils.Database) -> None:
     ensure_declared(db)
 
 
