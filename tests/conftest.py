@@ -52,6 +52,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "EVIDENCE_PUBMED_URL",
         "EVIDENCE_S2_URL",
         "EVIDENCE_OPENLIBRARY_URL",
+        "EVIDENCE_DBLP_URL",
+        "EVIDENCE_ARXIV_URL",
+        "EVIDENCE_RETRACTIONS_URL",
     ):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.setenv("EVIDENCE_DB", str(tmp_path / "evidence.db"))
