@@ -14,6 +14,7 @@ own items failed and nothing else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import TypeVar
 
 from bib.errors import NotFound, ServiceError
 from bib.http import HttpClient, run_parallel
+from bib.identifier_handlers import ARXIV_NEW, ARXIV_OLD
 from bib.identifiers import Identifier, arxiv_unversioned
 from bib.services import arxiv, crossref, openalex, openlibrary, pubmed, semanticscholar
 from bib.work import STANDARD_IDS, Work, merge_works
@@ -40,6 +42,7 @@ OPENALEX_NO_KEY = "skipped: no API key (set EVIDENCE_OPENALEX_KEY; a free key wo
 
 # DataCite DOIs of arXiv preprints: 10.48550/arXiv.2312.07559 is arXiv 2312.07559.
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
+_ARXIV_ID = re.compile(f"(?:{ARXIV_NEW}|{ARXIV_OLD})")
 
 Key = tuple[str, str]  # (identifier kind, value)
 T = TypeVar("T")
@@ -491,7 +494,13 @@ def _run_arxiv(client: HttpClient, keys: list[Key]) -> _Outcome:
                 outcome.missing[key] = f"GET /query?id_list={key[1]}"
         return outcome
 
-    return _batched("arxiv", keys, arxiv.BATCH_SIZE, batch)
+    # One malformed id makes arXiv refuse the whole id_list: such ids are not asked.
+    well_formed = [k for k in keys if _ARXIV_ID.fullmatch(k[1])]
+    outcome = _batched("arxiv", well_formed, arxiv.BATCH_SIZE, batch)
+    for key in keys:
+        if key not in well_formed:
+            outcome.missing[key] = f"not an arXiv identifier: {key[1]}"
+    return outcome
 
 
 # --- PubMed

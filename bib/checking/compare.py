@@ -19,6 +19,7 @@ rather than miscited is decided in :mod:`bib.checking.verdict`).
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,7 @@ def _title_diff(cited: Work, versions: Sequence[Work]) -> FieldDiff | None:
     titled = [v for v in versions if v.title]
     if not cited.title or not titled:
         return None
-    ours = normalize_title(cited.title)
+    ours = normalize_title(html.unescape(cited.title))
     if any(normalize_title(v.title) == ours for v in titled):
         return None
     best = max(titled, key=lambda v: title_similarity(cited.title, v.title))
@@ -116,8 +117,10 @@ def _title_diff(cited: Work, versions: Sequence[Work]) -> FieldDiff | None:
 
 
 def _name_keys(author: Author) -> tuple[str, str]:
-    """The family name whole and its last word ("de Vries" and "Vries"), as letters."""
-    family = author.family.strip()
+    """The family name whole and its last word ("de Vries" and "Vries"), as letters;
+    HTML entities that bibliographies carry over from web pages (``d&apos;Amore``) read
+    as their characters."""
+    family = html.unescape(author.family).strip()
     last = family.split()[-1] if family.split() else family
     return family_key(family), family_key(last)
 
@@ -130,7 +133,10 @@ def _same_person(a: Author, b: Author) -> bool:
     if a_full == b_full or a_last == b_last or a_full == b_last or a_last == b_full:
         return True
     # A name written given-name last by one side ("Wei Liu" read as family "Wei").
-    if family_key(a.given) == b_last and family_key(b.given) == a_last:
+    if (
+        family_key(html.unescape(a.given)) == b_last
+        and family_key(html.unescape(b.given)) == a_last
+    ):
         return True
     longest = max(len(a_last), len(b_last))
     return longest >= 5 and fuzz.ratio(a_last, b_last) >= NAME_CLOSE
@@ -182,6 +188,10 @@ def _author_diffs(cited: Work, versions: Sequence[Work]) -> list[FieldDiff]:
         ]
     out: list[FieldDiff] = []
     strangers = [p.family for p, m in zip(people, matched, strict=True) if m is None]
+    # A service's list shorter than the citation's may itself be cut: one name it lacks
+    # among many proves nothing.
+    if len(strangers) == 1 and len(found) < len(people) and len(people) >= 5:
+        strangers = []
     if strangers:
         few = len(strangers) == 1 and len(people) >= 3
         out.append(
@@ -276,6 +286,15 @@ def _venue_diff(cited: Work, versions: Sequence[Work]) -> FieldDiff | None:
         if published or any(is_preprint(v) for v in versions):
             return None  # citing the preprint of a work is citing the work
         return FieldDiff("venue", venue, shown, "major", "not-a-preprint")
+    if not is_known_venue(venue) and (published or any(is_preprint(v) for v in versions)):
+        return FieldDiff(
+            "venue",
+            venue,
+            shown or "a preprint",
+            "major",
+            "unknown-venue",
+            "no service and no venue list knows this venue",
+        )
     if not published:
         if not found_names and not any(is_preprint(v) for v in versions):
             return None  # no service says where it appeared: nothing to compare
@@ -286,15 +305,6 @@ def _venue_diff(cited: Work, versions: Sequence[Work]) -> FieldDiff | None:
             "major",
             "preprint-as-published",
             "only a preprint of the work is known",
-        )
-    if not is_known_venue(venue):
-        return FieldDiff(
-            "venue",
-            venue,
-            shown,
-            "major",
-            "unknown-venue",
-            "no service and no venue list knows this venue",
         )
     return FieldDiff("venue", venue, shown, "major", "other-venue")
 

@@ -55,6 +55,9 @@ UNINDEXED_TYPES = frozenset(
         "personal_communication",
     }
 )
+# Findings that alone leave a citation verified (listed, not flagged): print and online
+# years, preprint and paper, differ by one as a matter of course.
+TOLERATED_KINDS = frozenset({"year-off-by-one"})
 # Findings that make a flagged citation look invented rather than miscited.
 FABRICATION_KINDS = frozenset({"unknown-id", "unknown-venue", "id-of-other-work"})
 
@@ -173,11 +176,12 @@ def _decide(
 ) -> Verification:
     fields = id_findings + compare_citation(cited, versions, this_year=this_year)
     matched = versions[0]
-    if not fields:
+    if all(f.kind in TOLERATED_KINDS for f in fields):
+        agrees = "the citation agrees" + (" (a year one off)" if fields else "")
         return Verification(
             "verified",
-            f"found in {', '.join(sources)}; the citation agrees",
-            [],
+            f"found in {', '.join(sources)}; {agrees}",
+            fields,
             matched,
             searched,
             sources,
