@@ -3,9 +3,9 @@
 Used when a citation has no identifier, when its identifier is unknown to every service,
 and when the identifier leads to another work. Each service is searched by title (with
 the first author's family name where the service ranks by both): Crossref
-``query.bibliographic``, Semantic Scholar ``/paper/search/match``, DBLP and OpenAlex
-``title.search`` (with a key) at once; arXiv, whose etiquette allows one request every
-three seconds, only when none of those knew the work. A candidate is accepted only after
+``query.bibliographic``, Semantic Scholar ``/paper/search/match``, DBLP, OpenAlex
+``title.search`` (with a key) and arXiv, in stages by cost (:data:`STAGES`): a later
+stage only for the citations no earlier one found. A candidate is accepted only after
 validation (:func:`accept`): a title this close alone, or a near title with the cited
 authors; a search that returns works is not evidence that the cited one exists.
 """
@@ -26,9 +26,11 @@ from bib.work import Work
 # A title at least this close names the work whatever the authors (wrong authors are then
 # a mismatch to report, not a reason to look elsewhere).
 TITLE_ALONE = 0.92
-# Searched at once; then, only when none of them knew the work, the slow ones.
-FIRST_SERVICES = ("crossref", "s2", "dblp", "openalex")
-LAST_SERVICES = ("arxiv",)
+# Searched in stages, cheapest first, each stage only for the citations no earlier stage
+# found: OpenAlex (10 requests a second, with a key; it holds journal and conference
+# papers and preprints alike), then Crossref (3 list requests a second), Semantic Scholar
+# and DBLP (1 a second each) together, then arXiv (one request every three seconds).
+STAGES: tuple[tuple[str, ...], ...] = (("openalex",), ("crossref", "s2", "dblp"), ("arxiv",))
 # Threads for all searches of a run; the HttpClient keeps each service within its limits.
 WORKERS = 16
 
@@ -144,14 +146,13 @@ def search_citations(
     client: HttpClient,
     citations: Sequence[Work],
     *,
-    first: Sequence[str] = FIRST_SERVICES,
-    last: Sequence[str] = LAST_SERVICES,
+    stages: Sequence[Sequence[str]] = STAGES,
 ) -> list[SearchOutcome]:
     """Search every citation (in threads; each service paced by the HttpClient); one
     outcome per citation, in order."""
     outcomes = [SearchOutcome() for _ in citations]
     todo = [i for i, c in enumerate(citations) if searchable(c)]
-    for services in (_usable(client, first), _usable(client, last)):
+    for services in (_usable(client, stage) for stage in stages):
         jobs = [(i, s) for i in todo for s in services]
         if not jobs:
             continue
