@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from bib import lookup
 from bib.checking.search import SearchOutcome, search_citations
-from bib.checking.verdict import judge, same_work
+from bib.checking.verdict import Verification, judge, same_work
 from bib.http import HttpClient
 from bib.identifiers import Identifier
 from bib.lookup import LookupResult
@@ -81,6 +81,32 @@ def select_studies(
             continue
         stale.append(row)
     return stale, len(rows) - len(stale)
+
+
+def add_fresh_verdicts(report: VerifyReport, store: Store, rows: Sequence[dict[str, Any]]) -> None:
+    """Put the stored verdicts of studies not checked again (fresh) into the report, so
+    that a problem found last week still fails `verify` today."""
+    latest = latest_checks(store)
+    for row in rows:
+        key = row["citekey"]
+        check = latest.get(row["id"])
+        if key in report.verdicts or check is None:
+            continue
+        evidence = check.get("verification") or {}
+        report.verdicts[key] = check["status"]
+        if check.get("reason"):
+            report.reasons[key] = check["reason"]
+        report.checks[key] = {
+            "citekey": key,
+            "verdict": check["status"],
+            "reason": check.get("reason"),
+            "likely": evidence.get("likely"),
+            "fields": evidence.get("fields") or [],
+            "matched": evidence.get("matched"),
+            "searched": evidence.get("searched") or [],
+            "sources": check.get("sources") or [],
+            "fresh": True,
+        }
 
 
 def primary_identifier(row: dict[str, Any]) -> Identifier | None:
@@ -203,6 +229,8 @@ def verify_citations(
     client: HttpClient,
     items: Sequence[Citation],
     progress: Progress | None = None,
+    *,
+    unsaved: Sequence[str] = (),
 ) -> VerifyReport:
     """Check every citation: look its identifier up (batched across services), search by
     title and authors where no identifier leads to the work, judge, and record one check
@@ -210,7 +238,8 @@ def verify_citations(
 
     Checks are saved chunk by chunk: after a Ctrl-C every citation checked so far keeps
     its verdict, and the Interrupted error says how many. A check never adds a study; it
-    fills in the study it checks from an accepted match only.
+    fills in the study it checks from an accepted match only. ``unsaved`` names entries of
+    a bibliography that held nothing to save: reported unverified.
     """
     progress = progress or NO_PROGRESS
     report = VerifyReport()
@@ -230,6 +259,15 @@ def verify_citations(
             "saved (run the command again for the rest)"
         ) from None
     report.verdicts = {i.key: report.verdicts[i.key] for i in items if i.key in report.verdicts}
+    for key in unsaved:
+        reason = "the entry holds nothing to check (no title and no identifier)"
+        report.verdicts[key] = "unverified"
+        report.reasons[key] = reason
+        report.checks[key] = {
+            "citekey": key,
+            **Verification("unverified", reason).to_dict(),
+        }
+        report.failures.append(f"{key}: unverified ({reason})")
     if items and not client.has_key("openalex") and not client.config.offline:
         report.notices.append(
             "Notice: OpenAlex skipped (set EVIDENCE_OPENALEX_KEY to use it; a free key works)."

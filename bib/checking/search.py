@@ -112,8 +112,8 @@ def _searcher(
     if service == "s2":
         return title, lambda: semanticscholar.search_match(client, title)
     if service == "dblp":
-        query = _query(cited, True)
-        return query, lambda: dblp.search_title(client, title, first, hits=10)
+        # DBLP wants every word to match: a wrong first author would hide the work.
+        return title, lambda: dblp.search_title(client, title, None, hits=10)
     if service == "openalex":
         return title, lambda: openalex.search_title(client, title, rows=5)
     if service == "arxiv":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from bib.encoding import TooLarge, read_capped
@@ -65,21 +67,31 @@ def verify_cmd(
     files = [name for name in ids or [] if _is_bibliography(name)]
     refs = [name for name in ids or [] if name not in files]
     fresh = 0
+    fresh_rows: list[dict[str, Any]] = []
     report = verification.VerifyReport()
     with open_store(ctx) as store:
         items: list[verification.Citation] = []
+        unsaved: list[str] = []
         if files:
-            items.extend(_file_citations(store, files))
+            items.extend(_file_citations(store, files, unsaved))
         if refs or all_studies:
             rows, fresh = verification.select_studies(
                 store, refs, all_studies=all_studies, refresh=refresh
             )
             items.extend(verification.citations_of_rows(store, rows))
-        if items:
+            if fresh:
+                every, _ = verification.select_studies(
+                    store, refs, all_studies=all_studies, refresh=True
+                )
+                checking = {r["id"] for r in rows}
+                fresh_rows = [r for r in every if r["id"] not in checking]
+        if items or unsaved:
             with http_client(ctx) as client:
                 report = verification.verify_citations(
-                    store, client, items, TerminalProgress.for_terminal(err)
+                    store, client, items, TerminalProgress.for_terminal(err), unsaved=unsaved
                 )
+        if fresh:
+            verification.add_fresh_verdicts(report, store, fresh_rows)
     report.skipped_fresh = fresh
     for line in report.notices:
         err.print(line, markup=False)
@@ -113,9 +125,12 @@ def _is_bibliography(name: str) -> bool:
     return path.suffix.lower() in BIBLIOGRAPHY_SUFFIXES and path.is_file()
 
 
-def _file_citations(store: Store, names: list[str]) -> list[verification.Citation]:
+def _file_citations(
+    store: Store, names: list[str], unsaved: list[str]
+) -> list[verification.Citation]:
     """Import what the files hold (new entries become studies) and return each entry as
-    cited, with the study it was saved as."""
+    cited, with the study it was saved as; the keys of entries that held nothing to save
+    go to ``unsaved``."""
     from evidence import library_io
 
     paths = [given_path(name, "A file argument") for name in names]
@@ -126,6 +141,7 @@ def _file_citations(store: Store, names: list[str]) -> list[verification.Citatio
         raise typer.Exit(2)
     rows = verification.rows_by_id(store, set(imported.keys.values()))
     by_key = {key: rows[i] for key, i in imported.keys.items() if i in rows}
+    unsaved.extend(w.citekey for w in imported.entries if w.citekey and w.citekey not in by_key)
     return verification.citations_of(imported.entries, by_key)
 
 
