@@ -16,11 +16,11 @@ import pytest
 
 import bib.citekeys
 from bib import text
+from bib.checking.compare import compare_citation
 from bib.journals import journal_similarity, same_journal
 from bib.matching.attribution import choose_attribution, score_attribution
 from bib.matching.references import choose
 from bib.work import Author, Work
-from bib.checking.compare import compare_citation
 
 ROOT = Path(__file__).resolve().parent.parent
 

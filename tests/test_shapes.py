@@ -9,10 +9,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from bib.checking.compare import compare_citation
 from bib.work import Author, Work
 from evidence import shapes
 from evidence.cli import app
-from bib.checking.compare import compare_citation
 
 # The key lists of DESIGN.md's "JSON shapes", as that document states them.
 DESIGN_CLAIM = {"id", "document", "index", "text", "status", "checkworthiness", "mentions"}
