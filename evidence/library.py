@@ -10,18 +10,19 @@ which must save exactly what ``save_work`` does.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bib.citekeys import make_citekey, normal_citekey
+from bib.citekeys import case_twins_message, make_citekey, normal_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
 from bib.matching.duplicates import probable_duplicate
 from bib.text import family_key
 from bib.work import ID_FIELDS, Author, Notice, PublicationType, Work
-from evidence.errors import StudyNotFound
+from evidence.errors import AmbiguousCitekey, StudyNotFound
 from evidence.store import Store, now
 
 # Identifier columns, in the order used to recognise an existing study.
@@ -359,7 +360,7 @@ def _save_notices(store: Store, study_id: int, notices: Iterable[Notice]) -> Non
 def get_study(store: Store, ref: str) -> dict[str, Any]:
     """A study row by citekey, DOI, PMID (``pmid:`` or digits), other identifier, or row id."""
     ref = ref.strip()
-    row = store.one("select * from studies where citekey = ?", [normal_citekey(ref)])
+    row = study_by_citekey(store, ref)
     if row:
         return row
     try:
@@ -380,26 +381,55 @@ def get_study(store: Store, ref: str) -> dict[str, Any]:
     )
 
 
+def study_by_citekey(store: Store, key: str) -> dict[str, Any] | None:
+    """The study whose citekey is ``key``, else the one whose key differs from it only by
+    case (BibTeX's keys are case-insensitive); None when there is none. Raises
+    AmbiguousCitekey, naming them, when several keys differ from ``key`` only by case."""
+    key = normal_citekey(key)
+    # The collated index (store.schema.COLLATED_INDEXES) finds every case of the key.
+    rows = store.query("select * from studies where citekey = ? collate nocase", [key])
+    exact = [r for r in rows if r["citekey"] == key]
+    if exact or len(rows) <= 1:
+        return (exact or rows or [None])[0]
+    raise AmbiguousCitekey(case_twins_message(key, [r["citekey"] for r in rows]))
+
+
 def list_studies(store: Store) -> list[dict[str, Any]]:
     return store.query("select * from studies order by citekey")
 
 
-def latest_checks(store: Store) -> dict[int, dict[str, Any]]:
-    """Each study's most recent verification (one query; the raw response left out)."""
+def _among(study_ids: Collection[int] | None) -> tuple[str, list[Any]]:
+    """A ``where`` clause limiting ``study_id`` to ``study_ids`` (none: every study),
+    the ids passed as one JSON parameter so any number of them fits one query."""
+    if study_ids is None:
+        return "", []
+    return " where study_id in (select value from json_each(?))", [json.dumps(list(study_ids))]
+
+
+def latest_checks(
+    store: Store, study_ids: Collection[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Each study's most recent verification (one query; the raw response left out);
+    with ``study_ids``, of those studies only."""
+    where, params = _among(study_ids)
     return {
         r["study_id"]: r
         for r in store.query(
             "select c.study_id, c.checked_at, c.status, c.sources, c.mismatches, c.reason, "
             "c.verification "
-            "from checks c join (select study_id, max(id) as id from checks "
-            "group by study_id) last on last.id = c.id"
+            "from checks c join (select study_id, max(id) as id from checks"
+            f"{where} group by study_id) last on last.id = c.id",
+            params,
         )
     }
 
 
-def notices_by_study(store: Store) -> dict[int, list[dict[str, Any]]]:
+def notices_by_study(
+    store: Store, study_ids: Collection[int] | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    where, params = _among(study_ids)
     out: dict[int, list[dict[str, Any]]] = {}
-    for n in store.query("select * from notices order by id"):
+    for n in store.query(f"select * from notices{where} order by id", params):
         out.setdefault(n["study_id"], []).append(n)
     return out
 
@@ -491,12 +521,21 @@ def study_object(
 
 
 def study_objects(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Study objects for many rows with a bounded number of queries."""
-    notices = notices_by_study(store)
-    checks = latest_checks(store)
+    """Study objects for many rows with a bounded number of queries, each reading only
+    what these rows need."""
+    ids = [r["id"] for r in rows]
+    notices = notices_by_study(store, ids)
+    checks = latest_checks(store, ids)
+    originals = {r["duplicate_of"] for r in rows if r.get("duplicate_of")}
     dup_keys = (
-        {r["id"]: r["citekey"] for r in store.query("select id, citekey from studies where 1")}
-        if any(r.get("duplicate_of") for r in rows)
+        {
+            r["id"]: r["citekey"]
+            for r in store.query(
+                "select id, citekey from studies where id in (select value from json_each(?))",
+                [json.dumps(sorted(originals))],
+            )
+        }
+        if originals
         else {}
     )
     out = []

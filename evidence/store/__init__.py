@@ -292,6 +292,30 @@ class Store:
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         return [decode_row(r) for r in self._db.query(sql, params)]
 
+    def stream(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
+        """The rows of ``sql`` one at a time, decoded as ``query`` decodes them: a
+        listing of any size holds one row at a time."""
+        cursor = self._db.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield decode_row(dict(zip(columns, values, strict=True)))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the database as it was at the
+        first one, whatever other processes write meanwhile (WAL). Inside a transaction,
+        joins it."""
+        conn = self._db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
     def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
