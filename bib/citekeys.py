@@ -116,11 +116,15 @@ def unique_citekeys(works: Iterable[Work]) -> list[str]:
     or gets :func:`base_citekey`; a key already used in the file, in any case, gets the
     suffix :func:`make_citekey` gives.
     """
+    return [key for _, key in iter_unique_citekeys(works)]
+
+
+def iter_unique_citekeys(works: Iterable[Work]) -> Iterator[tuple[Work, str]]:
+    """Each work with the key :func:`unique_citekeys` gives it, one at a time (a file
+    written as it is read holds only the keys handed out so far)."""
     taken = _FoldedKeys()
-    keys: list[str] = []
     for work in works:
         own = _KEY_BREAKERS.sub("", work.citekey or "")
         key = make_citekey(work, taken, base=own or None)
         taken.add(key)
-        keys.append(key)
-    return keys
+        yield work, key

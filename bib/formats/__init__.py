@@ -14,15 +14,16 @@ gives them back, so import then export loses nothing the target format can hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
 from bib.citekeys import normal_citekey
 from bib.encoding import TooLarge, Undecodable, decode_text, read_capped
 from bib.errors import FormatError
-from bib.formats.bibtex import parse_bibtex, write_bibtex
+from bib.formats.bibtex import iter_bibtex, parse_bibtex, write_bibtex
 from bib.formats.common import Problem, ReadResult
-from bib.formats.csljson import parse_csl_json, write_csl_json
-from bib.formats.ris import parse_ris, write_ris
+from bib.formats.csljson import iter_csl_json, parse_csl_json, write_csl_json
+from bib.formats.ris import iter_ris, parse_ris, write_ris
 from bib.work import Work
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_BYTES",
     "Problem",
     "ReadResult",
+    "iter_bibliography",
     "parse_bibliography",
     "read_bibliography",
     "read_text",
@@ -90,6 +92,23 @@ def write_bibliography(works: list[Work], fmt: str) -> str:
         return write_csl_json(works)
     if fmt == "ris":
         return write_ris(works)
+    raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def iter_bibliography(
+    works: Iterable[Work], fmt: str, *, bibtex_keys: Container[str] | None = None
+) -> Iterator[str]:
+    """The text of :func:`write_bibliography` in pieces, reading ``works`` as it goes:
+    a bibliography of any size is written holding one entry (and the keys handed out).
+
+    ``bibtex_keys`` answers which lower-case keys the BibTeX file holds, for its
+    crossrefs (see :func:`~bib.formats.bibtex.iter_bibtex`)."""
+    if fmt == "bibtex":
+        return iter_bibtex(works, bibtex_keys)
+    if fmt == "csl-json":
+        return iter_csl_json(works)
+    if fmt == "ris":
+        return iter_ris(works)
     raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

@@ -24,6 +24,7 @@ Decisions kept for round trips (tested in tests/test_formats_bibtex.py and _roun
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -32,7 +33,7 @@ from pybtex.exceptions import PybtexError
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.utils import CaseInsensitiveDict
 
-from bib.citekeys import unique_citekeys
+from bib.citekeys import iter_unique_citekeys, unique_citekeys
 from bib.formats.bibtex_fields import (
     BOOKTITLE_TYPES,
     entry_type_for,
@@ -279,13 +280,21 @@ def _format_value(name: str, value: str) -> str:
 
 def write_bibtex(works: list[Work]) -> str:
     """BibTeX text (UTF-8) for the works, one entry each, fields in a stable order."""
-    chunks: list[str] = []
-    citekeys = unique_citekeys(works)
-    written = {key.lower() for key in citekeys}
-    for work, key in zip(works, citekeys, strict=True):
+    written = {key.lower() for key in unique_citekeys(works)}
+    return "".join(iter_bibtex(works, written))
+
+
+def iter_bibtex(works: Iterable[Work], written: Container[str] | None = None) -> Iterator[str]:
+    """The text of :func:`write_bibtex`, an entry at a time. ``written`` answers which
+    (lower-case) keys the file holds: a crossref to any other is left out (None keeps
+    every crossref)."""
+    first = True
+    for work, key in iter_unique_citekeys(works):
         lines = [f"@{entry_type_for(work)}{{{key},"]
         for name, value in work_to_fields(work, written):
             lines.append(f"  {name} = {_format_value(name, value)},")
         lines.append("}")
-        chunks.append("\n".join(lines))
-    return "\n\n".join(chunks) + ("\n" if chunks else "")
+        yield ("" if first else "\n\n") + "\n".join(lines)
+        first = False
+    if not first:
+        yield "\n"

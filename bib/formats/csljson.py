@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bib.citekeys import unique_citekeys
+from bib.citekeys import iter_unique_citekeys
 from bib.formats.common import Problem, ReadResult, first_isbn, normalize_pages, parse_issns
 from bib.formats.latex import latex_to_unicode
 from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
@@ -357,5 +358,16 @@ def _issued(work: Work) -> dict[str, Any] | None:
 
 def write_csl_json(works: list[Work]) -> str:
     """CSL-JSON text (a pretty-printed array) for the works."""
-    items = [work_to_item(w, k) for w, k in zip(works, unique_citekeys(works), strict=True)]
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    return "".join(iter_csl_json(works))
+
+
+def iter_csl_json(works: Iterable[Work]) -> Iterator[str]:
+    """The text of :func:`write_csl_json`, an item at a time: each item as
+    ``json.dumps(items, indent=2)`` lays it out inside the array."""
+    first = True
+    for work, key in iter_unique_citekeys(works):
+        item = json.dumps(work_to_item(work, key), ensure_ascii=False, indent=2)
+        # A JSON text has no newline but those of its layout (strings escape theirs).
+        yield ("[\n  " if first else ",\n  ") + item.replace("\n", "\n  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"

@@ -11,9 +11,10 @@ line ``arXiv: <id>``, PubMed ids in ``AN`` and PMCIDs in ``C2`` (PubMed's own us
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bib.citekeys import unique_citekeys
+from bib.citekeys import iter_unique_citekeys
 from bib.formats.common import Problem, ReadResult, first_isbn, normalize_pages, parse_issns
 from bib.formats.latex import latex_to_unicode
 from bib.formats.types import RIS_TYPES, WORK_TO_RIS
@@ -294,7 +295,14 @@ def work_to_lines(work: Work, key: str) -> list[str]:
 
 def write_ris(works: list[Work]) -> str:
     """RIS text for the works, one record each."""
-    chunks = [
-        "\n".join(work_to_lines(w, k)) for w, k in zip(works, unique_citekeys(works), strict=True)
-    ]
-    return "\n\n".join(chunks) + ("\n" if chunks else "")
+    return "".join(iter_ris(works))
+
+
+def iter_ris(works: Iterable[Work]) -> Iterator[str]:
+    """The text of :func:`write_ris`, a record at a time."""
+    first = True
+    for work, key in iter_unique_citekeys(works):
+        yield ("" if first else "\n\n") + "\n".join(work_to_lines(work, key))
+        first = False
+    if not first:
+        yield "\n"
