@@ -19,6 +19,10 @@ class StudyNotFound(EvidenceError):
     exit_code = 2
 
 
+class AmbiguousCitekey(UsageError):
+    """A typed citekey names several studies whose keys differ only by case."""
+
+
 class ClaimNotFound(EvidenceError):
     exit_code = 2
 

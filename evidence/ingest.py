@@ -12,7 +12,7 @@ import dataclasses
 import gc
 import hashlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bib.citekeys import normal_citekey
+from bib.citekey_lookup import CitekeyLookup, case_twins_message
 from evidence.extract import extract
 from evidence.read import read_document
 from evidence.read.document import MAX_BYTES
@@ -57,20 +57,43 @@ class Citekeys:
 
     Every ingest takes one (there is no default), so no caller can forget the --bib
     keys: they are part of what makes a re-ingest a no-op (a document ingested again
-    with a new --bib file is read again, and its citekeys resolve).
+    with a new --bib file is read again, and its citekeys resolve). A cited key is
+    found whatever its case (bib.citekeys.CitekeyLookup), in the --bib files first, as
+    BibTeX would find it there, then in the library.
     """
 
-    known: Mapping[str, int]  # citekey -> study id, library and --bib files together
-    from_bib: frozenset[str] = frozenset()  # the keys of the --bib files
+    library: CitekeyLookup[int]  # citekey -> study id
+    bib: CitekeyLookup[int] = field(default_factory=CitekeyLookup)  # the --bib files' keys
 
     @classmethod
     def of_library(cls, store: Store, bib_keys: Mapping[str, int] | None = None) -> Citekeys:
-        known = {
-            normal_citekey(r["citekey"]): r["id"]
-            for r in store.query("select id, citekey from studies")
-        }
-        known.update(bib_keys or {})
-        return cls(known, frozenset(bib_keys or ()))
+        library = CitekeyLookup(
+            (r["citekey"], r["id"]) for r in store.query("select id, citekey from studies")
+        )
+        return cls(library, CitekeyLookup((bib_keys or {}).items()))
+
+    @property
+    def from_bib(self) -> frozenset[str]:
+        return frozenset(self.bib.keys())
+
+    def known(self, cited: Iterable[str]) -> set[str]:
+        """The keys a document may cite: every key given, and each of ``cited`` that
+        names one in another case."""
+        return {*self.library.keys(), *self.bib.keys(), *filter(self.names_any, cited)}
+
+    def names_any(self, key: str) -> bool:
+        return key in self.bib or key in self.library
+
+    def study_of(self, key: str) -> tuple[int | None, str | None]:
+        """The study ``key`` names, or None with the problem when it names several keys
+        that differ only by case (None, None: it names none)."""
+        for lookup in (self.bib, self.library):
+            found = lookup.matches(key)
+            if len(found) > 1:
+                return None, case_twins_message(key, found)
+            if found:
+                return lookup.find(found[0]), None
+        return None, None
 
 
 @contextmanager
@@ -126,7 +149,6 @@ def ingest_document(
     and ``allowed_roots`` only."""
     doc_name = name or (path.name if path is not None else "stdin")
     existing = store.one("select * from documents where name = ?", [doc_name])
-    keys = dict(citekeys.known)
     fingerprint = sorted(citekeys.from_bib)
     stored = (existing or {}).get("data") or {}
     # An unchanged file is known by its bytes, before any parsing. (Not for LaTeX, whose
@@ -149,7 +171,7 @@ def ingest_document(
             store.update("documents", existing["id"], {"data": {**stored, "raw_sha256": raw_sha}})
         return _unchanged(store, existing, doc_name)
     with _cyclic_gc_paused():
-        extraction = extract(document, set(keys))
+        extraction = extract(document, citekeys.known(c.key for c in document.citations))
     report = IngestReport(doc_name, sentences=len(extraction.sentences))
     report.problems = [p.message for p in extraction.problems]
     with store.transaction(), _cyclic_gc_paused():
@@ -170,7 +192,7 @@ def ingest_document(
                 "data": {"keys": fingerprint, "raw_sha256": raw_sha},
             }
             doc_id = _save_document(store, existing, doc_row)
-            _save_claims(store, doc_id, doc_name, extraction.claims, keys, report)
+            _save_claims(store, doc_id, doc_name, extraction.claims, citekeys, report)
     if unchanged is not None:
         return _unchanged(store, unchanged, doc_name)
     _fill_counts(store, doc_id, report)
@@ -194,7 +216,7 @@ def _save_claims(
     doc_id: int,
     doc_name: str,
     claims: Sequence[Any],
-    keys: dict[str, int],
+    citekeys: Citekeys,
     report: IngestReport,
 ) -> None:
     old = store.query(
@@ -289,8 +311,10 @@ def _save_claims(
         for m in claim.mentions:
             study_id = old_mentions.get((cid, m.kind, m.text))
             citekey = getattr(m, "citekey", None)
-            if study_id is None and citekey and citekey in keys:
-                study_id = keys[citekey]
+            if study_id is None and citekey:
+                study_id, problem = citekeys.study_of(citekey)
+                if problem and problem not in report.problems:
+                    report.problems.append(problem)
             identifier = getattr(m, "identifier", None)
             mention_rows.append(
                 {

@@ -16,7 +16,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bib.citekeys import case_twins_message, make_citekey, normal_citekey
+from bib.citekey_lookup import case_twins_message
+from bib.citekeys import make_citekey, normal_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
 from bib.matching.duplicates import probable_duplicate
@@ -389,8 +390,10 @@ def study_by_citekey(store: Store, key: str) -> dict[str, Any] | None:
     # The collated index (store.schema.COLLATED_INDEXES) finds every case of the key.
     rows = store.query("select * from studies where citekey = ? collate nocase", [key])
     exact = [r for r in rows if r["citekey"] == key]
-    if exact or len(rows) <= 1:
-        return (exact or rows or [None])[0]
+    if exact or len(rows) == 1:
+        return (exact or rows)[0]
+    if not rows:
+        return None
     raise AmbiguousCitekey(case_twins_message(key, [r["citekey"] for r in rows]))
 
 

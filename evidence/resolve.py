@@ -1,26 +1,30 @@
 """Turn mentions into studies: identifiers, citekeys, reference-list entries.
 
 Identifiers and citekeys are looked up in the library first; identifiers the library
-lacks are fetched (batched through `add`). A resolved mention gets a ``citation`` link
-between its claim and the study.
+lacks are fetched (batched through `add`). Narrative attributions are scored against
+the library's studies of the named journal first, then searched in the services. A
+resolved mention gets a ``citation`` link between its claim and the study.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bib.citekey_lookup import CitekeyLookup, case_twins_message
 from bib.errors import BibError, OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier, find_identifiers, inspect_identifier
+from bib.journals import journal_agrees
 from bib.lookup import search_crossref_bibliographic
 from bib.matching.attribution import AttributionResult, resolve_attribution
 from bib.matching.references import choose
 from bib.work import STANDARD_IDS, Work
 from evidence.claims import document_id
 from evidence.ingest import link_citation
-from evidence.library import save_work
+from evidence.library import row_to_work, save_work
 from evidence.library_io import add_studies
 from evidence.store import Store
 from evidence.vocab import MENTION_KINDS
@@ -66,8 +70,9 @@ def resolve_mentions(
     """Resolve the unresolved mentions of one or all documents.
 
     Identifiers, citekeys and reference-list entries become studies when they match.
-    Narrative attributions get scored candidates searched within the named journal;
-    with ``accept`` the top one is taken when it clears the threshold and clearly beats
+    Narrative attributions get scored candidates: the library's studies of the named
+    journal, then (with a client, when none of them is clearly right) works searched
+    within that journal; with ``accept`` the top one is taken when it clears the threshold and clearly beats
     the runner-up (never one from another journal).
     """
     report = ResolveReport()
@@ -78,7 +83,9 @@ def resolve_mentions(
         + " order by id",
         [doc_id] if doc_id is not None else [],
     )
-    citekeys = {r["citekey"]: r["id"] for r in store.query("select id, citekey from studies")}
+    citekeys = CitekeyLookup(
+        (r["citekey"], r["id"]) for r in store.query("select id, citekey from studies")
+    )
     pending: dict[Identifier, list[dict[str, Any]]] = {}
     resolved: list[tuple[dict[str, Any], int]] = []
     by_reference: dict[str, list[dict[str, Any]]] = {}
@@ -88,9 +95,13 @@ def resolve_mentions(
             by_reference.setdefault(m["reference"], []).append(m)
             continue
         if m["kind"] == "citekey" and m["citekey"]:
-            sid = citekeys.get(m["citekey"])
+            sid = citekeys.find(m["citekey"])
             if sid is not None:
                 resolved.append((m, sid))
+            elif twins := citekeys.matches(m["citekey"]):
+                report.unresolved.append(
+                    f"{m['claim_id']}: {case_twins_message(m['citekey'], twins)}"
+                )
             else:
                 report.unresolved.append(f"{m['claim_id']}: unknown citekey @{m['citekey']}")
         elif m["kind"] in ID_KINDS and m["identifier"]:
@@ -124,7 +135,7 @@ def resolve_mentions(
             for ident, ms in pending.items()
             for m in ms
         )
-    if attributions and client is not None:
+    if attributions:
         resolved.extend(_resolve_attributions(store, client, attributions, accept, report))
     with store.transaction():
         for m, sid in resolved:
@@ -173,9 +184,14 @@ def _match_references(
 
 
 def save_candidates(
-    store: Store, mention_id: int, scored: list[tuple[Work, float, list[str]]]
+    store: Store,
+    mention_id: int,
+    scored: list[tuple[Work, float, list[str]]],
+    study_ids: Mapping[int, int] | None = None,
 ) -> None:
-    """Replace the stored candidates of a mention with ``scored`` (best first)."""
+    """Replace the stored candidates of a mention with ``scored`` (best first).
+    ``study_ids`` maps ``id(work)`` of a library study's work to its study id."""
+    known = study_ids or {}
     with store.transaction():
         store.delete_where("candidates", "mention_id = ?", [mention_id])
         store.insert_all(
@@ -183,7 +199,7 @@ def save_candidates(
             [
                 {
                     "mention_id": mention_id,
-                    "study_id": None,
+                    "study_id": known.get(id(work)),
                     "doi": work.doi,
                     "title": work.title,
                     "journal": work.journal,
@@ -199,46 +215,79 @@ def save_candidates(
         )
 
 
+def library_works(store: Store, journal: str) -> dict[int, Work]:
+    """The library's studies that appeared in the named journal, as works by study id
+    (journal names compared by :func:`bib.journals.journal_agrees`, once per name)."""
+    names = store.query(
+        "select distinct journal, journal_abbrev from studies "
+        "where journal is not null or journal_abbrev is not null"
+    )
+    agreeing = [
+        n
+        for n in names
+        if journal_agrees(journal, Work(journal=n["journal"], journal_abbrev=n["journal_abbrev"]))
+    ]
+    works: dict[int, Work] = {}
+    for name in agreeing:
+        for row in store.query(
+            "select * from studies where journal is ? and journal_abbrev is ? "
+            "and duplicate_of is null order by id",
+            [name["journal"], name["journal_abbrev"]],
+        ):
+            works[int(row["id"])] = row_to_work(row)
+    return works
+
+
 def _resolve_attributions(
     store: Store,
-    client: HttpClient,
+    client: HttpClient | None,
     mentions: list[dict[str, Any]],
     accept: bool,
     report: ResolveReport,
 ) -> list[tuple[dict[str, Any], int]]:
-    """Search each attribution's journal for its finding; store the candidates; accept
-    the top one only when asked and when it is clearly right."""
+    """Score the library's studies of each attribution's journal, then (when none is
+    accepted and there is a client) search the journal; store the candidates; accept the
+    top one only when asked and when it is clearly right."""
     accepted: list[tuple[dict[str, Any], int]] = []
-    last: dict[str, AttributionResult] = {}
+    last: dict[str, tuple[AttributionResult, dict[int, int]]] = {}
     for m in mentions:
         data = m.get("data") or {}
         journal = m["journal"]
         # "The study also found…" continues the previous attribution: same study.
         if data.get("inherited") and journal in last:
-            result = last[journal]
+            result, study_ids = last[journal]
         else:
             finding = data.get("finding")
             if not finding:
                 claim = store.one("select text from claims where id = ?", [m["claim_id"]])
                 finding = claim["text"] if claim else m["text"]
+            own = library_works(store, journal)
+            study_ids = {id(work): sid for sid, work in own.items()}
             try:
                 result = resolve_attribution(
-                    client, journal, finding, year=m["year"], institution=m["institution"]
+                    client,
+                    journal,
+                    finding,
+                    year=m["year"],
+                    institution=m["institution"],
+                    known=list(own.values()),
                 )
             except BibError as exc:
                 report.failures.append(f"{m['claim_id']}: attribution to {journal}: {exc}")
                 continue
-            last[journal] = result
-        save_candidates(store, m["id"], list(result.candidates))
+            last[journal] = (result, study_ids)
+        save_candidates(store, m["id"], list(result.candidates), study_ids)
         if accept and result.accepted and result.best is not None:
-            saved = save_work(store, result.best)
+            sid = study_ids.get(id(result.best))
+            if sid is None:
+                sid = save_work(store, result.best).study_id
             with store.transaction():
                 store.execute(
                     "update candidates set accepted = 1, study_id = ? where mention_id = ? "
                     "and rank = 1",
-                    [saved.study_id, m["id"]],
+                    [sid, m["id"]],
                 )
-            accepted.append((m, saved.study_id))
+            accepted.append((m, sid))
         else:
             report.unresolved.append(
                 f"{m['claim_id']}: attributed to {journal}: {result.reason}"

@@ -12,7 +12,15 @@ from evidence.errors import EvidenceError, UsageError
 from evidence.ingest import Citekeys, IngestReport, ingest_document
 from evidence.store import Store, opening
 from evidence.store.errors import database_error
-from evidence.store.schema import FTS, INDEXES, MIGRATIONS, SCHEMA_VERSION, TABLES
+from evidence.store.schema import (
+    COLLATED_INDEXES,
+    FTS,
+    INDEXES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    TABLES,
+    collated_index_name,
+)
 from evidence.verify import load_retractions
 
 
@@ -31,6 +39,11 @@ def test_schema_created_from_declaration(tmp_path: Path) -> None:
     }
     for table, columns, _unique in INDEXES:
         assert (table, tuple(columns)) in index_columns
+    for table, column, collation in COLLATED_INDEXES:
+        name = collated_index_name(table, column, collation)
+        assert store.query(
+            "select name, coll from pragma_index_xinfo(?) where cid >= 0", [name]
+        ) == [{"name": column, "coll": collation}]
     assert store.scalar("PRAGMA journal_mode") == "wal"
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert store.integrity_problems() == []
@@ -39,7 +52,12 @@ def test_schema_created_from_declaration(tmp_path: Path) -> None:
 def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
     Store(tmp_path / "e.db").close()
     store = Store(tmp_path / "e.db")
-    assert store.applied_migrations() == ["m001_initial", "m002_retractions", "m003_check_evidence"]
+    assert store.applied_migrations() == [
+        "m001_initial",
+        "m002_retractions",
+        "m003_check_evidence",
+        "m004_citekey_nocase",
+    ]
     assert store.pending_migrations() == []
 
 
@@ -231,6 +249,25 @@ def test_older_database_migrated_and_versioned(tmp_path: Path) -> None:
     assert store.pending_migrations() == []
     assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
     assert store.count("retractions") == 0
+
+
+def test_version_3_database_gains_the_citekey_index(tmp_path: Path) -> None:
+    """A database of schema version 3 gets the case-insensitive citekey index, and a
+    citekey in any case is then found through it in one step."""
+    path = tmp_path / "e.db"
+    store = Store(path)
+    store.execute("drop index idx_studies_citekey_nocase")
+    store.execute("delete from _sqlite_migrations where name = 'm004_citekey_nocase'")
+    store.execute("PRAGMA user_version = 3")
+    store.close()
+    store = Store(path)
+    assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 4
+    plan = store.query(
+        "explain query plan select * from studies where citekey = ? collate nocase", ["x"]
+    )
+    assert [p["detail"] for p in plan] == [
+        "SEARCH studies USING INDEX idx_studies_citekey_nocase (citekey=?)"
+    ]
 
 
 def _damage(path: Path) -> None:

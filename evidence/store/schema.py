@@ -244,18 +244,30 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("studies", ["arxiv"], False),
     ("studies", ["isbn"], False),
     ("studies", ["dedup_key"], False),
+    # Every identifier a study is recognised by (library.find_study_row, the chunked
+    # probes of an import) is looked up through an index.
+    ("studies", ["openalex"], False),
+    ("studies", ["s2"], False),
     ("notices", ["study_id", "kind", "source", "doi"], True),
     ("checks", ["study_id"], False),
     ("documents", ["name"], True),
     ("claims", ["document_id", "position"], False),
     ("mentions", ["claim_id"], False),
     ("mentions", ["document_id"], False),
+    # Mentions still to resolve (`where study_id is null`), and what cites a study.
+    ("mentions", ["study_id"], False),
     ("candidates", ["mention_id"], False),
+    ("candidates", ["study_id"], False),
     ("evidence", ["claim_id", "study_id", "origin"], True),
     ("evidence", ["study_id"], False),
     ("retractions", ["original_doi"], False),
     ("retractions", ["original_pmid"], False),
 ]
+
+# (table, column, collation): indexes that compare a column in another collation. A
+# citekey is looked up whatever its ASCII case, as BibTeX compares keys
+# (library.get_study), in one indexed step however large the library.
+COLLATED_INDEXES: list[tuple[str, str, str]] = [("studies", "citekey", "nocase")]
 
 FTS: dict[str, list[str]] = {
     "studies": ["title", "abstract", "journal", "authors", "citekey"],
@@ -292,10 +304,19 @@ def ensure_declared(db: sqlite_utils.Database) -> None:
                     table.add_column(column, kind)
     for name, columns, unique in INDEXES:
         table_of(db, name).create_index(columns, unique=unique, if_not_exists=True)
+    for name, column, collation in COLLATED_INDEXES:
+        db.execute(
+            f"create index if not exists [{collated_index_name(name, column, collation)}] "
+            f"on [{name}] ([{column}] collate {collation})"
+        )
     for name, columns in FTS.items():
         table = table_of(db, name)
         if not db[f"{name}_fts"].exists():
             table.enable_fts(columns, create_triggers=True, tokenize="porter")
+
+
+def collated_index_name(table: str, column: str, collation: str) -> str:
+    return f"idx_{table}_{column}_{collation}"
 
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -318,6 +339,11 @@ def m002_retractions(db: sqlite_utils.Database) -> None:
 
 @_migration
 def m003_check_evidence(db: sqlite_utils.Database) -> None:
+    ensure_declared(db)
+
+
+@_migration
+def m004_citekey_nocase(db: sqlite_utils.Database) -> None:
     ensure_declared(db)
 
 
