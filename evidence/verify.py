@@ -197,6 +197,44 @@ def citations_of_rows(store: Store, rows: Sequence[dict[str, Any]]) -> list[Cita
     ]
 
 
+def keep_unknown_identifiers(store: Store, document: str) -> None:
+    """Store the identifiers a document cites that no service knew (as `add --no-fetch`
+    would), tied to their claims, so that checking the document reports each of them
+    (``not_found``) instead of passing over it."""
+    from bib.identifiers import inspect_identifier
+    from evidence.ingest import link_citation
+    from evidence.library import save_work
+
+    rows = store.query(
+        "select m.* from mentions m join documents d on d.id = m.document_id "
+        "where d.name = ? and m.study_id is null and m.identifier is not null "
+        "and m.kind in ('doi', 'pmid', 'pmcid', 'arxiv', 'isbn')",
+        [document],
+    )
+    with store.transaction():
+        for m in rows:
+            ident, _ = inspect_identifier(m["identifier"])
+            if ident is None or ident.kind not in STANDARD_IDS:
+                continue
+            work = Work(source="user")
+            setattr(work, ident.kind, ident.value)
+            study_id = save_work(store, work, by_user=True).study_id
+            store.update("mentions", m["id"], {"study_id": study_id})
+            link_citation(store, m["claim_id"], study_id)
+
+
+def studies_cited_by(store: Store, document: str) -> set[int]:
+    """The studies a document's mentions were resolved to."""
+    return {
+        r["study_id"]
+        for r in store.query(
+            "select distinct m.study_id from mentions m join documents d "
+            "on d.id = m.document_id where d.name = ? and m.study_id is not null",
+            [document],
+        )
+    }
+
+
 def rows_by_id(store: Store, ids: set[int]) -> dict[int, dict[str, Any]]:
     """Study rows by id, read in batches."""
     out: dict[int, dict[str, Any]] = {}

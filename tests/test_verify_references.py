@@ -146,3 +146,25 @@ def test_failing_services_leave_references_unverified_and_a_rerun_decides(  # ty
     verdicts = {r["citekey"]: r["verdict"] for r in json.loads(out)["references"]}
     assert verdicts["abbas2021"] == "verified"
     assert verdicts["invented2022"] == "not_found"
+
+
+def test_verify_a_manuscript_checks_the_studies_it_cites(fake_services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake_services.add(
+        doi="10.3109/00207459608986710",
+        title="Massage therapy reduces anxiety and enhances EEG pattern of alertness and math computations",
+        authors=[("Field", "T"), ("Ironson", "G")],
+        journal="International Journal of Neuroscience",
+        year=1996,
+    )
+    doc = tmp_path / "draft.md"
+    doc.write_text(
+        "# Draft\n\nMassage lowers anxiety in adults (doi:10.3109/00207459608986710).\n\n"
+        "Massage also cures every known disease (doi:10.5555/does.not.exist).\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("verify", str(doc), "--json")
+    verdicts = {r["verdict"] for r in json.loads(out)["references"]}
+    assert verdicts == {"verified", "not_found"}, err
+    assert code == 1
+    # The manuscript is in the library now, its claims tied to what they cite.
+    assert json.loads(run("claims", "--json", "--document", "draft.md")[1])

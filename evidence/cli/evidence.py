@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from bib.encoding import TooLarge, read_capped
+from bib.http import HttpClient
 from evidence import linking
 from evidence import verify as verification
 from evidence.cli.context import (
@@ -65,7 +66,8 @@ def verify_cmd(
     if not ids and not all_studies:
         fail("nothing to verify. Give a .bib file, citekeys, DOIs or PMIDs, or --all")
     files = [name for name in ids or [] if _is_bibliography(name)]
-    refs = [name for name in ids or [] if name not in files]
+    documents = [name for name in ids or [] if name not in files and _is_document(name)]
+    refs = [name for name in ids or [] if name not in files and name not in documents]
     fresh = 0
     fresh_rows: list[dict[str, Any]] = []
     report = verification.VerifyReport()
@@ -74,6 +76,10 @@ def verify_cmd(
         unsaved: list[str] = []
         if files:
             items.extend(_file_citations(store, files, unsaved))
+        if documents:
+            with http_client(ctx) as client:
+                rows = _document_studies(store, client, documents)
+            items.extend(verification.citations_of_rows(store, rows))
         if refs or all_studies:
             rows, fresh = verification.select_studies(
                 store, refs, all_studies=all_studies, refresh=refresh
@@ -123,6 +129,45 @@ def _is_bibliography(name: str) -> bool:
 
     path = Path(name)
     return path.suffix.lower() in BIBLIOGRAPHY_SUFFIXES and path.is_file()
+
+
+def _is_document(name: str) -> bool:
+    """A manuscript or a folder `ingest` reads (not a bibliography, not an identifier)."""
+    from pathlib import Path
+
+    from evidence.read import SUFFIXES
+
+    path = Path(name)
+    if path.is_dir():
+        return True
+    return path.is_file() and path.suffix.lower() in SUFFIXES
+
+
+def _document_studies(store: Store, client: HttpClient, names: list[str]) -> list[dict[str, Any]]:
+    """Ingest each manuscript (as `ingest` does), resolve its mentions (as `resolve`
+    does) and return the studies it cites."""
+    from pathlib import Path
+
+    from evidence import ingest as ingesting
+    from evidence.resolve import resolve_mentions
+
+    citekeys = ingesting.Citekeys.of_library(store, {})
+    ids: set[int] = set()
+    for name in names:
+        given_path(name, "A document argument")
+        report = ingesting.ingest_document(store, Path(name), citekeys=citekeys)
+        for problem in report.problems:
+            err.print(f"{report.document}: {problem}", markup=False)
+        resolved = resolve_mentions(store, client, report.document)
+        if not client.config.offline:
+            # What no service knows is a reference to report, not a lookup failure.
+            verification.keep_unknown_identifiers(store, report.document)
+        elif resolved.failures:
+            for line in resolved.failures:
+                err.print(f"Error: {line}", markup=False)
+        ids.update(verification.studies_cited_by(store, report.document))
+    rows = verification.rows_by_id(store, ids)
+    return [rows[i] for i in sorted(rows, key=lambda i: rows[i]["citekey"])]
 
 
 def _file_citations(
