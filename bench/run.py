@@ -25,6 +25,7 @@ BENCHES = {
     "import": "bench.bench_import",
     "fetch": "bench.bench_fetch",
     "verify": "bench.bench_verify",
+    "refs": "bench.bench_refs",
     "ingest": "bench.bench_ingest",
     "report": "bench.bench_report",
 }
