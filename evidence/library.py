@@ -109,21 +109,28 @@ def _empty(value: Any) -> bool:
 
 
 class CitekeyRegistry:
-    """Citekeys in use, loaded once so a large import does not query per entry."""
+    """Citekeys in use: the library's, asked of the citekey index one key at a time (a
+    library of a million studies is not loaded to add one study), and those claimed
+    through this registry, saved or not yet."""
 
     def __init__(self, store: Store) -> None:
-        self._keys = {r[0] for r in store.execute("select citekey from studies").fetchall()}
+        self._store = store
+        self._claimed: set[str] = set()
 
     def __contains__(self, key: object) -> bool:
-        return key in self._keys
+        return isinstance(key, str) and (key in self._claimed or self._stored(key))
+
+    def _stored(self, key: str) -> bool:
+        hit = self._store.execute("select 1 from studies where citekey = ?", [key]).fetchone()
+        return hit is not None
 
     def claim(self, work: Work) -> str:
         wanted = normal_citekey(work.citekey) if work.citekey else None
-        if wanted and wanted not in self._keys and _valid_citekey(wanted):
+        if wanted and wanted not in self and _valid_citekey(wanted):
             key = wanted
         else:
-            key = make_citekey(work, self._keys)
-        self._keys.add(key)
+            key = make_citekey(work, self)
+        self._claimed.add(key)
         return key
 
 
@@ -431,8 +438,11 @@ def notices_by_study(
     store: Store, study_ids: Collection[int] | None = None
 ) -> dict[int, list[dict[str, Any]]]:
     where, params = _among(study_ids)
+    # Sorted here, not by SQLite: an `order by id` tempts the planner to walk the whole
+    # table in id order instead of looking the few studies up in the study_id index.
+    rows = store.query(f"select * from notices{where}", params)
     out: dict[int, list[dict[str, Any]]] = {}
-    for n in store.query(f"select * from notices{where} order by id", params):
+    for n in sorted(rows, key=lambda n: n["id"]):
         out.setdefault(n["study_id"], []).append(n)
     return out
 

@@ -7,6 +7,7 @@ user's `--template` receives it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -129,11 +130,13 @@ def build_report_model(store: Store, document: str | None = None) -> dict[str, A
     if document is None:
         rows = store.query("select * from studies order by citekey")
     else:
-        rows = [
-            r
-            for r in store.query("select * from studies order by citekey")
-            if r["citekey"] in referenced
-        ]
+        # The cited studies alone, each found through the citekey index: a document's
+        # report costs what the document cites, not what the library holds.
+        rows = store.query(
+            "select * from studies where citekey in (select value from json_each(?)) "
+            "order by citekey",
+            [json.dumps(sorted(referenced))],
+        )
     studies = {s["id"]: s for s in study_objects(store, rows)}
     status_counts = Counter(c["status"] for c in claims)
     verdict_counts = Counter(s["verification"]["status"] for s in studies.values())
