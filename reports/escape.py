@@ -4,7 +4,8 @@ Everything a report shows comes from documents and bibliographic services, so al
 it is untrusted. HTML escaping is Jinja's autoescape (markupsafe). Markdown has no
 standard escape, so :func:`md_escape` makes text inert on CommonMark/GitHub renderers:
 no links, images, emphasis, raw HTML, table breaks or template syntax (``{{``, ``{%``,
-which GitHub Pages' Liquid would otherwise evaluate).
+which GitHub Pages' Liquid would otherwise evaluate). It escapes only what Markdown
+would read as its own: "Massage & Bodywork" and "p < 0.05" stay as they are.
 """
 
 from __future__ import annotations
@@ -21,8 +22,17 @@ _INLINE = re.compile(r"([\\`*_\[\]|~#])")
 _LEADING_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _LEADING_BULLET = re.compile(r"^([-+])(?=\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "{": "&#123;", "}": "&#125;"}
-_ENTITY_RE = re.compile("[&<>{}]")
+# The rest is escaped with character references, which every Markdown renderer reads
+# (Markdown.pl knows no backslash escape for "<", ">" or "&"), and only where needed:
+# - "&" where it would start a reference itself (&copy; &#169; &#xA9;);
+# - "<" where it would open raw HTML (a tag, </, <!, <?) or an autolink (<http:…>, an
+#   e-mail address), not before a space or a digit ("p < 0.05", "n<30");
+# - ">" at the start, where it would open a block quote;
+# - "{" that opens template syntax ("{{", "{%"); "{#" is already "{\#".
+_REFERENCE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+_OPENING = re.compile(r"<(?=[A-Za-z/!?]|[^\s<>]*@[^\s<>]*>)")
+_LEADING_QUOTE = re.compile(r"^>")
+_TEMPLATE = re.compile(r"\{(?=[{%])")
 _NEWLINES = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
 
 
@@ -34,8 +44,13 @@ def md_escape(text: object) -> str:
     if isinstance(text, Markup):
         return str(text)
     value = _NEWLINES.sub(" ", str(text))
+    # "&" before "#" is escaped: "&#169;" must not become "&\#169;", which Markdown.pl
+    # turns back into a reference. The references written below are not escaped again.
+    value = _REFERENCE.sub("&amp;", value)
     value = _INLINE.sub(r"\\\1", value)
-    value = _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(0)], value)
+    value = _OPENING.sub("&lt;", value)
+    value = _LEADING_QUOTE.sub("&gt;", value)
+    value = _TEMPLATE.sub("&#123;", value)
     value = _LEADING_ORDERED.sub(r"\1\\\2", value)
     value = _LEADING_BULLET.sub(r"\\\1", value)
     return _SETEXT.sub(lambda m: "\\" + m.group(0), value)

