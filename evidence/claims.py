@@ -6,11 +6,13 @@ Reads only; statuses are derived each time (evidence.status), never stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.library import latest_checks
+from evidence.listing import in_chunks
 from evidence.shapes import CheckResult, ClaimObject
 from evidence.status import derive_status
 from evidence.store import Store
@@ -28,12 +30,19 @@ def document_id(store: Store, name: str | None) -> int | None:
     return int(row["id"])
 
 
-def study_states(store: Store) -> dict[int, dict[str, Any]]:
-    """Per study: citekey, retracted flag, latest verification status (two queries)."""
-    checks = {sid: check["status"] for sid, check in latest_checks(store).items()}
+def study_states(
+    store: Store, study_ids: Collection[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Per study (every one, or those of ``study_ids``): citekey, retracted flag, latest
+    verification status (three queries)."""
+    checks = {sid: check["status"] for sid, check in latest_checks(store, study_ids).items()}
+    among = "" if study_ids is None else " and study_id in (select value from json_each(?))"
+    params = [] if study_ids is None else [json.dumps(list(study_ids))]
     retraction_notices: dict[int, list[str]] = {}
     for n in store.query(
-        "select study_id, source, date, doi from notices where kind = 'retraction' order by id"
+        "select study_id, source, date, doi from notices where kind = 'retraction'"
+        f"{among} order by id",
+        params,
     ):
         detail = ", ".join(x for x in (n["source"], n["date"], n["doi"] and f"doi:{n['doi']}") if x)
         retraction_notices.setdefault(n["study_id"], []).append(f"retraction ({detail})")
@@ -44,7 +53,11 @@ def study_states(store: Store) -> dict[int, dict[str, Any]]:
             "notices": retraction_notices.get(r["id"], []),
             "verification": checks.get(r["id"], "unverified"),
         }
-        for r in store.query("select id, citekey, retracted from studies")
+        for r in store.query(
+            "select id, citekey, retracted from studies"
+            + ("" if study_ids is None else " where id in (select value from json_each(?))"),
+            params,
+        )
     }
 
 
@@ -54,7 +67,15 @@ def claim_objects(
     document_id: int | None = None,
     include_removed: bool = False,
 ) -> list[ClaimObject]:
-    """Claims in the JSON shape of DESIGN.md, built with a fixed number of queries."""
+    """Claims in the JSON shape of DESIGN.md, built with a fixed number of queries per
+    chunk of claims."""
+    with store.snapshot():
+        return list(
+            iter_claim_objects(store, document_id=document_id, include_removed=include_removed)
+        )
+
+
+def _claims_where(document_id: int | None, include_removed: bool) -> tuple[str, list[Any]]:
     where = ["1 = 1"]
     params: list[Any] = []
     if document_id is not None:
@@ -62,26 +83,75 @@ def claim_objects(
         params.append(document_id)
     if not include_removed:
         where.append("c.removed_at is null")
-    rows = store.query(
+    return " and ".join(where), params
+
+
+def count_claims(
+    store: Store, *, document_id: int | None = None, include_removed: bool = False
+) -> int:
+    """How many claims ``iter_claim_objects`` gives without a status filter."""
+    where, params = _claims_where(document_id, include_removed)
+    return int(store.scalar(f"select count(*) from claims c where {where}", params))
+
+
+def iter_claim_objects(
+    store: Store,
+    *,
+    document_id: int | None = None,
+    include_removed: bool = False,
+    statuses: Collection[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[ClaimObject]:
+    """Claim objects in document order, CLAIM_CHUNK claims at a time: the memory held
+    does not grow with the library or the documents. ``statuses`` keeps only claims of
+    those statuses; ``offset`` and ``limit`` count the claims kept. Call it inside
+    ``store.snapshot()`` for a consistent listing."""
+    where, params = _claims_where(document_id, include_removed)
+    rows = store.stream(
         "select c.*, d.name as document from claims c join documents d on d.id = c.document_id "
-        f"where {' and '.join(where)} order by d.name, c.position",
-        params,
+        f"where {where} order by d.name, c.position" + ("" if statuses else " limit ? offset ?"),
+        params if statuses else [*params, -1 if limit is None else limit, offset],
     )
-    ids = {r["id"] for r in rows}
-    mentions: dict[str, list[dict[str, Any]]] = {}
-    for m in store.query(
-        "select * from mentions"
-        + (" where document_id = ?" if document_id is not None else "")
-        + " order by start",
-        [document_id] if document_id is not None else [],
+    skip = offset if statuses else 0
+    left = limit
+    for chunk in in_chunks(rows, CLAIM_CHUNK):
+        for claim in _chunk_objects(store, chunk):
+            if statuses and claim["status"] not in statuses:
+                continue
+            if skip:
+                skip -= 1
+                continue
+            if left is not None:
+                if left <= 0:
+                    return
+                left -= 1
+            yield claim
+
+
+# Claims built per round of queries: enough to make the queries few, few enough that the
+# memory held stays small.
+CLAIM_CHUNK = 500
+
+
+def _by_claim(store: Store, table: str, ids: str, order: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in store.query(
+        f"select * from {table} where claim_id in (select value from json_each(?)) "
+        f"order by {order}",
+        [ids],
     ):
-        if m["claim_id"] in ids:
-            mentions.setdefault(m["claim_id"], []).append(m)
-    links: dict[str, list[dict[str, Any]]] = {}
-    for e in store.query("select * from evidence order by id"):
-        if e["claim_id"] in ids:
-            links.setdefault(e["claim_id"], []).append(e)
-    studies = study_states(store)
+        out.setdefault(r["claim_id"], []).append(r)
+    return out
+
+
+def _chunk_objects(store: Store, rows: list[dict[str, Any]]) -> list[ClaimObject]:
+    ids = json.dumps([r["id"] for r in rows])
+    mentions = _by_claim(store, "mentions", ids, "start, id")
+    links = _by_claim(store, "evidence", ids, "id")
+    cited = {m["study_id"] for ms in mentions.values() for m in ms if m["study_id"] is not None}
+    cited |= {e["study_id"] for ls in links.values() for e in ls if e["study_id"] is not None}
+    studies = study_states(store, sorted(cited)) if cited else {}
     out: list[ClaimObject] = []
     for r in rows:
         ms = mentions.get(r["id"], [])
@@ -167,8 +237,11 @@ def check_claims(
         "counts": counts,
         "fail_on": sorted(fail_set),
         "failing": [c for c in claims if c["status"] in fail_set],
-        "needs_attention": [
-            c for c in claims if c["status"] in fail_set or c["status"] in NEEDS_ATTENTION
-        ],
+        "needs_attention": [c for c in claims if needs_attention(c["status"], fail_set)],
         "claims": len(claims),
     }
+
+
+def needs_attention(status: str, fail_on: Collection[str]) -> bool:
+    """Whether `check` lists a claim of this status: it fails, or needs attention."""
+    return status in fail_on or status in NEEDS_ATTENTION

@@ -7,21 +7,22 @@ import os
 import secrets
 import sqlite3
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bib.errors import BibError, FormatError
-from bib.formats import read_bibliography, write_bibliography
+from bib.formats import iter_bibliography, read_bibliography
 from bib.http import HttpClient
 from bib.identifiers import Identifier, inspect_identifier
 from bib.lookup import fetch_works_in_chunks, search_crossref_bibliographic
 from bib.matching.references import choose
 from bib.work import Work
 from evidence.errors import EvidenceError, Interrupted, UsageError
-from evidence.library import CitekeyRegistry, notices_by_study, row_to_work, save_work
+from evidence.library import CitekeyRegistry, save_work
 from evidence.library_bulk import save_new_works
+from evidence.listing import iter_library_works
 from evidence.problems import Problem
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store
@@ -80,8 +81,10 @@ def add_studies(
     refs: Sequence[str] = (),
     *,
     progress: Progress | None = None,
+    verbose: bool = False,
 ) -> AddReport:
-    """Fetch, merge and save studies; one failed item never stops the others."""
+    """Fetch, merge and save studies; one failed item never stops the others. A failure
+    names each service's answer; ``verbose`` adds the requests the offline cache lacked."""
     report = AddReport()
     if client is None:
         for ident in idents:
@@ -106,7 +109,7 @@ def add_studies(
                 for ident, result in results.items():
                     work = result.work
                     if work is None or not (work.title or work.identifiers().keys() - {ident.kind}):
-                        report.failures.append(f"{ident}: {result.reason()}")
+                        report.failures.append(f"{ident}: {result.reason(verbose=verbose)}")
                     else:
                         report.study_ids.append(save_work(store, work).study_id)
                     advance()
@@ -223,12 +226,36 @@ def import_files(
 
 
 def export_library(store: Store, fmt: str) -> str:
-    notices = notices_by_study(store)
-    works = []
-    for row in store.query("select * from studies order by citekey"):
-        work = row_to_work(row, notices.get(row["id"], []))
-        works.append(work)
-    return write_bibliography(works, fmt)
+    """The library as one bibliography text (see ``iter_export``)."""
+    with store.snapshot():
+        return "".join(iter_export(store, fmt))
+
+
+def iter_export(store: Store, fmt: str) -> Iterator[str]:
+    """The library as a bibliography in ``fmt``, in pieces, read a chunk of studies at a
+    time: an export of any size holds one chunk. Consume it inside ``store.snapshot()``."""
+    return iter_bibliography(iter_library_works(store), fmt, bibtex_keys=_LibraryKeys(store))
+
+
+class _LibraryKeys:
+    """Whether a (lower-case) key is one of the library's citekeys, asked of the citekey
+    index: which crossrefs an export keeps. The keys written are the library's own
+    (unique, without characters that break a key), so the library answers for the file
+    without its keys being loaded."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._known: dict[str, bool] = {}  # crossrefs name few keys (proceedings), often
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        if key not in self._known:
+            hit = self._store.scalar(
+                "select 1 from studies where citekey = ? collate nocase limit 1", [key]
+            )
+            self._known[key] = hit is not None
+        return self._known[key]
 
 
 def _is_one_of(target: Path, files: Iterable[Path]) -> Path | None:
@@ -251,8 +278,13 @@ def database_files(db: Path) -> list[Path]:
     return [db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
 
 
-def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> None:
+def write_atomically(
+    path: Path, text: str | Iterable[str], *, protect: Iterable[Path] = ()
+) -> None:
     """Write a file so that a crash leaves either the old or the new content.
+
+    ``text``: the content, or its pieces in order (an export of any size, written as it
+    is read).
 
     ``protect`` lists files that must never be replaced (the database and its companion
     files): writing to one of them, by any name, is refused before anything is written.
@@ -283,7 +315,7 @@ def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> 
         mode = None
     except OSError as exc:
         raise _write_error(path, exc) from exc
-    data = text.encode("utf-8")
+    pieces = [text] if isinstance(text, str) else text
     # The temporary file's name is known before the file exists, so that an exception
     # (SIGTERM, Ctrl-C) arriving just after it is created still removes it.
     tmp: Path | None = None
@@ -302,7 +334,8 @@ def write_atomically(path: Path, text: str, *, protect: Iterable[Path] = ()) -> 
             with os.fdopen(fd, "wb") as fh:
                 if mode is not None:
                     os.fchmod(fh.fileno(), mode)
-                fh.write(data)
+                for piece in pieces:
+                    fh.write(piece.encode("utf-8"))
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)

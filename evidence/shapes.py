@@ -39,7 +39,8 @@ class _Mention(TypedDict):
 
 class MentionObject(_Mention, total=False):
     # (a base class, not NotRequired: postponed annotations hide NotRequired from TypedDict)
-    candidates: list[Candidate]  # the report model adds them
+    # `claims --json` and the report model give them; `check --json` leaves them out.
+    candidates: list[Candidate]
 
 
 class EvidenceObject(TypedDict):

@@ -13,6 +13,7 @@ from bib.checking.compare import compare_citation
 from bib.work import Author, Work
 from evidence import shapes
 from evidence.cli import app
+from evidence.store import Store
 
 # The key lists of DESIGN.md's "JSON shapes", as that document states them.
 DESIGN_CLAIM = {"id", "document", "index", "text", "status", "checkworthiness", "mentions"}
@@ -72,24 +73,63 @@ def test_printed_objects_have_exactly_the_declared_keys(tmp_path: Path) -> None:
         runner.invoke(app, ["tag", claim_id(), "field1996", "--stance", "supports"]).exit_code == 0
     )
 
+    store = Store(tmp_path / "evidence.db")  # EVIDENCE_DB (tests/conftest.py)
+    attribution = store.one("select id from mentions where kind = 'journal'")
+    assert attribution is not None
+    store.insert("candidates", {**CANDIDATE, "mention_id": attribution["id"]})
+    store.close()
+
     claims = run_json("claims")
     assert len(claims) == 2
     for claim in claims:
         assert set(claim) == keys(shapes.ClaimObject)
         for mention in claim["mentions"]:
-            assert set(mention) == keys(shapes.MentionObject, with_optional=False)
+            # claims --json gives each mention its candidates (the report's objects)
+            assert set(mention) == keys(shapes.MentionObject)
+            for candidate in mention["candidates"]:
+                assert set(candidate) == keys(shapes.Candidate)
         for link in claim["evidence"]:
             assert set(link) == keys(shapes.EvidenceObject)
     assert {m["kind"] for c in claims for m in c["mentions"]} == {"citekey", "journal"}
     assert any(c["evidence"] for c in claims)
+    (found,) = [m["candidates"] for c in claims for m in c["mentions"] if m["candidates"]]
+    assert found == [
+        {
+            "study": None,
+            "doi": CANDIDATE["doi"],
+            "title": CANDIDATE["title"],
+            "journal": CANDIDATE["journal"],
+            "year": CANDIDATE["year"],
+            "score": CANDIDATE["score"],
+            "reasons": CANDIDATE["reasons"],
+            "accepted": False,
+        }
+    ]
 
     check = run_json("check")
     assert set(check) == keys(shapes.CheckResult)
+    for claim in check["needs_attention"]:
+        for mention in claim["mentions"]:
+            assert set(mention) == keys(shapes.MentionObject, with_optional=False)
 
     (study,) = run_json("studies")
     assert set(study) == keys(shapes.StudyObject)
     assert set(study["verification"]) == keys(shapes.Verification)
     assert set(study["authors"][0]) == keys(shapes.AuthorObject)
+
+
+# A candidate row as `resolve` saves it for a narrative attribution (evidence/resolve.py).
+CANDIDATE: dict[str, Any] = {
+    "study_id": None,
+    "doi": "10.1111/jocn.99999",
+    "title": "Massage in nursing care",
+    "journal": "Journal of Clinical Nursing",
+    "year": 2019,
+    "score": 0.42,
+    "reasons": ["journal matches", "key terms: massage"],
+    "rank": 1,
+    "accepted": 0,
+}
 
 
 def claim_id() -> str:

@@ -10,7 +10,7 @@ the Work's value).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from functools import lru_cache
 from typing import Any
 
@@ -252,7 +252,7 @@ def entry_type_for(work: Work) -> str:
     return WORK_TYPES.get(work.type or "", "misc")
 
 
-def work_to_fields(work: Work, keys: set[str] | None = None) -> list[tuple[str, str]]:
+def work_to_fields(work: Work, keys: Container[str] | None = None) -> list[tuple[str, str]]:
     """The (field, BibTeX value) pairs of one entry, in a stable order.
 
     ``keys`` (lower-case) are the citation keys written alongside: a crossref to an entry

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import typer
@@ -19,12 +21,23 @@ from evidence.cli.context import (
     out,
     print_json,
 )
+from evidence.cli.listing import (
+    ArrayFile,
+    Page,
+    Streamed,
+    all_option,
+    limit_option,
+    offset_option,
+    write_json,
+)
 from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
 from evidence.errors import UsageError
 from evidence.library_io import import_files
 from evidence.read import read_stream
-from evidence.shapes import ClaimObject
+from evidence.reportmodel import candidates_by_mention
+from evidence.shapes import CheckResult, ClaimObject
+from evidence.store import Store
 from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
 
 app = typer.Typer()
@@ -133,7 +146,9 @@ def _print_ingest(r: ingesting.IngestReport) -> None:
         )
 
 
-def _print_claims(claims: list[ClaimObject]) -> None:
+def _print_claims(claims: Iterable[ClaimObject]) -> int:
+    """Print the claims; how many."""
+    n = 0
     for c in claims:
         style = STATUS_STYLE.get(c["status"], "")
         out.print(f"[{style}]{c['status']:<10}[/] [dim]{c['id']}[/]", end=" ")
@@ -144,6 +159,8 @@ def _print_claims(claims: list[ClaimObject]) -> None:
             out.print(f"{'':>11}{m['kind']}: {m['text']!r} {detail}{study}".rstrip(), markup=False)
         for e in c["evidence"]:
             out.print(f"{'':>11}{e['stance']} {e['study']} ({e['origin']})", markup=False)
+        n += 1
+    return n
 
 
 @app.command()
@@ -158,20 +175,49 @@ def claims(
         help=f"Only these statuses (comma-separated: {', '.join(STATUSES)}).",
     ),
     as_json: bool = json_option("claim objects"),
+    limit: int = limit_option(),
+    offset: int = offset_option(),
+    show_all: bool = all_option(),
 ) -> None:
-    """List claims with their status, mentions and evidence."""
+    """List claims with their status, mentions and evidence.
+
+    On a terminal the first 50 (--limit, --offset, --all for others); piped or with
+    --json, all of them. --json: claim objects, each mention with its candidate studies."""
     wanted = set(claim_list.parse_statuses(status)) if status is not None else None
-    with open_store(ctx, create=False) as store:
+    page = Page.of(limit, offset, show_all, as_json=as_json)
+    with open_store(ctx, create=False) as store, store.snapshot():
         doc_id = claim_list.document_id(store, document)
-        items = claim_list.claim_objects(store, document_id=doc_id)
-    if wanted:
-        items = [c for c in items if c["status"] in wanted]
-    if as_json:
-        print_json(items)
-    elif not items:
-        err.print("No claims. Ingest a document with `evidence ingest FILE`.")
-    else:
-        _print_claims(items)
+        items = claim_list.iter_claim_objects(
+            store, document_id=doc_id, statuses=wanted, offset=page.offset
+        )
+        if as_json:
+            write_json(Streamed(_with_candidates(store, doc_id, islice(items, page.limit))))
+            return
+        shown = _print_claims(islice(items, page.limit))
+        if page.terminal:
+            # Unfiltered, SQLite counts the rest; a status filter has to derive them.
+            total = (
+                page.offset + shown + sum(1 for _ in items)
+                if wanted
+                else claim_list.count_claims(store, document_id=doc_id)
+            )
+            page.footer(shown, total, "Claims", "claims")
+    if not shown:
+        if offset:
+            err.print(f"No claims after --offset {offset}.", markup=False)
+        else:
+            err.print("No claims. Ingest a document with `evidence ingest FILE`.")
+
+
+def _with_candidates(
+    store: Store, doc_id: int | None, claims: Iterable[ClaimObject]
+) -> Iterator[ClaimObject]:
+    """The claims, each mention with its candidate studies as the report gives them."""
+    candidates = candidates_by_mention(store, doc_id)
+    for claim in claims:
+        for m in claim["mentions"]:
+            m["candidates"] = candidates.get((claim["id"], m["text"]), [])
+        yield claim
 
 
 @app.command()
@@ -188,39 +234,74 @@ def check(
 ) -> None:
     """Show the claims that lack sources or rest on bad ones; exit 1 if any fail."""
     statuses = claim_list.parse_statuses(fail_on, "--fail-on")
+    if as_json:
+        with open_store(ctx, create=False) as store, store.snapshot():
+            failing = _write_check_json(store, document, statuses)
+        if failing:
+            raise typer.Exit(1)
+        return
     with open_store(ctx, create=False) as store:
         result = claim_list.check_claims(store, document, statuses)
-    if as_json:
-        print_json(result)
-    else:
-        failing = result["failing"]
-        by_status: dict[str, list[ClaimObject]] = {}
-        for c in result["needs_attention"]:
-            by_status.setdefault(c["status"], []).append(c)
-        for st in STATUSES:
-            group = by_status.get(st)
-            if not group:
-                continue
-            mark = "" if st in result["fail_on"] else " (not failing)"
-            out.print(f"[bold]{st}[/] ({len(group)}){mark}")
-            for c in group:
-                out.print(f"  [dim]{c['id']}[/] ", end="")
-                out.print(c["text"], markup=False)
-                for m in c["mentions"]:
-                    if m["kind"] == "journal":
-                        what = m["journal"] or m["institution"] or m["text"]
-                        out.print(f"      attributed to: {what}", markup=False)
-                    elif m["kind"] == "vague":
-                        out.print(f"      vague appeal: {m['text']}", markup=False)
-                for r in c.get("retracted_studies") or []:
-                    notices = "; ".join(r["notices"]) or "marked retracted by a service"
-                    out.print(
-                        f"      rests on retracted study {r['study']}: {notices}", markup=False
-                    )
-        counts = ", ".join(f"{n} {s}" for s, n in result["counts"].items() if n)
-        out.print(
-            f"{result['claims']} claims: {counts or 'none'}. "
-            f"{len(failing)} failing ({', '.join(result['fail_on']) or 'nothing'})."
-        )
+    _print_check(result)
     if result["failing"]:
         raise typer.Exit(1)
+
+
+def _print_check(result: CheckResult) -> None:
+    by_status: dict[str, list[ClaimObject]] = {}
+    for c in result["needs_attention"]:
+        by_status.setdefault(c["status"], []).append(c)
+    for st in STATUSES:
+        group = by_status.get(st)
+        if not group:
+            continue
+        mark = "" if st in result["fail_on"] else " (not failing)"
+        out.print(f"[bold]{st}[/] ({len(group)}){mark}")
+        for c in group:
+            out.print(f"  [dim]{c['id']}[/] ", end="")
+            out.print(c["text"], markup=False)
+            for m in c["mentions"]:
+                if m["kind"] == "journal":
+                    what = m["journal"] or m["institution"] or m["text"]
+                    out.print(f"      attributed to: {what}", markup=False)
+                elif m["kind"] == "vague":
+                    out.print(f"      vague appeal: {m['text']}", markup=False)
+            for r in c.get("retracted_studies") or []:
+                notices = "; ".join(r["notices"]) or "marked retracted by a service"
+                out.print(f"      rests on retracted study {r['study']}: {notices}", markup=False)
+    counts = ", ".join(f"{n} {s}" for s, n in result["counts"].items() if n)
+    out.print(
+        f"{result['claims']} claims: {counts or 'none'}. "
+        f"{len(result['failing'])} failing ({', '.join(result['fail_on']) or 'nothing'})."
+    )
+
+
+def _write_check_json(store: Store, document: str | None, fail_on: list[str]) -> int:
+    """Print `check --json` (claim_list.check_claims's object) reading the claims once:
+    the failing and needing-attention arrays wait in temporary files until the counts
+    before them are known. How many claims fail."""
+    doc_id = claim_list.document_id(store, document)
+    fail_set = set(fail_on)
+    counts = dict.fromkeys(STATUSES, 0)
+    failing, attention = ArrayFile(1), ArrayFile(1)
+    total = n_failing = 0
+    with failing.file, attention.file:
+        for c in claim_list.iter_claim_objects(store, document_id=doc_id):
+            total += 1
+            counts[c["status"]] += 1
+            if c["status"] in fail_set:
+                failing.add(c)
+                n_failing += 1
+            if claim_list.needs_attention(c["status"], fail_set):
+                attention.add(c)
+        write_json(
+            {
+                "document": document,
+                "counts": counts,
+                "fail_on": sorted(fail_set),
+                "failing": failing.streamed(),
+                "needs_attention": attention.streamed(),
+                "claims": total,
+            }
+        )
+    return n_failing

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import typer
 
-from evidence import library
-from evidence import library_io as operations
+from evidence import library, listing
 from evidence.cli.context import (
     err,
     fail,
@@ -18,12 +19,28 @@ from evidence.cli.context import (
     out,
     print_json,
     protected_files,
+    settings,
+    stdout,
     table,
-    write_out,
+)
+from evidence.cli.lazy import lazy_module
+from evidence.cli.listing import (
+    Page,
+    Streamed,
+    all_option,
+    limit_option,
+    offset_option,
+    write_json,
 )
 from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
 from evidence.cli.progress import TerminalProgress
+
+if TYPE_CHECKING:
+    from evidence import library_io as operations
+else:
+    # Only add, import and export need it (and the services and readers it imports).
+    operations = lazy_module("evidence.library_io")
 
 app = typer.Typer()
 
@@ -31,23 +48,54 @@ app = typer.Typer()
 MAX_SEARCH_LIMIT = 10_000
 
 
-def _print_studies(objs: list[dict]) -> None:
+def _ids(s: dict) -> str:
+    return " ".join(f"{k}:{s[k]}" for k in ("doi", "pmid", "arxiv", "isbn") if s.get(k))
+
+
+def _first_author(s: dict) -> str:
+    return str(s["authors"][0]["family"]) if s["authors"] else ""
+
+
+def _flags(s: dict) -> list[str]:
+    flags = ["retracted"] if s["retracted"] else []
+    if s.get("duplicate_of"):
+        flags.append(f"probable duplicate of {s['duplicate_of']}")
+    return flags
+
+
+def _print_studies(objs: Iterable[dict], *, header: bool = True) -> None:
     t = table("citekey", "year", "first author", "title", "journal", "ids")
+    t.show_header = header
     for s in objs:
-        ids = " ".join(f"{k}:{s[k]}" for k in ("doi", "pmid", "arxiv", "isbn") if s.get(k))
-        first = s["authors"][0]["family"] if s["authors"] else ""
-        flags = " [retracted]" if s["retracted"] else ""
-        if s.get("duplicate_of"):
-            flags += f" [probable duplicate of {s['duplicate_of']}]"
+        flags = "".join(f" [{f}]" for f in _flags(s))
         t.add_row(
             s["id"],
             str(s["year"] or ""),
-            first,
+            _first_author(s),
             (s["title"] or "") + flags,
             s["journal"] or "",
-            ids,
+            _ids(s),
         )
     out.print(t)
+
+
+# One line per study when the listing is not for a terminal (see `studies`).
+TSV_COLUMNS = ("citekey", "year", "first author", "title", "journal", "ids", "verdict", "flags")
+
+
+def _tsv_line(s: dict) -> str:
+    cells = (
+        s["id"],
+        str(s["year"] or ""),
+        _first_author(s),
+        s["title"] or "",
+        s["journal"] or "",
+        _ids(s),
+        s["verification"]["status"],
+        "; ".join(_flags(s)),
+    )
+    # A tab or line break inside a value would break the line into columns or lines.
+    return "\t".join(" ".join(str(c).split()) for c in cells) + "\n"
 
 
 @app.command()
@@ -76,7 +124,9 @@ def add(
             err.print(f"Error: {p}", markup=False)
         raise typer.Exit(2)
     with open_store(ctx) as store, nullcontext(None) if no_fetch else http_client(ctx) as client:
-        report = operations.add_studies(store, client, idents, refs, progress=_progress())
+        report = operations.add_studies(
+            store, client, idents, refs, progress=_progress(), verbose=settings(ctx).verbose
+        )
         for line in report.notices:
             err.print(line, markup=False)
         for line in report.failures:
@@ -137,13 +187,15 @@ def export(
     output = given_path(output_file, "--output") if output_file is not None else None
     if fmt not in ("bibtex", "csl-json", "ris"):
         fail(f'unknown format "{fmt}". Use bibtex, csl-json or ris')
-    with open_store(ctx, create=False) as store:
-        text = operations.export_library(store, fmt)
-    if output:
-        operations.write_atomically(output, text, protect=protected_files(ctx))
-        err.print(f"Wrote {output}", markup=False)
-    else:
-        write_out(text)
+    with open_store(ctx, create=False) as store, store.snapshot():
+        pieces = operations.iter_export(store, fmt)
+        if output:
+            operations.write_atomically(output, pieces, protect=protected_files(ctx))
+            err.print(f"Wrote {output}", markup=False)
+        else:
+            for piece in pieces:
+                stdout.write(piece)
+            stdout.flush()
 
 
 @app.command()
@@ -151,16 +203,41 @@ def export(
 def studies(
     ctx: typer.Context,
     as_json: bool = json_option("study objects"),
+    limit: int = limit_option(),
+    offset: int = offset_option(),
+    show_all: bool = all_option(),
 ) -> None:
-    """List the studies in the library."""
-    with open_store(ctx, create=False) as store:
-        objs = library.study_objects(store, library.list_studies(store))
-    if as_json:
-        print_json(objs)
-    elif not objs:
-        err.print("The library is empty. Add studies with `evidence add` or `evidence import`.")
-    else:
-        _print_studies(objs)
+    """List the studies in the library.
+
+    On a terminal: a table of the first 50 (--limit, --offset, --all for others).
+    Piped or redirected: one line per study, tab-separated, no header: citekey, year,
+    first author, title, journal, identifiers, verdict, flags (retracted, probable
+    duplicate of another study). --json: study objects. Citekey order throughout."""
+    page = Page.of(limit, offset, show_all, as_json=as_json)
+    with open_store(ctx, create=False) as store, store.snapshot():
+        total = listing.count_studies(store)
+        rows = listing.iter_study_rows(store, offset=page.offset, limit=page.limit)
+        objs = listing.iter_study_objects(store, rows)
+        if as_json:
+            write_json(Streamed(objs))
+            return
+        if not total:
+            err.print("The library is empty. Add studies with `evidence add` or `evidence import`.")
+            return
+        shown = 0
+        if page.terminal:
+            # A table measures its rows before printing them: one table per chunk.
+            for chunk in listing.in_chunks(objs):
+                _print_studies(chunk, header=not shown)
+                shown += len(chunk)
+        else:
+            for obj in objs:
+                stdout.write(_tsv_line(obj))
+                shown += 1
+            stdout.flush()
+        if not shown:
+            err.print(f"No studies after --offset {page.offset}; the library holds {total:,}.")
+        page.footer(shown, total, "Studies", "studies")
 
 
 @app.command()
@@ -234,10 +311,10 @@ def search(
                     out.print(f"{r['id']}  {r['text']}", markup=False)
             return
         rows = store.search("studies", query, limit=limit)
-        objs = library.study_objects(store, rows)
-    if as_json:
-        print_json(objs)
-    elif objs:
-        _print_studies(objs)
-    else:
-        err.print(f'No study matches "{query}".', markup=False)
+        objs = listing.iter_study_objects(store, rows)
+        if as_json:
+            write_json(Streamed(objs))
+        elif rows:
+            _print_studies(objs)
+        else:
+            err.print(f'No study matches "{query}".', markup=False)

@@ -1,0 +1,259 @@
+"""Listings that stream: `studies`, `export`, `claims`, `check --json` give what the
+whole-list code gave, a chunk at a time, from one snapshot; terminal pages; piped lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bib.formats import write_bibliography
+from evidence import claims as claim_list
+from evidence import library, listing
+from evidence.cli import app
+from evidence.cli import listing as cli_listing
+from evidence.cli.context import print_json
+from evidence.store import Store, now
+
+# More than two chunks, so that chunk edges are crossed.
+SIZE = 2 * listing.CHUNK + 37
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _study(i: int, stamp: str) -> dict[str, Any]:
+    return {
+        "citekey": f"k{i:05d}",
+        "doi": f"10.1000/l.{i}",
+        "title": f"Study {i} of massage and {'very ' * 30}long titles",
+        "authors": [{"family": f"Author{i % 7}", "given": "A"}],
+        "journal": "Journal of Listings",
+        "year": 1990 + i % 30,
+        "publication_types": [],
+        "extra": {"bibtex": {"crossref": "k00001"}} if i % 50 == 3 else {},
+        "provenance": {},
+        "user_fields": [],
+        "duplicate_of": i - 1 if i % 97 == 5 else None,
+        "added_at": stamp,
+        "updated_at": stamp,
+    }
+
+
+@pytest.fixture
+def big_library(tmp_path: Path) -> Iterator[Store]:
+    """SIZE studies (EVIDENCE_DB), with checks, notices and probable duplicates."""
+    store = Store(tmp_path / "evidence.db")
+    stamp = now()
+    with store.transaction():
+        store.insert_rows("studies", [_study(i, stamp) for i in range(1, SIZE + 1)])
+        for i in range(1, SIZE + 1, 3):
+            for status in ("not_found", "verified"):
+                store.insert(
+                    "checks",
+                    {"study_id": i, "checked_at": stamp, "status": status, "sources": ["x"]},
+                )
+        for i in range(1, SIZE + 1, 40):
+            store.insert(
+                "notices",
+                {"study_id": i, "kind": "retraction", "source": "crossref", "doi": f"n{i}"},
+            )
+    yield store
+    store.close()
+
+
+def test_studies_json_is_the_whole_list_written_a_chunk_at_a_time(big_library: Store) -> None:
+    code, out, _ = run("studies", "--json")
+    assert code == 0
+    whole = library.study_objects(big_library, library.list_studies(big_library))
+    assert out == json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
+    assert any(s["duplicate_of"] for s in whole) and any(s["retracted"] for s in whole)
+
+
+def test_json_pages_with_limit_and_offset(big_library: Store) -> None:
+    code, out, _ = run("studies", "--json", "--offset", "499", "--limit", "3")
+    assert code == 0
+    assert [s["id"] for s in json.loads(out)] == ["k00500", "k00501", "k00502"]
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "csl-json", "ris"])
+def test_export_streams_the_same_text(big_library: Store, fmt: str, tmp_path: Path) -> None:
+    works = [library.row_to_work(r) for r in library.list_studies(big_library)]
+    expected = write_bibliography(works, fmt)
+    code, out, _ = run("export", "--format", fmt)
+    assert code == 0
+    assert out == expected
+    target = tmp_path / f"out.{fmt}"
+    assert run("export", "--format", fmt, "--output", str(target))[0] == 0
+    assert target.read_text(encoding="utf-8") == expected
+
+
+def test_piped_studies_are_one_line_each(big_library: Store) -> None:
+    code, out, _ = run("studies")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == SIZE
+    cells = lines[0].split("\t")
+    assert len(cells) == len(cli_listing_columns())
+    assert cells[:3] == ["k00001", "1991", "Author1"]
+    assert cells[3].endswith("long titles")  # never wrapped
+    assert cells[5] == "doi:10.1000/l.1"
+    assert cells[6] == "verified"  # the latest check
+    assert cells[7] == "retracted"
+    duplicate = lines[4].split("\t")
+    assert duplicate[0] == "k00005" and duplicate[7] == "probable duplicate of k00004"
+
+
+def cli_listing_columns() -> tuple[str, ...]:
+    from evidence.cli.library import TSV_COLUMNS
+
+    return TSV_COLUMNS
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_listing.stdout, "isatty", lambda: True)
+
+
+def test_a_terminal_shows_a_page_and_formats_only_its_rows(
+    big_library: Store, terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    real = library.study_object
+
+    def counting(row: dict[str, Any], *args: Any) -> dict[str, Any]:
+        built.append(row["citekey"])
+        return real(row, *args)
+
+    monkeypatch.setattr(library, "study_object", counting)
+    code, out, _ = run("studies")
+    assert code == 0
+    assert len(built) == cli_listing.PAGE
+    assert "k00050" in out and "k00051" not in out
+    assert f"Studies 1–50 of {SIZE:,}; {SIZE - 50:,} more. Add --offset 50" in out
+    built.clear()
+    code, out, _ = run("studies", "--offset", str(SIZE - 2))
+    assert built == [f"k{SIZE - 1:05d}", f"k{SIZE:05d}"]
+    assert f"Studies {SIZE - 1:,}–{SIZE:,} of {SIZE:,}." in out
+    built.clear()
+    code, out, _ = run("studies", "--all")
+    assert len(built) == SIZE and "more." not in out
+
+
+def test_bad_page_options(big_library: Store) -> None:
+    assert run("studies", "--limit", "0")[2] == (
+        "Error: --limit 0 is out of range. Give a number of 1 or more, or --all.\n"
+    )
+    assert run("claims", "--offset", "-1")[2] == (
+        "Error: --offset -1 is out of range. Give 0 or more.\n"
+    )
+    code, _, err = run("studies", "--all", "--limit", "5")
+    assert code == 2 and "contradict" in err
+    code, out, err = run("studies", "--offset", str(SIZE))
+    assert code == 0 and out == "" and f"the library holds {SIZE:,}" in err
+
+
+def test_write_json_lays_out_streamed_arrays_as_print_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = {
+        "a": [{"x": [1, {"y": "\u0000\n\t é"}]}, []],
+        "b": [],
+        "c": {"d": [3, 4]},
+        "e": None,
+    }
+    print_json(data)
+    expected = capsys.readouterr().out
+    file = cli_listing.ArrayFile(1)
+    for item in data["a"]:
+        file.add(item)
+    with file.file:
+        cli_listing.write_json(
+            {
+                "a": file.streamed(),
+                "b": cli_listing.Streamed(iter([])),
+                "c": {"d": cli_listing.Streamed(iter([3, 4]))},
+                "e": None,
+            }
+        )
+    assert capsys.readouterr().out == expected
+    cli_listing.write_json(cli_listing.Streamed(iter(data["a"])))
+    streamed = capsys.readouterr().out
+    print_json(data["a"])
+    assert streamed == capsys.readouterr().out
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+def _document(n: int) -> str:
+    lines = []
+    for i in range(n):
+        if i % 3 == 0:
+            lines.append(f"Massage reduced pain {i} in adults [@k{i + 1:05d}].")
+        elif i % 3 == 1:
+            lines.append(f"Research has shown that stretching {i} helps.")
+        else:
+            lines.append(f"Walking {i} halves the risk of heart disease in adults.")
+    return "\n\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def claims_library(big_library: Store, tmp_path: Path) -> Store:
+    doc = tmp_path / "doc.md"
+    doc.write_text(_document(1200), encoding="utf-8")
+    assert run("ingest", str(doc))[0] == 0
+    return big_library
+
+
+def test_claims_and_check_json_are_the_whole_lists(claims_library: Store) -> None:
+    store = claims_library
+    code, out, _ = run("claims", "--json")
+    assert code == 0
+    streamed = json.loads(out)
+    whole = claim_list.claim_objects(store)
+    assert len(whole) > 2 * claim_list.CLAIM_CHUNK
+    for claim in streamed:
+        for m in claim["mentions"]:
+            assert m.pop("candidates") == []
+    assert streamed == whole
+    assert {c["status"] for c in whole} >= {"cited", "vague", "unsourced", "retracted"}
+
+    code, out, _ = run("check", "--json")
+    assert code == 1
+    result = claim_list.check_claims(store, None)
+    assert out == json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_claims_pages_and_status_filter(claims_library: Store, terminal: None) -> None:
+    code, out, _ = run("claims", "--status", "vague", "--offset", "10", "--limit", "5")
+    assert code == 0
+    assert out.count("vague: ") == 5
+    assert "Claims 11–15 of 400; 385 more. Add --offset 15" in out
+    code, out, _ = run("claims")
+    assert "Claims 1–50 of 1,200; 1,150 more." in out
+    code, out, _ = run("claims", "--json", "--limit", "2", "--offset", "1")
+    assert [c["index"] for c in json.loads(out)] == [1, 2]
+
+
+def test_a_listing_is_one_snapshot(big_library: Store, tmp_path: Path) -> None:
+    reader = Store(tmp_path / "evidence.db", readonly=True)
+    with reader.snapshot():
+        rows = listing.iter_study_rows(reader)
+        first = next(rows)
+        # another process adds a study and retracts the next one meanwhile
+        big_library.insert("studies", {**_study(0, now()), "citekey": "k00001a"})
+        big_library.insert(
+            "notices", {"study_id": 2, "kind": "retraction", "source": "x", "doi": "late"}
+        )
+        seen = [first, *rows]
+        objs = list(listing.iter_study_objects(reader, seen))
+    assert len(seen) == SIZE
+    assert not objs[1]["retracted"]
+    reader.close()
