@@ -36,4 +36,9 @@ class NotFound(ServiceError):
 
 
 class OfflineMiss(ServiceError):
-    """Offline mode and the HTTP cache holds no answer for this request."""
+    """Offline mode and the HTTP cache holds no answer for this request (``url``, its
+    keys redacted, when known)."""
+
+    def __init__(self, service: str, reason: str, url: str | None = None) -> None:
+        super().__init__(service, reason)
+        self.url = url

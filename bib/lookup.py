@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bib.errors import NotFound, ServiceError
+from bib.errors import NotFound, OfflineMiss, ServiceError
 from bib.http import HttpClient, run_parallel
 from bib.identifier_handlers import ARXIV_NEW, ARXIV_OLD
 from bib.identifiers import Identifier, arxiv_unversioned
@@ -72,15 +72,20 @@ class LookupResult:
     def sources(self) -> list[str]:
         return list(self.works)
 
-    def reason(self) -> str:
-        """One line: where it was found, or why not (every service's answer)."""
+    def reason(self, *, verbose: bool = False) -> str:
+        """One line: where it was found, or why not (every service's answer). A request
+        the offline cache lacks is one short clause; ``verbose`` adds its URL."""
         parts: list[str] = []
         if self.works:
             parts.append("found in " + ", ".join(self.works))
         for service, where in self.not_found.items():
             parts.append(f"not found in {service} ({where})")
         for service, error in self.errors.items():
-            parts.append(f"{service} failed: {error.reason}")
+            if isinstance(error, OfflineMiss):
+                url = f" ({error.url})" if verbose and error.url else ""
+                parts.append(f"{service} not in the offline cache{url}")
+            else:
+                parts.append(f"{service} failed: {error.reason}")
         if not self.works:
             for service, why in self.skipped.items():
                 parts.append(f"{service} {why}")

@@ -187,7 +187,7 @@ class HttpClient:
             answer = self._from_cache(call, any_age=True)
             if answer is None:
                 why = "offline and not in the HTTP cache" if self._cached else "offline"
-                raise OfflineMiss(service, f"{why}: {call.safe_url()}")
+                raise OfflineMiss(service, f"{why}: {call.safe_url()}", call.safe_url())
             return self._checked(answer, expect)
         if self._cached and not refresh:
             answer = self._from_cache(call, any_age=False)
@@ -244,7 +244,8 @@ class HttpClient:
             mailto=cfg.mailto,
         )
         if cfg.offline:
-            raise OfflineMiss(service, f"offline: not downloading {call.safe_url()}")
+            url = call.safe_url()
+            raise OfflineMiss(service, f"offline: not downloading {url}", url)
         if self._downloads is None:
             self._downloads = open_session(
                 cache_path=None,
