@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.table import Table
 
 from bib.errors import BibError
-from bib.http import offline_from_env
 from evidence import __version__
 from evidence.cli.exits import INTERRUPTED
 from evidence.errors import EvidenceError, UsageError
@@ -86,7 +85,6 @@ class Settings:
     db: Path
     offline: bool
     mailto: str | None
-    verbose: bool = False
 
 
 def _version(value: bool) -> None:
@@ -112,22 +110,21 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
-    verbose: bool = typer.Option(
-        False,
-        "--verbose",
-        help="Say more in messages: the full request of each lookup the offline cache lacks.",
-    ),
 ) -> None:
     """Track the claims of a document and the studies behind them."""
-    try:
-        offline = offline or offline_from_env()
-    except BibError as exc:
-        fail(str(exc), 2)
+    # An unset or blank EVIDENCE_OFFLINE is "online": the HTTP package (requests and
+    # its cache, a tenth of a second to import) is read only when the variable says
+    # something, so that commands that never go online start without it.
+    if not offline and os.environ.get("EVIDENCE_OFFLINE", "").strip():
+        from bib.http import offline_from_env
+
+        try:
+            offline = offline_from_env()
+        except BibError as exc:
+            fail(str(exc), 2)
     if db == "":  # Path("") would be the current folder
         fail("--db is an empty path. Give the database file (is a shell variable unset?)")
-    ctx.obj = Settings(
-        db=Path(db or "evidence.db"), offline=offline, mailto=mailto, verbose=verbose
-    )
+    ctx.obj = Settings(db=Path(db or "evidence.db"), offline=offline, mailto=mailto)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
