@@ -85,6 +85,7 @@ class Settings:
     db: Path
     offline: bool
     mailto: str | None
+    verbose: bool = False
 
 
 def _version(value: bool) -> None:
@@ -110,6 +111,11 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Say more in messages: the full request of each lookup the offline cache lacks.",
+    ),
 ) -> None:
     """Track the claims of a document and the studies behind them."""
     # An unset or blank EVIDENCE_OFFLINE is "online": the HTTP package (requests and
@@ -124,7 +130,9 @@ def root(
             fail(str(exc), 2)
     if db == "":  # Path("") would be the current folder
         fail("--db is an empty path. Give the database file (is a shell variable unset?)")
-    ctx.obj = Settings(db=Path(db or "evidence.db"), offline=offline, mailto=mailto)
+    ctx.obj = Settings(
+        db=Path(db or "evidence.db"), offline=offline, mailto=mailto, verbose=verbose
+    )
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
