@@ -20,7 +20,6 @@ from bib.citekey_lookup import case_twins_message
 from bib.citekeys import make_citekey, normal_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
-from bib.matching.duplicates import probable_duplicate
 from bib.text import family_key
 from bib.work import ID_FIELDS, Author, Notice, PublicationType, Work
 from evidence.errors import AmbiguousCitekey, StudyNotFound
@@ -189,6 +188,8 @@ def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
         ours, theirs = getattr(work, column), row.get(column)
         if ours and theirs and str(ours).lower() != str(theirs).lower():
             return None
+    from bib.matching.duplicates import probable_duplicate  # see _find_probable_duplicate
+
     return row if probable_duplicate(work, row_to_work(row)) else None
 
 
@@ -200,6 +201,10 @@ def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
     key = dedup_key(work)
     if not key or not work.title:
         return None
+    # Imported here: the matching rules (journals, venues) are only needed to save a
+    # study, and commands that only read start without them.
+    from bib.matching.duplicates import probable_duplicate
+
     columns = ", ".join(DUPLICATE_COLUMNS)
     # Volume and issue, where both records give them, must agree (see
     # probable_duplicate): let SQLite drop the others before any Work is built.
