@@ -2,6 +2,7 @@
 
     make bench                      # all benchmarks
     .venv/bin/python bench/run.py --only import --output docs/benchmarks.md
+    .venv/bin/python bench/run.py --only scale --scale-1m   # with 1,000,000 studies
 
 Each benchmark module has ``run(tmpdir: Path) -> dict`` returning a title, the rows of a
 table (measured in one run: ours against a baseline, as ratios) and notes. Machines are
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import sys
 import tempfile
@@ -28,6 +30,7 @@ BENCHES = {
     "refs": "bench.bench_refs",
     "ingest": "bench.bench_ingest",
     "report": "bench.bench_report",
+    "scale": "bench.bench_scale",
 }
 
 
@@ -72,8 +75,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--only", action="append", choices=sorted(BENCHES))
+    parser.add_argument(
+        "--scale-1m",
+        action="store_true",
+        help="scale: add a library of 1,000,000 studies (generating it takes minutes)",
+    )
     args = parser.parse_args()
     names = args.only or list(BENCHES)
+    if args.scale_1m:
+        os.environ["EVIDENCE_BENCH_1M"] = "1"
     results = []
     for name in names:
         module_name = BENCHES[name]

@@ -1,0 +1,306 @@
+"""Scale: what one-item commands and a document's report cost as the library grows.
+
+For each library size (10,000 and 100,000 studies; 1,000,000 with ``--scale-1m`` or
+``EVIDENCE_BENCH_1M=1``, it takes minutes to generate) a library is generated straight
+through the store: studies with authors, journals and DOIs, a verification check for
+every study (a library after ``verify --all``), a retraction notice on one study in a
+hundred and a probable duplicate on one in a hundred. A 1,000-claim Markdown document
+citing 1,000 of the studies by citekey is ingested into it.
+
+Each command then runs as the user runs it (``evidence …`` in a subprocess), twice; the
+faster run counts, with the peak resident memory of that process. The ratio column is
+the largest size's time over the smallest's: a command about one item (or a report of a
+fixed document) should cost the same at every size.
+
+    .venv/bin/python bench/bench_scale.py [--sizes 10000,100000] [--scale-1m]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evidence.store import Store, now  # noqa: E402
+
+SIZES = (10_000, 100_000)
+MILLION = 1_000_000
+CLAIMS = 1_000
+CHUNK = 20_000
+RUNS = 2
+EVIDENCE = str(Path(sys.executable).with_name("evidence"))
+
+FAMILIES = (
+    "smith jones field garcia nguyen müller rossi kowalski tanaka okafor "
+    "silva cohen dubois larsen novak patel ivanova haddad moreau brennan"
+).split()
+WORDS = (
+    "massage therapy anxiety pain stiffness sleep quality adults randomised cohort "
+    "patients chronic back knee osteoarthritis function mobility exercise trial "
+    "depression outcomes cortisol blood pressure recovery fatigue elderly"
+).split()
+JOURNALS = (
+    "Journal of Bodywork and Movement Therapies",
+    "International Journal of Neuroscience",
+    "Complementary Therapies in Medicine",
+    "BMJ Open",
+    "Pain Medicine",
+)
+
+
+def citekey(i: int) -> str:
+    return f"{FAMILIES[i % len(FAMILIES)]}{1980 + i % 45}s{i}"
+
+
+def _study_row(i: int, rng: random.Random, stamp: str) -> dict[str, Any]:
+    family = FAMILIES[i % len(FAMILIES)]
+    year = 1980 + i % 45
+    title = " ".join(rng.choice(WORDS) for _ in range(9)).capitalize()
+    authors = [{"family": family, "given": "A"}, {"family": rng.choice(FAMILIES), "given": "B"}]
+    return {
+        "citekey": citekey(i),
+        "doi": f"10.{1000 + i % 9000}/scale.{i}",
+        "pmid": None,
+        "title": title,
+        "authors": json.dumps(authors),
+        "journal": JOURNALS[i % len(JOURNALS)],
+        "year": year,
+        "volume": str(1 + i % 60),
+        "issue": str(1 + i % 12),
+        "pages": f"{1 + i % 900}-{10 + i % 900}",
+        "type": "journal-article",
+        "publication_types": "[]",
+        "evidence_level": None,
+        "retracted": 1 if i % 100 == 42 else None,
+        "extra": "{}",
+        "provenance": "{}",
+        "user_fields": "[]",
+        "duplicate_of": i if i % 100 == 17 else None,  # row id i is study i - 1
+        "dedup_key": f"{family}|{year}",
+        "source": "crossref",
+        "added_at": stamp,
+        "updated_at": stamp,
+        "fetched_at": stamp,
+    }
+
+
+def _check_row(study_id: int, stamp: str) -> dict[str, Any]:
+    return {
+        "study_id": study_id,
+        "checked_at": stamp,
+        "status": "verified",
+        "sources": json.dumps(["crossref"]),
+        "mismatches": "[]",
+        "reason": None,
+        "response": json.dumps({"crossref": {"title": "x" * 200}}),
+        "verification": json.dumps({"fields": [], "likely": None, "searched": []}),
+    }
+
+
+def build_library(path: Path, size: int, seed: int = 14) -> None:
+    """``size`` studies, a check for each, a retraction notice and a probable duplicate
+    in every hundred, inserted in chunks through the store."""
+    rng = random.Random(seed)
+    stamp = now()
+    store = Store(path)
+    try:
+        for start in range(0, size, CHUNK):
+            ids = range(start, min(size, start + CHUNK))
+            with store.transaction():
+                store.insert_rows("studies", [_study_row(i, rng, stamp) for i in ids])
+                store.insert_rows("checks", [_check_row(i + 1, stamp) for i in ids])
+                notices = [
+                    {
+                        "study_id": i + 1,
+                        "kind": "retraction",
+                        "source": "crossref",
+                        "date": "2020-01-01",
+                        "doi": f"10.{1000 + i % 9000}/notice.{i}",
+                        "pmid": None,
+                        "reason": None,
+                    }
+                    for i in ids
+                    if i % 100 == 42
+                ]
+                store.insert_rows("notices", notices)
+    finally:
+        store.close()
+
+
+def build_document(path: Path, size: int, claims: int = CLAIMS, seed: int = 3) -> list[str]:
+    """A Markdown document of ``claims`` sentences, each citing one study by citekey
+    (spread over the whole library); the cited keys."""
+    rng = random.Random(seed)
+    picked = [citekey(i) for i in sorted(rng.sample(range(size), claims))]
+    lines = ["# Scale document", ""]
+    for n, key in enumerate(picked):
+        words = " ".join(rng.choice(WORDS) for _ in range(10))
+        lines.append(f"Study {n} found that {words} improved significantly [@{key}].")
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return picked
+
+
+def _run(args: list[str], db: Path, cwd: Path) -> dict[str, Any]:
+    """One command in a subprocess: wall time, peak RSS (its own), exit code."""
+    env = {**os.environ, "EVIDENCE_DB": str(db), "EVIDENCE_OFFLINE": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [EVIDENCE, *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    return {
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "code": proc.returncode,
+        "stderr": stderr[-500:],
+    }
+
+
+def _fastest(make_args: Callable[[int], list[str]], db: Path, cwd: Path) -> dict[str, Any]:
+    runs = [_run(make_args(n), db, cwd) for n in range(RUNS)]
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def _operations(doc: Path, keys: list[str], size: int) -> dict[str, Callable[[int], list[str]]]:
+    flagged = citekey(117 if size > 117 else 17)  # a probable duplicate
+    return {
+        "`evidence --help`": lambda n: ["--help"],
+        "`show KEY`": lambda n: ["show", keys[n]],
+        "`show KEY` (probable duplicate)": lambda n: ["show", flagged, "--json"],
+        "`search WORDS`": lambda n: ["search", "massage cortisol", "--json"],
+        "`add --no-fetch DOI`": lambda n: ["add", "--no-fetch", f"10.5555/new.{n}", "--json"],
+        "`claims --document` (1,000 claims)": lambda n: [
+            "claims",
+            "--document",
+            doc.name,
+            "--json",
+        ],
+        "`check --document` (1,000 claims)": lambda n: [
+            "check",
+            "--document",
+            doc.name,
+            "--json",
+        ],
+        "`ingest` unchanged (1,000 claims)": lambda n: ["ingest", str(doc)],
+        "`report --document -f md` (1,000 claims)": lambda n: [
+            "report",
+            "--document",
+            doc.name,
+            "--format",
+            "md",
+        ],
+        "`report --document -f json` (1,000 claims)": lambda n: [
+            "report",
+            "--document",
+            doc.name,
+            "--format",
+            "json",
+        ],
+    }
+
+
+def measure_size(tmp: Path, size: int) -> dict[str, Any]:
+    """Generate one library and run every operation on it."""
+    folder = tmp / f"lib-{size}"
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "evidence.db"
+    start = time.perf_counter()
+    build_library(db, size)
+    built = time.perf_counter() - start
+    doc = folder / "scale.md"
+    keys = build_document(doc, size)
+    ingest = _run(["ingest", str(doc)], db, folder)
+    if ingest["code"] != 0:
+        raise RuntimeError(f"ingest failed: {ingest['stderr']}")
+    results: dict[str, Any] = {"build_seconds": built, "first_ingest": ingest, "ops": {}}
+    for name, make_args in _operations(doc, keys, size).items():
+        result = _fastest(make_args, db, folder)
+        if result["code"] not in (0, 1):
+            raise RuntimeError(f"{name} failed at {size}: {result['stderr']}")
+        results["ops"][name] = result
+    return results
+
+
+def run(tmpdir: str | Path, sizes: tuple[int, ...] | None = None) -> dict[str, Any]:
+    """Every operation at every size; rows of time and peak memory, and the ratio."""
+    if sizes is None:
+        sizes = SIZES + ((MILLION,) if os.environ.get("EVIDENCE_BENCH_1M") == "1" else ())
+    tmp = Path(tmpdir)
+    by_size = {size: measure_size(tmp, size) for size in sizes}
+    first, last = sizes[0], sizes[-1]
+    rows = []
+    for name in by_size[first]["ops"]:
+        row: dict[str, Any] = {"operation": name}
+        for size in sizes:
+            op = by_size[size]["ops"][name]
+            row[f"{size:,} (s)"] = op["seconds"]
+            row[f"{size:,} (MB)"] = op["peak_mb"]
+        row[f"{last:,} / {first:,}"] = (
+            by_size[last]["ops"][name]["seconds"] / by_size[first]["ops"][name]["seconds"]
+        )
+        rows.append(row)
+    notes = [
+        "Each library is generated through the store: "
+        + ", ".join(f"{s:,} studies in {by_size[s]['build_seconds']:.0f} s" for s in sizes)
+        + "; every study has a verification check, one in a hundred a retraction notice, "
+        "one in a hundred is a probable duplicate.",
+        f"The document has {CLAIMS:,} claims, each citing one study by citekey; its first "
+        "ingest took "
+        + ", ".join(f"{by_size[s]['first_ingest']['seconds']:.2f} s at {s:,}" for s in sizes)
+        + ".",
+        "Times are wall-clock seconds of the whole command (start-up included), the faster "
+        f"of {RUNS} runs; memory is that process's peak resident set (ru_maxrss).",
+    ]
+    if MILLION not in sizes:
+        notes.append(
+            "1,000,000 studies: `EVIDENCE_BENCH_1M=1 python bench/run.py --only scale` "
+            "(generating the library takes minutes)."
+        )
+    return {
+        "title": "Scale: one-item commands and a document's report as the library grows",
+        "rows": rows,
+        "notes": notes,
+        "results": {str(k): v for k, v in by_size.items()},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", help="comma-separated library sizes")
+    parser.add_argument("--scale-1m", action="store_true", help="add a 1,000,000-study library")
+    args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
+    if args.scale_1m:
+        sizes += (MILLION,)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(tmp, sizes)
+    for row in result["rows"]:
+        print(json.dumps(row, ensure_ascii=False))
+    for note in result["notes"]:
+        print("-", note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
