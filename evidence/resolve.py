@@ -20,6 +20,7 @@ from bib.identifiers import Identifier, find_identifiers, inspect_identifier
 from bib.journals import journal_agrees
 from bib.lookup import search_crossref_bibliographic
 from bib.matching.attribution import AttributionResult, resolve_attribution
+from bib.matching.duplicates import same_candidate
 from bib.matching.references import choose
 from bib.work import STANDARD_IDS, Work
 from evidence.claims import document_id
@@ -72,8 +73,8 @@ def resolve_mentions(
     Identifiers, citekeys and reference-list entries become studies when they match.
     Narrative attributions get scored candidates: the library's studies of the named
     journal, then (with a client, when none of them is clearly right) works searched
-    within that journal; with ``accept`` the top one is taken when it clears the threshold and clearly beats
-    the runner-up (never one from another journal).
+    within that journal. With ``accept`` the top one is taken when it clears the
+    threshold and clearly beats the runner-up (never one from another journal).
     """
     report = ResolveReport()
     doc_id = document_id(store, document)
@@ -275,6 +276,12 @@ def _resolve_attributions(
             except BibError as exc:
                 report.failures.append(f"{m['claim_id']}: attribution to {journal}: {exc}")
                 continue
+            # A service's record of a library study is that study.
+            for work, _score, _reasons in result.candidates:
+                if id(work) not in study_ids:
+                    sid = next((i for i, w in own.items() if same_candidate(work, w)), None)
+                    if sid is not None:
+                        study_ids[id(work)] = sid
             last[journal] = (result, study_ids)
         save_candidates(store, m["id"], list(result.candidates), study_ids)
         if accept and result.accepted and result.best is not None:

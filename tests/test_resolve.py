@@ -134,3 +134,105 @@ def test_attribution_candidates_and_accept(fake_services, tmp_path: Path) -> Non
     assert claims[0]["mentions"][0]["study"] == claims[1]["mentions"][0]["study"]
     nursing = claims[2]["mentions"][0]
     assert nursing["journal"] == "Journal of Clinical Nursing" and nursing["study"] is None
+
+
+LIBRARY_ATTRIBUTION = (
+    "A study published in the International Journal of Neuroscience found that a chair "
+    "massage twice a week reduced anxiety and improved alertness and math computations in "
+    "adults.\n"
+)
+
+
+def _field_library(tmp_path: Path) -> Path:
+    """A CSL-JSON library holding the Field (1996) study and an unrelated one of the journal."""
+    library = tmp_path / "library.json"
+    library.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "field1996massage",
+                    "type": "article-journal",
+                    "title": RCT["title"],
+                    "author": [{"family": "Field", "given": "T"}],
+                    "container-title": "International Journal of Neuroscience",
+                    "issued": {"date-parts": [[1996]]},
+                    "DOI": RCT["doi"],
+                },
+                {
+                    "id": "other1990spine",
+                    "type": "article-journal",
+                    "title": "Spinal cord injury outcomes after surgery",
+                    "author": [{"family": "Other", "given": "A"}],
+                    "container-title": "Int J Neurosci",
+                    "issued": {"date-parts": [[1990]]},
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return library
+
+
+def test_offline_the_library_study_is_a_candidate_and_accepted(tmp_path: Path) -> None:
+    assert run("import", str(_field_library(tmp_path)))[0] == 0
+    doc = tmp_path / "article.txt"
+    doc.write_text(LIBRARY_ATTRIBUTION, encoding="utf-8")
+    assert run("ingest", str(doc))[0] == 0
+    code, out, err = run("--offline", "resolve", "--json")
+    # No service is asked: the library's study is clearly right, so offline is no failure.
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["failures"] == []
+    assert summary["resolved"] == 0
+    (line,) = summary["unresolved"]
+    assert "attributed to International Journal of Neuroscience: best candidate scores" in line
+    model = json.loads(run("report", "--format", "json")[1])
+    mention = model["claims"][0]["mentions"][0]
+    # The unrelated study of the same journal shares no key term: it is no candidate.
+    assert [(c["study"], c["accepted"]) for c in mention["candidates"]] == [
+        ("field1996massage", False)
+    ]
+    assert mention["candidates"][0]["score"] >= 0.55
+    code, out, err = run("--offline", "resolve", "--accept", "--json")
+    assert code == 0, err
+    assert json.loads(out)["by_kind"] == {"journal": 1}
+    claim = json.loads(run("claims", "--json")[1])[0]
+    assert claim["status"] == "cited"
+    assert claim["mentions"][0]["study"] == "field1996massage"
+    assert Store(tmp_path / "evidence.db").count("studies") == 2  # nothing added
+
+
+def test_a_weak_library_candidate_is_ranked_with_the_services(
+    fake_services, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # The library holds the study without its title words of the finding; the services
+    # know it with its abstract, and another study of the journal.
+    fake_services.add(dict(RCT, abstract=FIELD_ABSTRACT))
+    library = tmp_path / "library.json"
+    library.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "field1996",
+                    "type": "article-journal",
+                    "title": "Massage therapy and anxiety",
+                    "container-title": "International Journal of Neuroscience",
+                    "issued": {"date-parts": [[1996]]},
+                    "PMID": RCT["pmid"],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    assert run("import", str(library))[0] == 0
+    doc = tmp_path / "article.txt"
+    doc.write_text(ATTRIBUTED.split("\n\n")[0] + "\n", encoding="utf-8")
+    assert run("ingest", str(doc))[0] == 0
+    code, out, err = run("resolve", "--accept", "--json")
+    assert code == 0, err
+    model = json.loads(run("report", "--format", "json")[1])
+    mention = model["claims"][0]["mentions"][0]
+    # One record: the library's study (same PMID) stands for the service's copy.
+    assert [c["study"] for c in mention["candidates"]] == ["field1996"]
+    assert mention["study"] == "field1996"
+    assert Store(tmp_path / "evidence.db").count("studies") == 1

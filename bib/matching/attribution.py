@@ -20,12 +20,17 @@ search-then-validate, like reference matching (:mod:`bib.matching.references`):
 4. :func:`choose_attribution` accepts the top candidate only when it clears
    :data:`THRESHOLD` and beats the runner-up by :data:`MARGIN`. A wrong acceptance is
    worse than an abstention: it would tie a claim to a study that never made it.
+
+Works already at hand (a library's studies of the named journal) go through steps 3 and
+4 first; the journal is searched only when none of them is accepted, and then they are
+ranked together with what the search found (:func:`resolve_attribution`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -329,13 +334,34 @@ def fetch_candidates(
 
 
 def resolve_attribution(
-    client: HttpClient,
+    client: HttpClient | None,
     journal: str,
     finding: str,
     year: int | None = None,
     institution: str | None = None,
+    known: Sequence[Work] = (),
 ) -> AttributionResult:
-    """Search the named journal for the finding and accept the study it reports, or
-    abstain with the ranked candidates (see :func:`choose_attribution`)."""
-    candidates = fetch_candidates(client, journal, finding, year)
-    return choose_attribution(journal, finding, year, institution, candidates)
+    """Find the study an attribution reports, or abstain with the ranked candidates (see
+    :func:`choose_attribution`).
+
+    ``known`` are works already at hand (a library's studies from the named journal): they
+    are scored first, and when one of them is accepted no service is asked. Otherwise the
+    named journal is searched (``client`` None: nobody is asked) and the known works are
+    ranked together with what the search found; where a known and a found work are one
+    record (:func:`~bib.matching.duplicates.same_candidate`), the better-scoring copy
+    stands for both. Known works that share none of the finding's key terms are left out.
+    """
+    scored = [score_attribution(journal, finding, year, institution, w) for w in known]
+    related = [w for w, s in zip(known, scored, strict=True) if s.score > 0]
+    own = choose_attribution(journal, finding, year, institution, related)
+    if own.accepted or client is None:
+        return own
+    found = fetch_candidates(client, journal, finding, year)
+    # One record of each work: where a known work and a found one are the same record,
+    # the one that scores higher (the service's often has the abstract).
+    combined = [*related, *found]
+    score = {
+        id(w): score_attribution(journal, finding, year, institution, w).score for w in combined
+    }
+    pool = unique_candidates(sorted(combined, key=lambda w: -score[id(w)]))
+    return choose_attribution(journal, finding, year, institution, pool)
