@@ -61,7 +61,7 @@ from bib.http.parallel import run_parallel
 from bib.http.policies import POLICIES, ServiceLimits, is_list_request
 from bib.http.redact import redact_library_logs
 from bib.http.redirects import first_hop, next_hop
-from bib.http.session import cache_of, only_if_cached, open_session
+from bib.http.session import cache_of, only_if_cached, open_session, save_answer
 from bib.http.throttle import (
     RETRY_STATUSES,
     GaveUp,
@@ -289,6 +289,37 @@ class HttpClient:
             if attempt < cfg.max_attempts:
                 time.sleep(backoff_delay(attempt, base=cfg.backoff_base, cap=cfg.backoff_cap))
         raise ServiceError(service, f"download failed: {failure}")
+
+    def store_answer(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        params: Params = None,
+        json_body: Any = None,
+        data: Mapping[str, Any] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        """Put ``body`` in the HTTP cache as the service's 200 answer to this request (the
+        same credentials and etiquette parameters added), so that it is answered from the
+        cache, offline too. Needs a cache (``HttpConfig.cache_path``)."""
+        call = prepare_call(
+            service,
+            method,
+            self.config.base_url(service) + path,
+            params=params,
+            data=data,
+            json_body=json_body,
+            headers=None,
+            key=self.config.keys.get(service),
+            mailto=self.config.mailto,
+        )
+        request = requests.Request(
+            call.method, call.url, params=call.query, data=call.form, json=call.json_body
+        )
+        save_answer(self.session, request, body, {"Content-Type": content_type})
 
     def forget(self, answer: Answer) -> None:
         """Drop a cached answer the caller found unusable (so it is fetched again)."""

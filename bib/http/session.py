@@ -11,13 +11,15 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests_cache import CachedSession
+from requests.structures import CaseInsensitiveDict
+from requests_cache import CachedRequest, CachedResponse, CachedSession
 from requests_cache.backends.base import BaseCache
 from requests_cache.backends.sqlite import SQLiteCache
 
@@ -154,3 +156,26 @@ def only_if_cached(*, any_age: bool) -> str:
 def cache_of(session: requests.Session) -> BaseCache | None:
     """The HTTP cache of a session from :func:`open_session`, None when it has none."""
     return session.cache if isinstance(session, CachedSession) else None
+
+
+def save_answer(
+    session: requests.Session,
+    request: requests.Request,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> None:
+    """Store ``body`` in the session's cache as the 200 answer to ``request``, under the
+    key the same request would look up: how bundled answers are served offline."""
+    cache = cache_of(session)
+    if cache is None:
+        raise ConfigError("no HTTP cache to store an answer in")
+    prepared = session.prepare_request(request)
+    answer = CachedResponse(
+        content=body,
+        status_code=200,
+        reason="OK",
+        headers=CaseInsensitiveDict(headers),
+        url=prepared.url or "",
+        request=CachedRequest.from_request(prepared),
+    )
+    cache.save_response(answer, cache.create_key(prepared))
