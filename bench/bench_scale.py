@@ -154,10 +154,13 @@ def build_document(path: Path, size: int, claims: int = CLAIMS, seed: int = 3) -
 
 def _run(args: list[str], db: Path, cwd: Path) -> dict[str, Any]:
     """One command in a subprocess: wall time, peak RSS (its own), exit code."""
-    env = {**os.environ, "EVIDENCE_DB": str(db), "EVIDENCE_OFFLINE": "1"}
+    # --offline, not EVIDENCE_OFFLINE: the flag keeps every run off the network without
+    # making commands that never go online import the HTTP stack to read the variable.
+    env = {**os.environ, "EVIDENCE_DB": str(db)}
+    env.pop("EVIDENCE_OFFLINE", None)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [EVIDENCE, *args],
+        [EVIDENCE, "--offline", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
