@@ -143,3 +143,37 @@ def test_the_bundled_answers_parse_as_the_services_answers() -> None:
     )
     assert dblp.parse_search(json.loads((folder / "dblp_search_empty.json").read_text())) == []
     assert arxiv.parse_feed((folder / "arxiv_query_empty.xml").read_bytes()) == []
+
+
+def test_a_stored_answer_is_found_offline_under_the_clients_own_credentials(
+    tmp_path: Path,
+) -> None:
+    from bib.errors import ConfigError, OfflineMiss
+    from bib.http import HttpClient, HttpConfig
+
+    config = HttpConfig(
+        offline=True,
+        cache_path=str(tmp_path / "cache.sqlite"),
+        mailto="someone@example.org",
+        keys={"pubmed": "secret", "s2": "secret"},
+    )
+    with HttpClient(config) as client:
+        # PubMed's email=, tool= and api_key= are added to the stored request as to a sent one.
+        client.store_answer(
+            "pubmed",
+            "GET",
+            "/esearch.fcgi",
+            b"<eSearchResult/>",
+            params={"term": "x"},
+            content_type="text/xml",
+        )
+        client.store_answer("s2", "POST", "/paper/batch", b"[null]", json_body={"ids": ["DOI:1"]})
+        assert client.get_bytes("pubmed", "/esearch.fcgi", {"term": "x"}) == b"<eSearchResult/>"
+        assert client.post_json("s2", "/paper/batch", None, {"ids": ["DOI:1"]}) == [None]
+        with pytest.raises(OfflineMiss):
+            client.post_json("s2", "/paper/batch", None, {"ids": ["DOI:2"]})
+    with (
+        HttpClient(HttpConfig(offline=True)) as uncached,
+        pytest.raises(ConfigError, match="cache"),
+    ):
+        uncached.store_answer("s2", "GET", "/paper/x", b"{}")
