@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-alone lint bench reliability clean
+.PHONY: demo test test-alone lint bench reliability integrations clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 # RELIABILITY_TRIALS sets the crash trials per command (CI: the default; longer: 200).
 reliability: $(STAMP)
 	$(PY) -m pytest -q -m reliability tests/reliability
+
+# pre-commit try-repo for real (docs/ci.md): builds the hooks' virtualenvs from PyPI.
+integrations: $(STAMP)
+	EVIDENCE_TEST_PRECOMMIT=1 $(PY) -m pytest -q tests/test_integrations.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
