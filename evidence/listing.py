@@ -31,13 +31,22 @@ def count_studies(store: Store) -> int:
     return store.count("studies")
 
 
+# The columns library.study_object reads: a listing decodes no other JSON column.
+OBJECT_COLUMNS = (
+    "id, citekey, doi, pmid, pmcid, arxiv, isbn, openalex, title, authors, journal, issn, "
+    "year, volume, issue, pages, type, publication_types, evidence_level, retracted, "
+    "duplicate_of, abstract, url, added_at"
+)
+
+
 def iter_study_rows(
-    store: Store, *, offset: int = 0, limit: int | None = None
+    store: Store, *, offset: int = 0, limit: int | None = None, columns: str = "*"
 ) -> Iterator[dict[str, Any]]:
     """Study rows in citekey order (the order of every listing and export), read from one
-    cursor; ``offset`` and ``limit`` pick a page of them."""
+    cursor; ``offset`` and ``limit`` pick a page of them, ``columns`` what each holds
+    (``OBJECT_COLUMNS``: enough for study objects)."""
     return store.stream(
-        "select * from studies order by citekey limit ? offset ?",
+        f"select {columns} from studies order by citekey limit ? offset ?",
         [-1 if limit is None else limit, offset],
     )
 

@@ -257,3 +257,18 @@ def test_a_listing_is_one_snapshot(big_library: Store, tmp_path: Path) -> None:
     assert len(seen) == SIZE
     assert not objs[1]["retracted"]
     reader.close()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"a": [1, 2.5, {"b": None, "c": True, "d": False, "e": 'é\u0000\n"\\'}], "f": {}},
+        {"g": [], "h": float("nan"), "i": (1, 2), "j": {1: 2}, "k": -0.0, "l": 10**30},
+        [[[]], [{}], "x"],
+        "plain",
+    ],
+)
+def test_layout_is_json_dumps_with_indent(data: Any) -> None:
+    expected = json.dumps(data, indent=2, ensure_ascii=False)
+    assert cli_listing.layout(data) == expected
+    assert cli_listing.layout(data, "    ") == expected.replace("\n", "\n    ")

@@ -216,7 +216,9 @@ def studies(
     page = Page.of(limit, offset, show_all, as_json=as_json)
     with open_store(ctx, create=False) as store, store.snapshot():
         total = listing.count_studies(store)
-        rows = listing.iter_study_rows(store, offset=page.offset, limit=page.limit)
+        rows = listing.iter_study_rows(
+            store, offset=page.offset, limit=page.limit, columns=listing.OBJECT_COLUMNS
+        )
         objs = listing.iter_study_objects(store, rows)
         if as_json:
             write_json(Streamed(objs))
