@@ -18,6 +18,7 @@ The handlers (the rule for each kind) live in :mod:`bib.identifier_handlers`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -325,6 +326,9 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     are left out.
     """
     found: list[tuple[Identifier, int, int]] = []
+    # The spans found so far, sorted. No two overlap, so the last one starting before a
+    # candidate's end reaches furthest: one bisection tells whether the candidate
+    # overlaps any (a pass over all of them made long texts quadratic).
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
     # A pattern whose label is nowhere in the text is not run over it (most prose names
@@ -340,7 +344,8 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
             raw = match.group(0)
             trimmed = strip_trailing_punctuation(raw)
             end = start + len(trimmed)
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
+            before = bisect_left(taken, (end,)) - 1
+            if before >= 0 and taken[before][1] > start:
                 continue
             if kind == "link":
                 identifier, _ = inspect_identifier(trimmed)
@@ -356,6 +361,6 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
             if identifier is None or identifier.kind == "url":
                 continue
             found.append((identifier, start, end))
-            taken.append((start, end))
+            insort(taken, (start, end))
     found.sort(key=lambda item: item[1])
     return found

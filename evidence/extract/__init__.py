@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bib.text import caseless
+from evidence.extract.citation_mentions import ReferenceIndex
 from evidence.extract.claims import THRESHOLD, score_sentence
 from evidence.extract.mention import Mention
 from evidence.extract.mentions import find_mentions
@@ -177,14 +178,20 @@ def _problems(
             )
     references = document.references
     if references:
+        index = ReferenceIndex(references)
         cited: set[int] = set()
+        # The nearest entry depends on the first surname and the year alone.
+        nearest: dict[tuple[str, str | None], int | None] = {}
         for mention in mentions:
             if mention.kind == "author-year":
-                near = (
-                    _nearest_reference(mention, references)
-                    if mention.reference_index is None
-                    else None
-                )
+                near = None
+                if mention.reference_index is None and mention.authors:
+                    surname = caseless(mention.authors[0].split()[-1])
+                    if (surname, mention.year) not in nearest:
+                        nearest[surname, mention.year] = _nearest_reference(
+                            surname, mention.year, references
+                        )
+                    near = nearest[surname, mention.year]
                 if near is not None:
                     cited.add(near)
                     problems.append(
@@ -208,10 +215,9 @@ def _problems(
                 else:
                     cited.add(mention.reference_index)
             elif mention.kind == "numbered":
-                labels = {r.label: i for i, r in enumerate(references)}
                 for number in mention.numbers:
-                    index = labels.get(str(number))
-                    if index is None:
+                    entry = index.last_of_label.get(str(number))
+                    if entry is None:
                         problems.append(
                             Problem(
                                 "missing-reference",
@@ -221,17 +227,15 @@ def _problems(
                             )
                         )
                     else:
-                        cited.add(index)
+                        cited.add(entry)
             elif mention.kind == "citekey" and mention.citekey:
-                for index, reference in enumerate(references):
-                    if reference.label == mention.citekey:
-                        cited.add(index)
+                cited.update(index.all_of_label.get(mention.citekey, ()))
         checkable = any(m.kind in ("author-year", "numbered") for m in mentions) or any(
             r.label for r in references
         )
         if checkable:
-            for index, reference in enumerate(references):
-                if index not in cited:
+            for position, reference in enumerate(references):
+                if position not in cited:
                     problems.append(
                         Problem(
                             "uncited-reference",
@@ -243,20 +247,18 @@ def _problems(
     return problems
 
 
-def _nearest_reference(mention: Mention, references: list[Reference]) -> int | None:
-    """The entry an unmatched author-year citation most likely means: same first
-    author with another year, or a near-identical surname (a typo)."""
+def _nearest_reference(surname: str, year: str | None, references: list[Reference]) -> int | None:
+    """The entry an unmatched author-year citation (its first surname folded, its year)
+    most likely means: same first author with another year, or a near-identical surname
+    (a typo)."""
     from rapidfuzz import fuzz
 
-    if not mention.authors:
-        return None
-    surname = caseless(mention.authors[0].split()[-1])
     best: tuple[float, int] | None = None
     for index, reference in enumerate(references):
         if not reference.surnames:
             continue
         similarity = fuzz.ratio(surname, caseless(reference.surnames[0]))
-        if reference.year == mention.year and similarity < 100:
+        if reference.year == year and similarity < 100:
             similarity += 5
         if similarity >= 80 and (best is None or similarity > best[0]):
             best = (similarity, index)

@@ -14,6 +14,36 @@ from evidence.extract.segment import Sentence
 from evidence.read.document import Citation, Reference
 
 # ---------------------------------------------------------------------------
+# The reference list, indexed once per document
+
+
+class ReferenceIndex:
+    """A document's reference list with the lookups citations make, built once so that
+    each citation costs a dictionary lookup instead of a pass over the whole list."""
+
+    def __init__(self, references: Sequence[Reference]) -> None:
+        self.references = references
+        # label -> (index, entry) of the numbered entries; the last entry of a label wins.
+        self.numbered = {
+            r.label: (i, r) for i, r in enumerate(references) if r.label and r.label.isdigit()
+        }
+        # label -> index of the last entry with it, as a dict built over the list keeps.
+        self.last_of_label = {r.label: i for i, r in enumerate(references)}
+        # label -> every index with it, in order.
+        self.all_of_label: dict[str | None, list[int]] = {}
+        # (year, first surname folded) -> the first entry with both.
+        self.by_author_year: dict[tuple[str | None, str], int] = {}
+        for i, r in enumerate(references):
+            self.all_of_label.setdefault(r.label, []).append(i)
+            if r.surnames:
+                self.by_author_year.setdefault((r.year, caseless(r.surnames[0])), i)
+
+    @classmethod
+    def of(cls, references: Sequence[Reference] | ReferenceIndex) -> ReferenceIndex:
+        return references if isinstance(references, ReferenceIndex) else cls(references)
+
+
+# ---------------------------------------------------------------------------
 # Citation keys written in the format's syntax
 
 _PREFIXED = {"doi", "pmid", "pmcid", "arxiv", "url", "isbn"}
@@ -94,9 +124,9 @@ def _expand_numbers(value: str) -> list[int]:
 
 
 def numbered_mentions(
-    sentence: Sentence, text: str, references: Sequence[Reference]
+    sentence: Sentence, text: str, references: Sequence[Reference] | ReferenceIndex
 ) -> list[Mention]:
-    numbered = {r.label: (i, r) for i, r in enumerate(references) if r.label and r.label.isdigit()}
+    numbered = ReferenceIndex.of(references).numbered
     found: list[Mention] = []
     patterns = [_BRACKET_NUMBERS] + ([_PAREN_NUMBERS] if numbered else [])
     for pattern in patterns:
@@ -173,26 +203,20 @@ def _surnames(authors: str) -> list[str]:
     return names
 
 
-def _match_reference(
-    surnames: Sequence[str], year: str, references: Sequence[Reference]
-) -> int | None:
+def _match_reference(surnames: Sequence[str], year: str, references: ReferenceIndex) -> int | None:
+    """The first entry of the year whose first surname is the citation's first."""
     if not surnames:
         return None
-    first = caseless(surnames[0].split()[-1])
-    for index, reference in enumerate(references):
-        if reference.year != year or not reference.surnames:
-            continue
-        if caseless(reference.surnames[0]) == first:
-            return index
-    return None
+    return references.by_author_year.get((year, caseless(surnames[0].split()[-1])))
 
 
 def author_year_mentions(
-    sentence: Sentence, text: str, references: Sequence[Reference]
+    sentence: Sentence, text: str, references: Sequence[Reference] | ReferenceIndex
 ) -> list[Mention]:
     found: list[Mention] = []
     if not _HAS_YEAR.search(sentence.text):
         return found
+    references = ReferenceIndex.of(references)
     taken: list[tuple[int, int]] = []
     for group in _PAREN_GROUP.finditer(sentence.text):
         offset = group.start(1)
@@ -220,7 +244,7 @@ def author_year_mentions(
 
 
 def _author_year(
-    text: str, start: int, end: int, m: re.Match[str], references: Sequence[Reference]
+    text: str, start: int, end: int, m: re.Match[str], references: ReferenceIndex
 ) -> Mention:
     authors = _surnames(m.group("authors"))
     years = [y.strip() for y in m.group("years").split(",")]
@@ -232,6 +256,6 @@ def _author_year(
         end=end,
         authors=authors,
         year=years[0],
-        reference=references[index].text if index is not None else None,
+        reference=references.references[index].text if index is not None else None,
         reference_index=index,
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from bib import identifiers as bib_identifiers
 from bib.identifiers import Identifier, inspect_identifier, strip_trailing_punctuation
 from evidence.extract.mention import Mention
+from evidence.extract.spans import SpanIndex
 from evidence.extract.visible import INVISIBLE
 from evidence.read.document import Link
 from evidence.vocab import MENTION_KINDS
@@ -20,10 +21,13 @@ def find_identifiers(text: str) -> list[tuple[Identifier, int, int]]:
     """Scholarly identifiers (through ``bib.identifiers``) and other web links in
     ``text``, with their spans, in order."""
     found = list(bib_identifiers.find_identifiers(text))
+    # Only the scholarly identifiers can overlap a link: the links found before it end
+    # where its match starts or earlier.
+    scholarly = SpanIndex((s, e) for _, s, e in found)
     for m in _URL.finditer(text):
         url = strip_trailing_punctuation(m.group(0))
         start, end = m.start(), m.start() + len(url)
-        if not any(s < end and start < e for _, s, e in found):
+        if not scholarly.meets(start, end):
             found.append((Identifier("url", url), start, end))
     found.sort(key=lambda item: item[1])
     return found

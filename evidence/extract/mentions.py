@@ -15,6 +15,7 @@ from evidence.extract.attribution_mentions import (
 )
 from evidence.extract.attribution_mentions import inherited_mention, journal_mentions
 from evidence.extract.citation_mentions import (
+    ReferenceIndex,
     author_year_mentions,
     citation_mention,
     numbered_mentions,
@@ -23,6 +24,7 @@ from evidence.extract.identifier_mentions import find_identifiers, link_mentions
 from evidence.extract.mention import Mention
 from evidence.extract.prefilter import SCREEN, Opened
 from evidence.extract.segment import Sentence
+from evidence.extract.spans import SpanIndex
 from evidence.extract.vague_mentions import PREFILTERED_PATTERNS as _VAGUE_PATTERNS
 from evidence.extract.vague_mentions import vague_mentions
 from evidence.read.document import Document
@@ -63,9 +65,10 @@ def find_mentions(
         if index is not None:
             result[index].append(mention)
             cited_spans.append((mention.start, mention.end))
+    cited = SpanIndex(cited_spans)
     for ident, start, end in find_identifiers(text):
         index = owner(start)
-        if index is None or any(s <= start < e for s, e in cited_spans):
+        if index is None or cited.holds(start):
             continue
         end = min(end, sentences[index].end)
         result[index].append(
@@ -77,17 +80,15 @@ def find_mentions(
                 identifier=str(ident),
             )
         )
+    references = ReferenceIndex(document.references)
     for index, sentence in enumerate(sentences):
         if sentence.block_kind == "heading":
             continue
         mentions = result[index]
-        blocked = cited_spans
         mentions.extend(
-            m
-            for m in numbered_mentions(sentence, text, document.references)
-            if not any(s <= m.start < e for s, e in blocked)
+            m for m in numbered_mentions(sentence, text, references) if not cited.holds(m.start)
         )
-        mentions.extend(author_year_mentions(sentence, text, document.references))
+        mentions.extend(author_year_mentions(sentence, text, references))
         seen = scans[index] if scans is not None else SCREEN.scan(sentence.text.lower())
         mentions.extend(journal_mentions(sentence, text, seen))
         if index > 0 and not any(m.kind == "journal" for m in mentions):
