@@ -220,6 +220,7 @@ def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
         "markdown": "# Title\n\nA sentence [@key].\n",
         "html": "<html><body><p>A sentence of html text.</p></body></html>",
         "latex": "\\section{Title}\nA sentence \\cite{key}.\n",
+        "jats": "<article article-type='x'><body><p>A sentence of JATS.</p></body></article>",
     }
     assert set(samples) == set(FORMATS) == {f.name for f in READERS}
     assert len(SUFFIXES) == sum(len(f.suffixes) for f in READERS)  # no suffix claimed twice

@@ -101,6 +101,27 @@ def citation_mention(
     )
 
 
+def tied_mention(citation: Citation, text: str, references: Sequence[Reference]) -> Mention:
+    """A citation the format tied to reference entry ``citation.reference``: numbered
+    when the entry's label is a number, author-year otherwise."""
+    index = citation.reference
+    if index is None:
+        raise ValueError("tied_mention needs a citation tied to a reference entry")
+    entry = references[index]
+    numbered = bool(entry.label and entry.label.isdigit())
+    return Mention(
+        kind="numbered" if numbered else "author-year",
+        text=text[citation.start : citation.end],
+        start=citation.start,
+        end=citation.end,
+        authors=[] if numbered else list(entry.surnames),
+        year=None if numbered else entry.year,
+        numbers=[int(entry.label)] if numbered and entry.label else [],
+        reference=entry.text,
+        reference_index=index,
+    )
+
+
 # ---------------------------------------------------------------------------
 # Numbered references: [1], [2–4], [1, 3], (1, 3)
 

@@ -19,6 +19,7 @@ from evidence.extract.citation_mentions import (
     author_year_mentions,
     citation_mention,
     numbered_mentions,
+    tied_mention,
 )
 from evidence.extract.identifier_mentions import find_identifiers, link_mentions
 from evidence.extract.mention import Mention
@@ -54,12 +55,19 @@ def find_mentions(
         return None
 
     cited_spans: list[tuple[int, int]] = []
+    tied_spans: list[tuple[int, int]] = []
     for citation in document.citations:
         index = owner(citation.start)
         if index is None:
             continue
-        result[index].append(citation_mention(citation, text, known_keys))
+        if citation.reference is not None:
+            # The format tied it to its entry: no text pattern finds it again.
+            result[index].append(tied_mention(citation, text, document.references))
+            tied_spans.append((citation.group_start, citation.group_end))
+        else:
+            result[index].append(citation_mention(citation, text, known_keys))
         cited_spans.append((citation.group_start, citation.group_end))
+    tied = SpanIndex(tied_spans)
     for mention in link_mentions(document.links, text):
         index = owner(mention.start)
         if index is not None:
@@ -88,7 +96,9 @@ def find_mentions(
         mentions.extend(
             m for m in numbered_mentions(sentence, text, references) if not cited.holds(m.start)
         )
-        mentions.extend(author_year_mentions(sentence, text, references))
+        mentions.extend(
+            m for m in author_year_mentions(sentence, text, references) if not tied.holds(m.start)
+        )
         seen = scans[index] if scans is not None else SCREEN.scan(sentence.text.lower())
         mentions.extend(journal_mentions(sentence, text, seen))
         if index > 0 and not any(m.kind == "journal" for m in mentions):

@@ -22,6 +22,7 @@ from evidence.read.document import (
     BLOCK_KINDS,
     MAX_BYTES,
     Block,
+    BytesReader,
     Citation,
     Document,
     Link,
@@ -30,8 +31,15 @@ from evidence.read.document import (
     Reference,
     plain_text,
 )
-from evidence.read.files import decode_bytes, read_directory, read_stream, read_text_file
+from evidence.read.files import (
+    decode_bytes,
+    read_directory,
+    read_file_bytes,
+    read_stream,
+    read_text_file,
+)
 from evidence.read.html import read_html
+from evidence.read.jats import read_jats, read_jats_bytes
 from evidence.read.latex import read_latex
 from evidence.read.markdown import read_markdown
 from evidence.read.plain import read_plain
@@ -63,11 +71,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DocumentFormat:
-    """A document format: its name, the file suffixes that select it, its reader."""
+    """A document format: its name, the file suffixes that select it, its reader, and
+    for formats read from bytes (a zip, XML with its own encoding) the bytes reader."""
 
     name: str
     suffixes: tuple[str, ...]
     read: Reader
+    read_bytes: BytesReader | None = None
 
 
 READERS: tuple[DocumentFormat, ...] = (
@@ -75,10 +85,12 @@ READERS: tuple[DocumentFormat, ...] = (
     DocumentFormat("markdown", (".md", ".markdown", ".qmd", ".rmd"), read_markdown),
     DocumentFormat("html", (".html", ".htm", ".xhtml"), read_html),
     DocumentFormat("latex", (".tex", ".latex"), read_latex),
+    DocumentFormat("jats", (".nxml", ".xml"), read_jats, read_jats_bytes),
 )
 FORMATS = tuple(f.name for f in READERS)
 SUFFIXES = {suffix: f.name for f in READERS for suffix in f.suffixes}
 _READER = {f.name: f.read for f in READERS}
+_BYTES_READER = {f.name: f.read_bytes for f in READERS if f.read_bytes is not None}
 
 
 def read_document(
@@ -103,6 +115,15 @@ def read_document(
     source_path = Path(path) if path is not None else None
     roots = tuple(Path(root) for root in allowed_roots)
     warnings: list[str] = []
+    context = ReadContext(source_path, bib_keys, max_bytes, roots)
+    if text is None and source_path is not None and not source_path.is_dir():
+        by_suffix = fmt or SUFFIXES.get(source_path.suffix.lower())
+        read_bytes = _BYTES_READER.get(by_suffix or "")
+        if read_bytes is not None:
+            doc = read_bytes(read_file_bytes(source_path, max_bytes=max_bytes), context)
+            doc.path = source_path
+            mark_references(doc)
+            return doc
     if text is None:
         if source_path is None:
             raise DocumentError("No document given. Pass a path or text.")
@@ -131,7 +152,6 @@ def read_document(
     if not text.strip():
         name = str(source_path) if source_path else "Document"
         raise DocumentError(f"{name} is empty. Give a document with some text.")
-    context = ReadContext(source_path, bib_keys, max_bytes, roots)
     doc = reader(text, context)
     doc.path = source_path
     doc.warnings[:0] = warnings
@@ -139,6 +159,7 @@ def read_document(
     return doc
 
 
+_JATS_ROOT = re.compile(r"<!DOCTYPE article\b|<article\b[^>]*\b(?:dtd-version|article-type)=")
 _HTML_TAG = re.compile(r"<(?:!doctype html|html|body|article|div|p)\b", re.IGNORECASE)
 _LATEX_COMMAND = re.compile(r"\\(?:documentclass|begin\{document\}|section\*?\{|cite[pt]?\{)")
 _MARKDOWN_MARK = re.compile(r"(?m)^#{1,6} |\[@[\w]")  # an ATX heading or a pandoc citation
@@ -147,6 +168,8 @@ _MARKDOWN_MARK = re.compile(r"(?m)^#{1,6} |\[@[\w]")  # an ATX heading or a pand
 def sniff_format(text: str) -> str:
     """Guess the format of a string by its first few kilobytes."""
     head = text[:4096]
+    if _JATS_ROOT.search(head):
+        return "jats"
     if _HTML_TAG.search(head):
         return "html"
     if _LATEX_COMMAND.search(head):

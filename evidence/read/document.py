@@ -44,6 +44,9 @@ class Citation:
     command: str = ""
     locator: str = ""
     resolved: str | None = None
+    reference: int | None = None
+    """Index into ``Document.references`` when the format ties the citation to its entry
+    exactly (a JATS ``<xref rid>``, a Word citation field)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,12 @@ class Reference:
     label: str | None = None
     surnames: tuple[str, ...] = ()
     year: str | None = None
+    title: str | None = None
+    source: str | None = None
+    volume: str | None = None
+    pages: str | None = None
+    identifiers: tuple[str, ...] = ()
+    """Identifiers the format gives for the entry, prefixed: ``doi:10.1/x``, ``pmid:1``."""
 
 
 @dataclass
@@ -96,6 +105,9 @@ class ReadContext:
 
 Reader = Callable[[str, ReadContext], Document]
 """A reader: decoded text with newlines normalised -> Document."""
+
+BytesReader = Callable[[bytes, ReadContext], Document]
+"""A reader of a binary format (or of XML, which declares its own encoding): bytes -> Document."""
 
 
 def plain_text(value: str) -> str:

@@ -16,6 +16,11 @@ def read_text_file(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     return decode_bytes(_read(path, str(path), max_bytes), str(path))
 
 
+def read_file_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a file (for binary formats), read with the size limit kept."""
+    return _read(path, str(path), max_bytes)
+
+
 def read_stream(stream: BinaryIO, name: str = "stdin", *, max_bytes: int = MAX_BYTES) -> str:
     """The decoded text of a binary stream such as standard input, at most ``max_bytes``."""
     return decode_bytes(_read(stream, name, max_bytes), name)
