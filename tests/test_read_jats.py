@@ -32,7 +32,7 @@ ARTICLE = """<?xml version="1.0" encoding="UTF-8"?>
 <p>Milk composition differs between bears [<xref ref-type="bibr" rid="B1">1</xref>].
 Lactation was studied in many species [<xref ref-type="bibr" rid="B2">2</xref>&#x2013;<xref ref-type="bibr" rid="B5">5</xref>].
 Two reports disagree [<xref ref-type="bibr" rid="B1">1</xref>, <xref ref-type="bibr" rid="B6">6</xref>].</p>
-<sec><title>Aims</title><p>We measured sugars.</p></sec>
+<sec><title>Aims</title><p>We measured sugars. Milk was (1) weighed and (2) frozen (Smith, 2001).</p></sec>
 </sec>
 <sec><title>Results</title>
 <p>Protein rose over time (<xref ref-type="fig" rid="F1">Figure 1</xref>).</p>
@@ -120,6 +120,8 @@ def test_every_xref_is_a_mention_tied_to_its_entry_and_ranges_are_filled() -> No
     assert all(index == numbers[0] - 1 for _, numbers, index in tied)
     assert all(m.reference is not None for m in mentions if m.kind == "numbered")
     assert not [m for m in mentions if m.kind == "numbered" and len(m.numbers) > 1]
+    # The markup says what is cited: an enumeration or a name and year is not a citation.
+    assert not [m for m in mentions if m.text in ("(1)", "(2)", "Smith, 2001")]
     problems = [p.kind for p in extract(doc).problems]
     assert "uncited-reference" not in problems and "missing-reference" not in problems
 

@@ -93,12 +93,15 @@ def find_mentions(
         if sentence.block_kind == "heading":
             continue
         mentions = result[index]
-        mentions.extend(
-            m for m in numbered_mentions(sentence, text, references) if not cited.holds(m.start)
-        )
-        mentions.extend(
-            m for m in author_year_mentions(sentence, text, references) if not tied.holds(m.start)
-        )
+        if not document.exact_citations:
+            mentions.extend(
+                m for m in numbered_mentions(sentence, text, references) if not cited.holds(m.start)
+            )
+            mentions.extend(
+                m
+                for m in author_year_mentions(sentence, text, references)
+                if not tied.holds(m.start)
+            )
         seen = scans[index] if scans is not None else SCREEN.scan(sentence.text.lower())
         mentions.extend(journal_mentions(sentence, text, seen))
         if index > 0 and not any(m.kind == "journal" for m in mentions):

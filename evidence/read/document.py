@@ -89,6 +89,8 @@ class Document:
     tag_definitions: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    exact_citations: bool = False
+    """The format marks up every citation (JATS xrefs): none is looked for in the text."""
 
 
 @dataclass(frozen=True)

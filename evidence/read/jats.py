@@ -147,6 +147,9 @@ class _JatsReader:
         doc = Document(text=self.builder.text(), format="jats", blocks=self.builder.blocks)
         doc.references = references
         doc.citations = self._citations(doc.text)
+        # Marked-up citations are the article's citations; a publisher that marks up
+        # none leaves them to be found in the text.
+        doc.exact_citations = bool(doc.citations)
         return doc
 
     # -- blocks --------------------------------------------------------------------------
@@ -308,11 +311,7 @@ class _JatsReader:
             groups.append([xref])
         citations: list[Citation] = []
         for group in groups:
-            start, end = group[0].start, group[-1].end
-            if start > 0 and text[start - 1] in "[(":
-                start -= 1
-            if end < len(text) and text[end] in "])":
-                end += 1
+            start, end = _enclosing(text, group[0].start, group[-1].end)
             previous: _Xref | None = None
             for xref in group:
                 if xref.dash_before and previous is not None:
@@ -477,6 +476,20 @@ def ref_fields(ref: Element) -> RefFields:
 
 
 _DOI_LINK = re.compile(r"(?:doi\.org/|^doi:\s*)(10\.\d{4,9}/\S+)", re.IGNORECASE)
+
+
+# A lead-in or a trailing note inside the brackets of a citation group: "(e.g. X, 2003)".
+_OPENING = re.compile(r"[\[(][^\[\]()\n]{0,24}$")
+_CLOSING = re.compile(r"^[^\[\]()\n]{0,24}[\])]")
+
+
+def _enclosing(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a citation group with its brackets and what they hold besides it."""
+    before = _OPENING.search(text, max(0, start - 25), start)
+    after = _CLOSING.match(text[end : end + 25])
+    if before is not None and after is not None:
+        return before.start(), end + after.end()
+    return start, end
 
 
 def _link_doi(element: Element) -> tuple[str | None, str]:
