@@ -25,7 +25,7 @@ from evidence.extract import extract
 from evidence.read import read_document
 from evidence.read.document import MAX_BYTES
 from evidence.status import UNSOURCED_SQL
-from evidence.store import Store, now
+from evidence.store import Store, encode_value, now
 
 FORMAT_ALIASES = {"txt": "text", "md": "markdown", "qmd": "markdown", "htm": "html", "tex": "latex"}
 # Two versions of a sentence at least this similar (rapidfuzz ratio, 0-100) are the same claim.
@@ -220,9 +220,11 @@ def _save_claims(
     report: IngestReport,
 ) -> None:
     old = store.query(
-        "select id, text, position, removed_at from claims where document_id = ? order by position",
+        "select id, text, position, start, [end], checkworthiness, reasons, block, removed_at "
+        "from claims where document_id = ? order by position",
         [doc_id],
     )
+    before = {row["id"]: row for row in old}
     old_mentions: dict[tuple[str, str, str], int | None] = {
         (m["claim_id"], m["kind"], m["text"]): m["study_id"]
         for m in store.query(
@@ -287,6 +289,7 @@ def _save_claims(
     }
     mention_rows: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
+    changed_rows: list[tuple[str, dict[str, Any]]] = []
     citation_links: list[tuple[str, int]] = []
     for i, claim in enumerate(claims):
         values = {
@@ -302,7 +305,10 @@ def _save_claims(
         }
         if i in assigned:
             cid = assigned[i]
-            store.update("claims", cid, values)
+            # A kept claim is written only when something about it changed (an edit
+            # elsewhere moves its offsets): a small edit writes few rows.
+            if any(before[cid].get(column) != value for column, value in values.items()):
+                changed_rows.append((cid, values))
             report.kept_claims += 1
         else:
             cid = _claim_id(slug, normal[i], taken)
@@ -342,11 +348,23 @@ def _save_claims(
             if study_id is not None:
                 citation_links.append((cid, study_id))
     # One batch each: claims first, then the mentions that point at them.
+    _update_claims(store, changed_rows)
     store.insert_rows("claims", new_rows)
     store.insert_rows("mentions", mention_rows)
     for cid, sid in citation_links:
         link_citation(store, cid, sid)
     report.claims = len(claims)
+
+
+def _update_claims(store: Store, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Write the new values of kept claims, one prepared statement for all (they share
+    their columns) rather than a table lookup per claim."""
+    if not rows:
+        return
+    columns = list(rows[0][1])
+    sql = f"update claims set {', '.join(f'[{c}] = ?' for c in columns)} where id = ?"
+    for cid, values in rows:
+        store.execute(sql, [*(encode_value(values[c]) for c in columns), cid])
 
 
 def link_citation(store: Store, claim_id: str, study_id: int) -> None:
