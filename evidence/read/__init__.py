@@ -31,6 +31,7 @@ from evidence.read.document import (
     Reference,
     plain_text,
 )
+from evidence.read.docx import read_docx, read_docx_text
 from evidence.read.files import (
     decode_bytes,
     read_directory,
@@ -86,6 +87,7 @@ READERS: tuple[DocumentFormat, ...] = (
     DocumentFormat("html", (".html", ".htm", ".xhtml"), read_html),
     DocumentFormat("latex", (".tex", ".latex"), read_latex),
     DocumentFormat("jats", (".nxml", ".xml"), read_jats, read_jats_bytes),
+    DocumentFormat("docx", (".docx",), read_docx_text, read_docx),
 )
 FORMATS = tuple(f.name for f in READERS)
 SUFFIXES = {suffix: f.name for f in READERS for suffix in f.suffixes}

@@ -1,0 +1,188 @@
+"""PDF page layout to lines in reading order (pdfminer.six's boxes, lines and characters).
+
+A page's text boxes are put in reading order by bands and columns: a box wider than
+half the page cuts the page into bands, and inside a band the columns (boxes grouped
+by their left edges) are read left to right, each top to bottom. Running heads, page numbers and line numbers (text repeated at
+the same place on most pages, or bare numbers in a box of their own) are dropped.
+Superscript digits are told from the size and baseline of each character and kept as
+a marked run, for the reader to decide whether they cite.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pdfminer.layout import LTChar, LTPage, LTTextBox, LTTextLine
+
+SUP_OPEN, SUP_CLOSE = "\x01", "\x02"
+"""Marks around a run of superscript digits in ``Line.text``."""
+
+_SUP_CHARS = frozenset("0123456789,–-—")
+_NUMBER_ONLY = re.compile(r"^\s*[\divxlcIVXLC]{1,5}\s*$")
+_DIGITS = re.compile(r"\d+")
+_LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+)
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+
+
+@dataclass
+class Line:
+    """One line of text: its characters' text (superscripts marked), place and font."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class Box:
+    """A text box of a page: its lines, top to bottom."""
+
+    lines: list[Line]
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    column: int = -1
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
+
+
+def _line(item: LTTextLine) -> Line | None:
+    chars = [c for c in item if isinstance(c, LTChar)]
+    if not chars:
+        return None
+    sizes = [c.size for c in chars if c.get_text().isalnum()] or [c.size for c in chars]
+    size = statistics.median(sizes)
+    normal = [c.y0 for c in chars if c.size >= 0.9 * size] or [c.y0 for c in chars]
+    base = statistics.median(normal)
+    parts: list[str] = []
+    in_sup = False
+    for c in item:
+        text = c.get_text()
+        sup = (
+            isinstance(c, LTChar)
+            and text in _SUP_CHARS
+            and c.size < 0.85 * size
+            and c.y0 > base + 0.2 * size
+        )
+        if sup != in_sup and (isinstance(c, LTChar) or not in_sup):
+            parts.append(SUP_OPEN if sup else SUP_CLOSE)
+            in_sup = sup
+        parts.append(text)
+    if in_sup:
+        parts.append(SUP_CLOSE)
+    text = _SPACES.sub(" ", "".join(parts).replace("\n", "")).rstrip()
+    text = text.translate(_LIGATURES)
+    bold = sum(1 for c in chars if _is_bold(c.fontname)) > 0.6 * len(chars)
+    return Line(text, item.x0, item.y0, item.x1, item.y1, size, bold)
+
+
+def _is_bold(fontname: str) -> bool:
+    name = fontname.lower()
+    return "bold" in name or "black" in name or "semibold" in name or ",b" in name
+
+
+def page_boxes(page: LTPage, number: int) -> list[Box]:
+    """The text boxes of a page in reading order, with their lines."""
+    width = page.width
+    boxes: list[Box] = []
+    for item in page:
+        if not isinstance(item, LTTextBox):
+            continue
+        lines = [line for sub in item if isinstance(sub, LTTextLine) if (line := _line(sub))]
+        lines = [line for line in lines if line.text.strip()]
+        if lines:
+            boxes.append(Box(lines, number, item.x0, item.y0, item.x1, item.y1))
+    _assign_columns(boxes, width)
+    return _reading_order(boxes)
+
+
+def _assign_columns(boxes: list[Box], width: float) -> None:
+    """Column -1 for a box wider than half the page; the others by their left edges,
+    grouped where edges lie within a tenth of the page width of each other."""
+    narrow = sorted((b for b in boxes if b.x1 - b.x0 <= 0.55 * width), key=lambda b: b.x0)
+    column, last = -1, float("-inf")
+    for box in narrow:
+        if box.x0 - last > 0.1 * width:
+            column += 1
+        last = box.x0
+        box.column = column
+    for box in boxes:
+        if box.x1 - box.x0 > 0.55 * width:
+            box.column = -1
+
+
+def _reading_order(boxes: list[Box]) -> list[Box]:
+    """Bands cut by full-width boxes; in each band the columns left to right."""
+    ordered: list[Box] = []
+    fulls = sorted((b for b in boxes if b.column < 0), key=lambda b: -b.y1)
+    columns = [b for b in boxes if b.column >= 0]
+    top = float("inf")
+    for cut in [*fulls, None]:
+        floor = (cut.y0 + cut.y1) / 2 if cut is not None else float("-inf")
+        band = [b for b in columns if floor <= (b.y0 + b.y1) / 2 < top]
+        ordered.extend(sorted(band, key=lambda b: (b.column, -b.y1)))
+        if cut is not None:
+            ordered.append(cut)
+            top = floor
+    placed = {id(b) for b in ordered}
+    ordered.extend(b for b in columns if id(b) not in placed)
+    return ordered
+
+
+def drop_furniture(pages: list[list[Box]], heights: list[float]) -> list[list[Box]]:
+    """Pages without running heads and feet, page numbers and line numbers.
+
+    A line near the top or bottom of its page whose text (digits aside) comes back near
+    the same height on at least two pages and on a third of them is furniture, as is a
+    box holding a bare number."""
+    seen: Counter[tuple[str, int]] = Counter()
+    for number, boxes in enumerate(pages):
+        keys = {_key(line, heights[number]) for box in boxes for line in box.lines}
+        seen.update(k for k in keys if k is not None)
+    needed = max(2, len(pages) // 3)
+    kept_pages: list[list[Box]] = []
+    for number, boxes in enumerate(pages):
+        kept: list[Box] = []
+        for box in boxes:
+            if all(_NUMBER_ONLY.match(line.text) for line in box.lines):
+                continue
+            lines = [
+                line
+                for line in box.lines
+                if (key := _key(line, heights[number])) is None or seen[key] < needed
+            ]
+            if lines:
+                box.lines = lines
+                kept.append(box)
+        kept_pages.append(kept)
+    return kept_pages
+
+
+def _key(line: Line, height: float) -> tuple[str, int] | None:
+    """Where a line could be a running head or foot: its text with digits as one
+    sign, and the band of height it sits in; None in the body of the page."""
+    middle = (line.y0 + line.y1) / 2
+    if 0.1 * height < middle < 0.9 * height or len(line.text) > 120:
+        return None
+    text = _DIGITS.sub("#", line.text.replace(SUP_OPEN, "").replace(SUP_CLOSE, ""))
+    return text.strip().casefold(), round(middle / 12)
+
+
+def body_size(pages: Iterable[list[Box]]) -> float:
+    """The most common line size: the body text's."""
+    sizes = Counter(round(line.size, 1) for boxes in pages for b in boxes for line in b.lines)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
