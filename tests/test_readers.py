@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -214,6 +216,18 @@ def test_sniffing() -> None:
     assert sniff_format("Just words.") == "text"
 
 
+def _docx_bytes(text: str) -> bytes:
+    """The smallest Word package: word/document.xml (ECMA-376 Part 1, §17.2) in a zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "word/document.xml",
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>",
+        )
+    return buffer.getvalue()
+
+
 def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
     samples = {
         "text": "A sentence of plain text.\n",
@@ -221,6 +235,7 @@ def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
         "html": "<html><body><p>A sentence of html text.</p></body></html>",
         "latex": "\\section{Title}\nA sentence \\cite{key}.\n",
         "jats": "<article article-type='x'><body><p>A sentence of JATS.</p></body></article>",
+        "docx": _docx_bytes("A sentence of Word."),
     }
     assert set(samples) == set(FORMATS) == {f.name for f in READERS}
     assert len(SUFFIXES) == sum(len(f.suffixes) for f in READERS)  # no suffix claimed twice
@@ -228,7 +243,11 @@ def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
         assert entry.suffixes and all(s.startswith(".") and s == s.lower() for s in entry.suffixes)
         for suffix in entry.suffixes:
             path = tmp_path / f"doc{suffix}"
-            path.write_text(samples[entry.name], encoding="utf-8")
+            sample = samples[entry.name]
+            if isinstance(sample, bytes):
+                path.write_bytes(sample)
+            else:
+                path.write_text(sample, encoding="utf-8")
             doc = read_document(path)
             assert doc.format == entry.name and doc.path == path and "sentence" in doc.text
 
