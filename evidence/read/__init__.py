@@ -43,6 +43,7 @@ from evidence.read.html import read_html
 from evidence.read.jats import read_jats, read_jats_bytes
 from evidence.read.latex import read_latex
 from evidence.read.markdown import read_markdown
+from evidence.read.pdf import read_pdf, read_pdf_bytes
 from evidence.read.plain import read_plain
 from evidence.read.references import REFERENCE_HEADING, mark_references, parse_reference
 
@@ -87,6 +88,7 @@ READERS: tuple[DocumentFormat, ...] = (
     DocumentFormat("html", (".html", ".htm", ".xhtml"), read_html),
     DocumentFormat("latex", (".tex", ".latex"), read_latex),
     DocumentFormat("jats", (".nxml", ".xml"), read_jats, read_jats_bytes),
+    DocumentFormat("pdf", (".pdf",), read_pdf, read_pdf_bytes),
     DocumentFormat("docx", (".docx",), read_docx_text, read_docx),
 )
 FORMATS = tuple(f.name for f in READERS)
