@@ -257,6 +257,10 @@ def _reference(entry: str, start: int, end: int) -> Reference:
     reader shares) and the fields and identifiers bib.matching reads from free text."""
     label, surnames, year = parse_reference(entry)
     fields = parse_free_text(entry)
+    # The year of the entry's locator ("2003; 101: 75–88") over the first year written,
+    # which may be in its title ("(Richardson, 1836)").
+    if fields.year is not None and year is not None and str(fields.year) != year[:4]:
+        year = str(fields.year)
     identifiers = tuple(
         f"{found.kind}:{found.value}"
         for found, _, _ in find_identifiers(entry)

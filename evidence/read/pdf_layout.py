@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,21 @@ _DIGITS = re.compile(r"\d+")
 _LIGATURES = str.maketrans(
     {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 )
+# Spacing accents and the combining marks they stand for.
+_COMBINING = {
+    "´": "\u0301",
+    "¨": "\u0308",
+    "˚": "\u030a",
+    "ˆ": "\u0302",
+    "˜": "\u0303",
+    "ˇ": "\u030c",
+    "˘": "\u0306",
+    "˙": "\u0307",
+    "˝": "\u030b",
+}
+_SPACING_ACCENT = re.compile("[´¨˚ˆ˜ˇ˘˙˝¸]")
+_ACCENT_BEFORE = re.compile("([´¨˚ˆ˜ˇ˘˙˝])([^\\W\\d_])")
+_CEDILLA_AFTER = re.compile("([cCsStT])¸")
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
@@ -85,9 +101,23 @@ def _line(item: LTTextLine) -> Line | None:
     if in_sup:
         parts.append(SUP_CLOSE)
     text = _SPACES.sub(" ", "".join(parts).replace("\n", "")).rstrip()
-    text = text.translate(_LIGATURES)
+    text = _accents_joined(text.translate(_LIGATURES))
     bold = sum(1 for c in chars if _is_bold(c.fontname)) > 0.6 * len(chars)
     return Line(text, item.x0, item.y0, item.x1, item.y1, size, bold)
+
+
+def _accents_joined(text: str) -> str:
+    """Accents that TeX sets as characters of their own ("Cam´os", "Bj¨orkholm",
+    "Uc¸kay") composed with their letters ("Camós", "Björkholm", "Uçkay")."""
+    if not _SPACING_ACCENT.search(text):
+        return text
+    text = _ACCENT_BEFORE.sub(lambda m: _dotless(m.group(2)) + _COMBINING[m.group(1)], text)
+    text = _CEDILLA_AFTER.sub(lambda m: m.group(1) + "\u0327", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def _dotless(letter: str) -> str:
+    return "i" if letter == "ı" else letter
 
 
 def _is_bold(fontname: str) -> bool:

@@ -19,7 +19,8 @@ _LINK_LINE = re.compile(
     r"^\s*(?:(?:Publisher Full Text|Free Full Text|PubMed Abstract|Reference Source"
     r"|Google Scholar|Crossref|CrossRef|PubMed|Web of Science|Scopus)\s*\|?\s*)+$"
 )
-_AUTHOR_START = re.compile(r"^\s*[A-Z][\w'’\-]+(?:\s[a-z]{1,3})?(?:\s[A-Z][\w'’\-]+)?,?\s+[A-Z]")
+# "Kalish J," "Bishop SDH," "Driggers WB III," "Smith, J.": a surname, then initials.
+_AUTHOR_START = re.compile(r"^\s*[A-Z][\w'’\-]+(?:[\s-][A-Z][\w'’\-]+)?,?\s+[A-Z]{1,3}[.,:\s]")
 _YEAR = re.compile(r"\b(?:1[6-9]|20)\d{2}[a-z]?\b|\bin press\b|\bn\.d\.")
 _ENDS = re.compile(r"[.)]\s*$")
 _HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
