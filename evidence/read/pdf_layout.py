@@ -16,8 +16,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pdfminer.layout import LTChar, LTPage, LTTextBox, LTTextLine
+if TYPE_CHECKING:  # pdfminer is imported when a PDF is read, not with the readers
+    from pdfminer.layout import LTPage, LTTextLine
 
 SUP_OPEN, SUP_CLOSE = "\x01", "\x02"
 """Marks around a run of superscript digits in ``Line.text``."""
@@ -77,6 +79,8 @@ class Box:
 
 
 def _line(item: LTTextLine) -> Line | None:
+    from pdfminer.layout import LTChar
+
     chars = [c for c in item if isinstance(c, LTChar)]
     if not chars:
         return None
@@ -127,6 +131,8 @@ def _is_bold(fontname: str) -> bool:
 
 def page_boxes(page: LTPage, number: int) -> list[Box]:
     """The text boxes of a page in reading order, with their lines."""
+    from pdfminer.layout import LTTextBox, LTTextLine
+
     width = page.width
     boxes: list[Box] = []
     for item in page:
