@@ -13,6 +13,7 @@ from bib.citekeys import normal_citekey
 from evidence.errors import DocumentError
 from evidence.read import FORMATS, READERS, SUFFIXES, read_document, sniff_format
 from evidence.read.document import Document
+from tests.test_read_pdf import make_pdf
 
 
 def _spans_ok(doc: Document) -> None:
@@ -236,6 +237,7 @@ def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
         "latex": "\\section{Title}\nA sentence \\cite{key}.\n",
         "jats": "<article article-type='x'><body><p>A sentence of JATS.</p></body></article>",
         "docx": _docx_bytes("A sentence of Word."),
+        "pdf": make_pdf([[(72, 700, 10, "A sentence of PDF.")]]),
     }
     assert set(samples) == set(FORMATS) == {f.name for f in READERS}
     assert len(SUFFIXES) == sum(len(f.suffixes) for f in READERS)  # no suffix claimed twice
@@ -254,7 +256,7 @@ def test_every_registered_format_is_read_by_its_suffix(tmp_path: Path) -> None:
 
 def test_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(DocumentError, match="Use one of: text, markdown, html, latex"):
-        read_document(None, text="words", fmt="pdf")
+        read_document(None, text="words", fmt="rtf")
 
 
 def test_reader_modules_never_import_the_package() -> None:
