@@ -152,6 +152,26 @@ def test_reference_list_entries_with_their_doi() -> None:
     assert mentions[0].reference == first.text
 
 
+def test_line_numbers_in_the_margin_are_dropped() -> None:
+    """A manuscript's line numbers, counted on across pages, are not text."""
+    first = ["Sleep loss impairs working memory in healthy", "adults [1]. Recovery sleep"]
+    first += ["restores only part of the loss [2]."]
+    page1 = [(40, 700 - 12 * i, 8, str(i + 1)) for i in range(3)] + _column(72, 700, first)
+    page2 = [(40, 700 - 12 * i, 8, str(i + 4)) for i in range(2)]
+    page2 += _column(72, 700, ["A second study found the same pattern", "in children [1]."])
+    page2 += [(72, 640, 12, "References")]
+    page2 += _column(72, 620, ["[1] Smith J. Sleep. J Sleep Res. 2010;19:100-110."])
+    page2 += _column(72, 608, ["[2] Brown A. Naps. Sleep. 2012;35:200-210."])
+    doc = pdf_document(make_pdf([page1, page2]), "manuscript.pdf")
+    assert doc.text.split("\n\n")[:3] == [
+        "Sleep loss impairs working memory in healthy adults [1]. Recovery sleep restores "
+        "only part of the loss [2].",
+        "A second study found the same pattern in children [1].",
+        "References",
+    ]
+    assert [r.label for r in doc.references] == ["1", "2"]
+
+
 def test_read_document_reads_a_pdf_by_its_suffix(tmp_path: Path) -> None:
     path = tmp_path / "article.pdf"
     path.write_bytes(_two_column_article())

@@ -149,7 +149,7 @@ def _by_labels(lines: list[Line]) -> list[list[Line]] | None:
             expected = number + 1
         elif groups:
             groups[-1].append(line)
-    if starts < 3 or starts < 0.05 * len(lines):
+    if starts < 2 or starts < 0.05 * len(lines):
         return None
     return groups
 
