@@ -27,7 +27,15 @@ from evidence.read.document import MAX_BYTES
 from evidence.status import UNSOURCED_SQL
 from evidence.store import Store, encode_value, now
 
-FORMAT_ALIASES = {"txt": "text", "md": "markdown", "qmd": "markdown", "htm": "html", "tex": "latex"}
+FORMAT_ALIASES = {
+    "txt": "text",
+    "md": "markdown",
+    "qmd": "markdown",
+    "htm": "html",
+    "tex": "latex",
+    "nxml": "jats",
+    "xml": "jats",
+}
 # Two versions of a sentence at least this similar (rapidfuzz ratio, 0-100) are the same claim.
 SIMILAR = 80.0
 

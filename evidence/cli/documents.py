@@ -58,14 +58,18 @@ STATUS_STYLE = {
 def ingest(
     ctx: typer.Context,
     docs: list[str] = typer.Argument(
-        ..., help="Files (.txt .md .qmd .html .tex), a folder of Markdown files, or - for stdin."
+        ...,
+        help="Files (.txt .md .qmd .html .tex .pdf .docx, JATS .nxml/.xml), a folder of "
+        "Markdown files, or - for stdin.",
     ),
     name: str = typer.Option(None, "--name", help="Document name (default: the file name)."),
     bib_files: list[str] = typer.Option(
         None, "--bib", help="Bibliography whose citekeys the document uses (repeatable)."
     ),
     fmt: str = typer.Option(
-        None, "--format", help="Force the format: txt, md, html or tex (default: by extension)."
+        None,
+        "--format",
+        help="Force the format: txt, md, html, tex, jats, docx or pdf (default: by extension).",
     ),
     allow_roots: list[str] = typer.Option(
         None,
