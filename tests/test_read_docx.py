@@ -29,6 +29,7 @@ from evidence.cli import app
 from evidence.errors import DocumentError
 from evidence.extract import extract
 from evidence.read import Document, read_document
+from tests.helpers import assert_document_refused
 
 NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 CONTENT_TYPES = (
@@ -339,16 +340,7 @@ def test_bad_docx_is_a_one_line_error_and_nothing_stored(
 ) -> None:
     assert callable(make)
     path = make(tmp_path)
-    with pytest.raises(DocumentError, match=message):
-        read_document(path)
-    result = CliRunner().invoke(app, ["ingest", str(path)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
-    db = tmp_path / "evidence.db"
-    if db.exists():
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("select count(*) from documents").fetchone() == (0,)
+    assert_document_refused(path, message)
 
 
 def test_docx_as_text_is_refused() -> None:

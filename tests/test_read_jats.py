@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from typer.testing import CliRunner
 
-from evidence.cli import app
-from evidence.errors import DocumentError
 from evidence.extract import extract
 from evidence.read import Document, read_document, sniff_format
 from tests.conftest import CORPORA, shared_path
+from tests.helpers import assert_document_refused
 
 # A small article in the shape of the JATS 1.1 Archiving tag set (jats.nlm.nih.gov):
 # <front>/<article-meta>, <body> of <sec>s, <fig>/<table-wrap> with <caption>, and
@@ -177,16 +174,7 @@ def test_sniffed_from_standard_input() -> None:
 def test_bad_xml_is_a_one_line_error(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.xml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(DocumentError, match=message):
-        read_document(path)
-    result = CliRunner().invoke(app, ["ingest", str(path)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
-    db = tmp_path / "evidence.db"
-    if db.exists():
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("select count(*) from documents").fetchone() == (0,)
+    assert_document_refused(path, message)
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ input, and the real articles of ../shared/data/corpora/pdf-articles against thei
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import unicodedata
 from collections import Counter
@@ -13,15 +12,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from typer.testing import CliRunner
 
 from bib.identifiers import find_identifiers
-from evidence.cli import app
 from evidence.errors import DocumentError
 from evidence.extract import extract
 from evidence.read import read_document
 from evidence.read.pdf import pdf_document
 from tests.conftest import CORPORA, shared_path
+from tests.helpers import assert_document_refused
 
 # ---------------------------------------------------------------------------------------
 # Hand-made PDFs: the file structure of ISO 32000-1 §7.5 (header, numbered objects, a
@@ -208,16 +206,7 @@ def _bad_pdfs() -> list[tuple[str, bytes, str]]:
 def test_bad_pdf_is_a_one_line_error(tmp_path: Path, name: str, data: bytes, message: str) -> None:
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(data)
-    with pytest.raises(DocumentError, match=message):
-        read_document(path)
-    result = CliRunner().invoke(app, ["ingest", str(path)])
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
-    db = tmp_path / "evidence.db"
-    if db.exists():
-        with sqlite3.connect(db) as conn:
-            assert conn.execute("select count(*) from documents").fetchone() == (0,)
+    assert_document_refused(path, message)
 
 
 def test_too_many_pages_or_bytes(tmp_path: Path) -> None:

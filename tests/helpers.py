@@ -1,0 +1,30 @@
+"""Checks several test modules share."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evidence.cli import app
+from evidence.errors import DocumentError
+from evidence.read import read_document
+
+
+def assert_document_refused(path: Path, message: str) -> None:
+    """A document the readers refuse: DocumentError from the reader; through `ingest`,
+    one `Error:` line naming ``message``, exit 2, and no document stored in the
+    database (EVIDENCE_DB, which tests/conftest.py points at each test's folder)."""
+    with pytest.raises(DocumentError, match=message):
+        read_document(path)
+    result = CliRunner().invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
+    db = Path(os.environ["EVIDENCE_DB"])
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("select count(*) from documents").fetchone() == (0,)
