@@ -150,6 +150,30 @@ class HttpClient:
 
     # -- requests -------------------------------------------------------------------
 
+    def _prepare(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        params: Params,
+        data: Mapping[str, Any] | None,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> Call:
+        """The request as sent: the service's base URL, its key where the service takes
+        it, the mailto and the etiquette parameters."""
+        return prepare_call(
+            service,
+            method,
+            self.config.base_url(service) + path,
+            params=params,
+            data=data,
+            json_body=json_body,
+            headers=headers,
+            key=self.config.keys.get(service),
+            mailto=self.config.mailto,
+        )
+
     def request_answer(
         self,
         service: str,
@@ -171,17 +195,7 @@ class HttpClient:
         """
         if service not in POLICIES:
             raise ValueError(f"unknown service {service!r}")
-        call = prepare_call(
-            service,
-            method,
-            self.config.base_url(service) + path,
-            params=params,
-            data=data,
-            json_body=json_body,
-            headers=headers,
-            key=self.config.keys.get(service),
-            mailto=self.config.mailto,
-        )
+        call = self._prepare(service, method, path, params, data, json_body, headers)
 
         if self.config.offline:
             answer = self._from_cache(call, any_age=True)
@@ -305,17 +319,7 @@ class HttpClient:
         """Put ``body`` in the HTTP cache as the service's 200 answer to this request (the
         same credentials and etiquette parameters added), so that it is answered from the
         cache, offline too. Needs a cache (``HttpConfig.cache_path``)."""
-        call = prepare_call(
-            service,
-            method,
-            self.config.base_url(service) + path,
-            params=params,
-            data=data,
-            json_body=json_body,
-            headers=None,
-            key=self.config.keys.get(service),
-            mailto=self.config.mailto,
-        )
+        call = self._prepare(service, method, path, params, data, json_body, None)
         request = requests.Request(
             call.method, call.url, params=call.query, data=call.form, json=call.json_body
         )
