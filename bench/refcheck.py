@@ -55,16 +55,6 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 LATENCY = 0.02
 FAST_RATE = 50.0
 MAILTO = "refcheck@example.org"
-URL_VARS = {
-    "crossref": "EVIDENCE_CROSSREF_URL",
-    "openalex": "EVIDENCE_OPENALEX_URL",
-    "pubmed": "EVIDENCE_PUBMED_URL",
-    "s2": "EVIDENCE_S2_URL",
-    "openlibrary": "EVIDENCE_OPENLIBRARY_URL",
-    "dblp": "EVIDENCE_DBLP_URL",
-    "arxiv": "EVIDENCE_ARXIV_URL",
-    "retractions": "EVIDENCE_RETRACTIONS_URL",
-}
 
 # Runs the console script's main(); with --rates fast, every service's published rate
 # is first raised to FAST_RATE (concurrency untouched): the same CLI, only paced faster.
@@ -91,7 +81,8 @@ def child_env(fake: FakeServices, tmp: Path, checkout: Path | None = None) -> di
     env.pop("PYTHONPATH", None)
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout.resolve())
-    env.update({var: f"{fake.url}/{service}" for service, var in URL_VARS.items()})
+    env.update(fake.env())
+    env["EVIDENCE_RETRACTIONS_URL"] = f"{fake.url}/retractions"
     env.update(fake.env())
     env["EVIDENCE_OPENALEX_KEY"] = OPENALEX_TEST_KEY
     env["EVIDENCE_CACHE"] = str(tmp / "http-cache.sqlite")

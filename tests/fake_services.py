@@ -78,6 +78,7 @@ from fake_search import (
     arxiv_id_ok,
     arxiv_title_phrases,
     dblp_result,
+    record_authors,
 )
 
 SERVICES = ("crossref", "openalex", "pubmed", "s2", "openlibrary", "dblp", "arxiv")
@@ -208,17 +209,6 @@ def _norm_doi(doi: str) -> str:
         if doi.lower().startswith(prefix):
             doi = doi[len(prefix) :]
     return doi.lower()
-
-
-def _authors(record: dict[str, Any]) -> list[tuple[str, str]]:
-    out = []
-    for a in record.get("authors") or []:
-        if isinstance(a, dict):
-            out.append((a.get("family", ""), a.get("given", "")))
-        else:
-            family, given = (list(a) + [""])[:2]
-            out.append((family, given))
-    return out
 
 
 def _pages(record: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -353,7 +343,7 @@ def crossref_work(record: dict[str, Any], score: float = 1.0) -> dict[str, Any]:
                 "sequence": "first" if i == 0 else "additional",
                 "affiliation": [],
             }
-            for i, (family, given) in enumerate(_authors(record))
+            for i, (family, given) in enumerate(record_authors(record))
         ],
         "member": "0",
         "container-title": [record["journal"]] if record.get("journal") else [],
@@ -429,7 +419,7 @@ def openalex_work(record: dict[str, Any]) -> dict[str, Any]:
         else None
     )
     first, last = _pages(record)
-    authors = _authors(record)
+    authors = record_authors(record)
     abstract_index: dict[str, list[int]] | None = None
     if record.get("abstract"):
         abstract_index = defaultdict(list)
@@ -533,7 +523,7 @@ def pubmed_article_xml(record: dict[str, Any]) -> str:
         out.append(f'<ELocationID EIdType="doi" ValidYN="Y">{e(record["doi"])}</ELocationID>')
     if record.get("abstract"):
         out.append(f"<Abstract><AbstractText>{e(record['abstract'])}</AbstractText></Abstract>")
-    authors = _authors(record)
+    authors = record_authors(record)
     if authors:
         out.append('<AuthorList CompleteYN="Y">')
         for family, given in authors:
@@ -676,7 +666,7 @@ def s2_paper(record: dict[str, Any], fields: Iterable[str] | None = None) -> dic
         "citationStyles": {"bibtex": ""},
         "authors": [
             {"authorId": str(1000 + i), "name": f"{given} {family}".strip()}
-            for i, (family, given) in enumerate(_authors(record))
+            for i, (family, given) in enumerate(record_authors(record))
         ],
         "tldr": None,
     }
@@ -712,7 +702,7 @@ def openlibrary_book(record: dict[str, Any]) -> dict[str, Any]:
         "title": record.get("title"),
         "authors": [
             {"url": f"https://openlibrary.org/authors/OL{i + 1}A", "name": f"{g} {f}".strip()}
-            for i, (f, g) in enumerate(_authors(record))
+            for i, (f, g) in enumerate(record_authors(record))
         ],
         "identifiers": ids,
         "publishers": [{"name": record.get("publisher") or "Fake Press"}],
@@ -732,7 +722,7 @@ def openlibrary_edition(record: dict[str, Any]) -> dict[str, Any]:
         "title": record.get("title"),
         "publishers": [p["name"] for p in book["publishers"]],
         "publish_date": book["publish_date"],
-        "authors": [{"key": f"/authors/OL{i + 1}A"} for i in range(len(_authors(record)))],
+        "authors": [{"key": f"/authors/OL{i + 1}A"} for i in range(len(record_authors(record)))],
         "works": [{"key": "/works/" + book["key"].split("/")[-1].replace("M", "W")}],
         "type": {"key": "/type/edition"},
         ("isbn_13" if len(isbn) == 13 else "isbn_10"): [isbn],
@@ -756,7 +746,7 @@ class _Bm25:
             text = " ".join(
                 [
                     r.get("title") or "",
-                    " ".join(f"{f} {g}" for f, g in _authors(r)),
+                    " ".join(f"{f} {g}" for f, g in record_authors(r)),
                     r.get("journal") or "",
                     r.get("journal_abbrev") or "",
                     str(r.get("year") or ""),
@@ -1905,7 +1895,7 @@ def _pubmed_match(rec: dict[str, Any], clause: str) -> bool:
     if tag in ("ti", "title"):
         text = rec.get("title") or ""
     elif tag in ("au", "author", "1au"):
-        text = " ".join(f for f, _ in _authors(rec))
+        text = " ".join(f for f, _ in record_authors(rec))
         words = set(_tokens(value.split()[0])) if value.split() else set()
     elif tag in ("ta", "journal", "jour"):
         # PubMed ignores a leading "the" ("The Lancet" is "Lancet").
@@ -1927,7 +1917,7 @@ def _pubmed_match(rec: dict[str, Any], clause: str) -> bool:
                 rec.get("title") or "",
                 rec.get("abstract") or "",
                 rec.get("journal") or "",
-                " ".join(f for f, _ in _authors(rec)),
+                " ".join(f for f, _ in record_authors(rec)),
             ]
         )
     return bool(words) and words <= set(_tokens(text))
