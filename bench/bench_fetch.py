@@ -41,6 +41,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# tests/fake_services.py imports its sibling modules by their bare names, as under pytest.
+sys.path.insert(1, str(ROOT / "tests"))
 
 from bib.http import HttpClient, HttpConfig  # noqa: E402
 from bib.services import crossref  # noqa: E402

@@ -28,6 +28,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# tests/fake_services.py imports its sibling modules by their bare names, as under pytest.
+sys.path.insert(1, str(ROOT / "tests"))
 
 from bench.bench_fetch import (  # noqa: E402
     BASELINE_SUBSET,
