@@ -237,11 +237,8 @@ def judge(
         )
 
     if found_by_search:
-        findings = id_findings
-        if by_id is not None and not id_findings and not by_id.works:
-            # The identifier could not be checked (a service failed): say so, judge the rest.
-            findings = []
-        return _decide(cited, found_by_search, findings, search_sources, searched, this_year)
+        # An identifier that could not be checked (a service failed) adds no finding.
+        return _decide(cited, found_by_search, id_findings, search_sources, searched, this_year)
 
     future = future_year(cited, this_year)
     if id_findings and not cited.title and by_id is not None and not by_id.works:
