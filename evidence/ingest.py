@@ -21,7 +21,9 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bib.citekey_lookup import CitekeyLookup, case_twins_message
+from bib.citekeys import normal_citekey
 from evidence.extract import extract
+from evidence.extract.visible import INVISIBLE
 from evidence.read import read_document
 from evidence.read.document import MAX_BYTES
 from evidence.status import UNSOURCED_SQL
@@ -59,6 +61,42 @@ class IngestReport:
         return dataclasses.asdict(self)
 
 
+class LibraryCitekeys:
+    """The library's citekeys, asked for one at a time through the case-insensitive
+    citekey index and remembered: a document's ingest reads the keys it cites, not every
+    key of the library. Answers as :class:`CitekeyLookup` does (the key as typed when it
+    is there, else the one key that differs from it only by case)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._seen: dict[str, list[tuple[str, int]]] = {}
+
+    def _rows(self, key: str) -> list[tuple[str, int]]:
+        if key not in self._seen:
+            self._seen[key] = [
+                (r["citekey"], r["id"])
+                for r in self._store.query(
+                    "select id, citekey from studies where citekey = ? collate nocase", [key]
+                )
+            ]
+        return self._seen[key]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self.matches(key))
+
+    def matches(self, key: str) -> list[str]:
+        key = normal_citekey(key)
+        rows = self._rows(key)
+        exact = [k for k, _ in rows if k == key]
+        return exact or [k for k, _ in rows]
+
+    def find(self, key: str) -> int | None:
+        found = self.matches(key)
+        if len(found) != 1:
+            return None
+        return next(i for k, i in self._rows(normal_citekey(key)) if k == found[0])
+
+
 @dataclass(frozen=True)
 class Citekeys:
     """The citekeys a document may use: the library's and those of its --bib files.
@@ -70,24 +108,27 @@ class Citekeys:
     BibTeX would find it there, then in the library.
     """
 
-    library: CitekeyLookup[int]  # citekey -> study id
+    library: LibraryCitekeys | CitekeyLookup[int]  # citekey -> study id
     bib: CitekeyLookup[int] = field(default_factory=CitekeyLookup)  # the --bib files' keys
 
     @classmethod
     def of_library(cls, store: Store, bib_keys: Mapping[str, int] | None = None) -> Citekeys:
-        library = CitekeyLookup(
-            (r["citekey"], r["id"]) for r in store.query("select id, citekey from studies")
-        )
-        return cls(library, CitekeyLookup((bib_keys or {}).items()))
+        return cls(LibraryCitekeys(store), CitekeyLookup((bib_keys or {}).items()))
 
     @property
     def from_bib(self) -> frozenset[str]:
         return frozenset(self.bib.keys())
 
     def known(self, cited: Iterable[str]) -> set[str]:
-        """The keys a document may cite: every key given, and each of ``cited`` that
-        names one in another case."""
-        return {*self.library.keys(), *self.bib.keys(), *filter(self.names_any, cited)}
+        """Of the keys a document cites (as written, and without invisible characters,
+        as the extractor also reads them), those that name a key of the --bib files or
+        the library in any case."""
+        out: set[str] = set()
+        for key in cited:
+            for form in {key, INVISIBLE.sub("", key)}:
+                if self.names_any(form):
+                    out.add(form)
+        return out
 
     def names_any(self, key: str) -> bool:
         return key in self.bib or key in self.library
