@@ -1201,7 +1201,7 @@ class _Handler(BaseHTTPRequestHandler):
             return "pubmed-key"
         return service
 
-    def _send(self, entry: LoggedRequest, reply: _Reply) -> None:
+    def _send_head(self, entry: LoggedRequest, reply: _Reply) -> None:
         entry.status = reply.status
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
@@ -1209,17 +1209,14 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in reply.headers.items():
             self.send_header(k, v)
         self.end_headers()
+
+    def _send(self, entry: LoggedRequest, reply: _Reply) -> None:
+        self._send_head(entry, reply)
         entry.finished = time.monotonic()
         self.wfile.write(reply.body)
 
     def _send_trickled(self, entry: LoggedRequest, reply: _Reply) -> None:
-        entry.status = reply.status
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for k, v in reply.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
+        self._send_head(entry, reply)
         self.wfile.flush()
         for i in range(len(reply.body)):
             time.sleep(self.fake.trickle_interval)
