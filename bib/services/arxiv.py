@@ -18,15 +18,13 @@ Feeds are untrusted XML and parsed with defusedxml only, as PubMed's are.
 from __future__ import annotations
 
 import re
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from xml.etree.ElementTree import Element
 
 from bib.errors import ServiceError
 from bib.http import HttpClient
 from bib.identifiers import arxiv_unversioned
 from bib.services.names import split_display_name
+from bib.services.xml import parse_service_xml
 from bib.work import Work
 
 SERVICE = "arxiv"
@@ -167,13 +165,7 @@ def parse_entry(entry: Element) -> Work:
 
 
 def _parse_xml(text: str | bytes) -> Element:
-    try:
-        root: Element = SafeET.fromstring(text)  # defusedxml is untyped
-    except DefusedXmlException as exc:
-        raise ServiceError(SERVICE, f"refused unsafe XML ({type(exc).__name__})") from None
-    except ParseError:
-        raise ServiceError(SERVICE, "answered with XML that does not parse") from None
-    return root
+    return parse_service_xml(SERVICE, text)
 
 
 def _text(element: Element | None) -> str | None:

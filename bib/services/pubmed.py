@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
+from xml.etree.ElementTree import Element
 
 from bib.errors import ServiceError
 from bib.http import HttpClient
+from bib.services.xml import parse_service_xml
 from bib.work import Author, Notice, PublicationType, Work
 
 SERVICE = "pubmed"
@@ -102,12 +100,7 @@ def fetch_works(client: HttpClient, pmids: list[str]) -> list[Work]:
 
 
 def _parse_xml(body: bytes | str) -> Element:
-    try:
-        root: Element = SafeET.fromstring(body)  # defusedxml is untyped
-    except DefusedXmlException as exc:
-        raise ServiceError(SERVICE, f"refused unsafe XML ({type(exc).__name__})") from None
-    except ParseError:
-        raise ServiceError(SERVICE, "answered with XML that does not parse") from None
+    root = parse_service_xml(SERVICE, body)
     error = root.find("ERROR") if root.tag != "ERROR" else root
     if error is not None:
         raise ServiceError(SERVICE, f"E-utilities error: {_text(error) or 'unspecified'}")
