@@ -28,3 +28,15 @@ def assert_document_refused(path: Path, message: str) -> None:
     if db.exists():
         with sqlite3.connect(db) as conn:
             assert conn.execute("select count(*) from documents").fetchone() == (0,)
+
+
+def damage_studies_table(db: Path) -> None:
+    """Overwrite the root page of the studies table (the database checkpointed first by
+    the caller: a page still in the WAL would hide the damage)."""
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("select rootpage from sqlite_master where name = 'studies'").fetchone()[0]
+    conn.close()
+    with db.open("r+b") as f:
+        f.seek((root - 1) * page_size)
+        f.write(b"\x5a" * page_size)

@@ -22,6 +22,7 @@ from evidence.store.schema import (
     collated_index_name,
 )
 from evidence.verify import load_retractions
+from tests.helpers import damage_studies_table
 
 
 def test_schema_created_from_declaration(tmp_path: Path) -> None:
@@ -270,17 +271,6 @@ def test_version_3_database_gains_the_citekey_index(tmp_path: Path) -> None:
     ]
 
 
-def _damage(path: Path) -> None:
-    """Overwrite the root page of the studies table in a checkpointed database."""
-    conn = sqlite3.connect(path)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("select rootpage from sqlite_master where name = 'studies'").fetchone()[0]
-    conn.close()
-    with path.open("r+b") as f:
-        f.seek((root - 1) * page_size)
-        f.write(b"\x5a" * page_size)
-
-
 def test_damaged_database_is_never_written(tmp_path: Path) -> None:
     path = tmp_path / "e.db"
     store = Store(path)
@@ -289,7 +279,7 @@ def test_damaged_database_is_never_written(tmp_path: Path) -> None:
             store.insert("studies", {"citekey": f"k{i}", "title": f"Massage and sleep {i} " * 5})
     store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
-    _damage(path)
+    damage_studies_table(path)
     damaged = path.read_bytes()
     with pytest.raises(UsageError, match=r"is damaged \(.*\); nothing was written.*\.recover"):
         Store(path)

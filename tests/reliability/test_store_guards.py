@@ -27,6 +27,7 @@ import pytest
 
 from evidence.store import Store
 from evidence.store.schema import SCHEMA_VERSION
+from tests.helpers import damage_studies_table
 from tests.reliability.conftest import (
     Run,
     assert_clean_failure,
@@ -212,13 +213,7 @@ def test_a_newer_database_is_refused_and_an_older_one_migrated(tmp_path: Path) -
 def damage(db: Path) -> None:
     """Overwrite the root page of the studies table."""
     checkpointed(db)
-    conn = sqlite3.connect(db)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("select rootpage from sqlite_master where name = 'studies'").fetchone()[0]
-    conn.close()
-    with db.open("r+b") as f:
-        f.seek((root - 1) * page_size)
-        f.write(b"\x5a" * page_size)
+    damage_studies_table(db)
 
 
 def test_a_damaged_database_says_how_to_recover_and_is_not_written(tmp_path: Path) -> None:
