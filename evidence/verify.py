@@ -60,6 +60,15 @@ def select_studies(
     store: Store, refs: Sequence[str], *, all_studies: bool, refresh: bool
 ) -> tuple[list[dict[str, Any]], int]:
     """Studies to verify and how many were skipped because their verdict is fresh."""
+    stale, fresh = split_fresh(store, refs, all_studies=all_studies, refresh=refresh)
+    return stale, len(fresh)
+
+
+def split_fresh(
+    store: Store, refs: Sequence[str], *, all_studies: bool, refresh: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The studies asked for, as those to verify and those whose verdict is fresh
+    (none with ``refresh``)."""
     if refs:
         rows = [get_study(store, ref) for ref in refs]
     elif all_studies:
@@ -67,26 +76,26 @@ def select_studies(
     else:
         rows = []
     if refresh:
-        return rows, 0
-    latest = latest_checks(store)
+        return rows, []
+    latest = latest_checks(store, None if all_studies and not refs else [r["id"] for r in rows])
     cutoff = datetime.now(UTC) - FRESH
-    stale = []
+    stale: list[dict[str, Any]] = []
+    fresh: list[dict[str, Any]] = []
     for row in rows:
         check = latest.get(row["id"])
-        if (
-            check
+        is_fresh = (
+            check is not None
             and check["status"] != "unverified"
             and datetime.fromisoformat(check["checked_at"]) > cutoff
-        ):
-            continue
-        stale.append(row)
-    return stale, len(rows) - len(stale)
+        )
+        (fresh if is_fresh else stale).append(row)
+    return stale, fresh
 
 
 def add_fresh_verdicts(report: VerifyReport, store: Store, rows: Sequence[dict[str, Any]]) -> None:
     """Put the stored verdicts of studies not checked again (fresh) into the report, so
     that a problem found last week still fails `verify` today."""
-    latest = latest_checks(store)
+    latest = latest_checks(store, [r["id"] for r in rows])
     for row in rows:
         key = row["citekey"]
         check = latest.get(row["id"])

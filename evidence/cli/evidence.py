@@ -81,16 +81,11 @@ def verify_cmd(
                 rows = _document_studies(store, client, documents)
             items.extend(verification.citations_of_rows(store, rows))
         if refs or all_studies:
-            rows, fresh = verification.select_studies(
+            rows, fresh_rows = verification.split_fresh(
                 store, refs, all_studies=all_studies, refresh=refresh
             )
+            fresh = len(fresh_rows)
             items.extend(verification.citations_of_rows(store, rows))
-            if fresh:
-                every, _ = verification.select_studies(
-                    store, refs, all_studies=all_studies, refresh=True
-                )
-                checking = {r["id"] for r in rows}
-                fresh_rows = [r for r in every if r["id"] not in checking]
         if items or unsaved:
             with http_client(ctx) as client:
                 report = verification.verify_citations(
