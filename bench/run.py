@@ -44,25 +44,31 @@ def render(results: list[tuple[str, dict]], command: str) -> str:
         "",
     ]
     for name, result in results:
-        lines.append(f"## {result.get('title', name)}")
-        lines.append("")
-        if result.get("skipped"):
-            lines.append(f"Skipped: {result['skipped']}")
-            lines.append("")
-            continue
-        rows = result.get("rows") or []
-        if rows:
-            headers = list(rows[0].keys())
-            lines.append("| " + " | ".join(headers) + " |")
-            lines.append("|" + "---|" * len(headers))
-            for row in rows:
-                lines.append("| " + " | ".join(_fmt(row.get(h)) for h in headers) + " |")
-            lines.append("")
-        for note in result.get("notes") or []:
-            lines.append(f"- {note}")
-        if result.get("notes"):
-            lines.append("")
+        # A benchmark may give more tables after its first (``tables``), each a section.
+        for section in [result, *result.get("tables", [])]:
+            lines.extend(_section(name, section))
     return "\n".join(lines)
+
+
+def _section(name: str, result: dict) -> list[str]:
+    lines = [f"## {result.get('title', name)}", ""]
+    if result.get("skipped"):
+        lines.append(f"Skipped: {result['skipped']}")
+        lines.append("")
+        return lines
+    rows = result.get("rows") or []
+    if rows:
+        headers = list(rows[0].keys())
+        lines.append("| " + " | ".join(headers) + " |")
+        lines.append("|" + "---|" * len(headers))
+        for row in rows:
+            lines.append("| " + " | ".join(_fmt(row.get(h)) for h in headers) + " |")
+        lines.append("")
+    for note in result.get("notes") or []:
+        lines.append(f"- {note}")
+    if result.get("notes"):
+        lines.append("")
+    return lines
 
 
 def _fmt(value: object) -> str:
