@@ -9,18 +9,27 @@ from pathlib import Path
 from evidence.errors import DocumentError
 from evidence.read.document import Document, ReadContext, Reference
 from evidence.read.files import read_text_file
-from evidence.read.latex_macros import latex_context
+from evidence.read.latex_defs import expand_macros
+from evidence.read.latex_macros import RESERVED_MACROS, latex_context
 from evidence.read.latex_render import LatexRenderer
 from evidence.read.references import mark_references
 
 _INCLUDE = re.compile(r"\\(input|include|subfile)\s*\{([^{}]+)\}")
+# booktabs' partial rule with its trim: ``\cmidrule(lr){2-3}``.
+_CMIDRULE = re.compile(r"\\cmidrule\s*(?:\[[^\]]*\])?\s*(?:\([^)]*\))?\s*\{[^{}]*\}")
+# TeX's glue with its dimension: ``\hskip 0.12in``, ``\vskip -2pt plus 1fil``.
+_SKIP = re.compile(
+    r"\\[hv]skip\s*-?\s*[\d.]+\s*(?:pt|in|cm|mm|em|ex|bp|pc|sp|dd|cc|mu)"
+    r"(?:\s*(?:plus|minus)\s*-?[\d.]+\s*(?:fill?l?|pt|in|cm|mm|em|ex))*"
+)
 
 
 def read_latex(text: str, context: ReadContext) -> Document:
     """The prose of a LaTeX document's body, with its ``\\input`` files (found
     beside ``context.path``, else in the working directory, and read only from inside
-    that folder or ``context.allowed_roots``, symbolic links resolved), citation
-    commands and ``thebibliography`` entries keyed by their ``\\bibitem``."""
+    that folder or ``context.allowed_roots``, symbolic links resolved), the document's
+    own macros expanded (latex_defs), citation commands, table rows, and
+    ``thebibliography`` entries keyed by their ``\\bibitem``."""
     from pylatexenc.latexwalker import LatexWalker
 
     root = context.path if context.path is not None and context.path.is_file() else None
@@ -28,6 +37,8 @@ def read_latex(text: str, context: ReadContext) -> Document:
     includes = _Includes(base, context.allowed_roots, context.max_bytes)
     stack = (root.resolve(),) if root is not None else ()
     markup = includes.expand(_strip_tex_comments(text), base, stack)
+    markup = expand_macros(markup, RESERVED_MACROS, context.max_bytes)
+    markup = _SKIP.sub(" ", _CMIDRULE.sub(" ", markup))
     begin = markup.find("\\begin{document}")
     if begin >= 0:
         end = markup.find("\\end{document}", begin)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+# natbib, biblatex and apacite citation commands (each also starred: ``\\citet*``).
 CITE_MACROS = {
     "cite",
     "citep",
@@ -18,22 +19,47 @@ CITE_MACROS = {
     "citeauthor",
     "citeyear",
     "citeyearpar",
+    "citepalias",
+    "citetalias",
+    "citenum",
+    "citen",
+    "citeA",
+    "citeNP",
     "parencite",
     "textcite",
     "autocite",
     "footcite",
+    "footcitetext",
     "smartcite",
     "supercite",
+    "fullcite",
     "Cite",
     "Citep",
     "Citet",
+    "Citealp",
+    "Citealt",
+    "Citeauthor",
     "Parencite",
     "Textcite",
     "Autocite",
+    "Smartcite",
+    "Footcite",
     "nocite",
 }
-# Author-year commands that name the authors in the sentence (no brackets).
-NARRATIVE_CITES = {"citet", "citealt", "citeauthor", "textcite", "Citet", "Textcite"}
+# Commands that print a name, a year or an alias within the sentence (no brackets).
+NARRATIVE_CITES = {
+    "citet",
+    "citealt",
+    "citeauthor",
+    "citeyear",
+    "citetalias",
+    "citeA",
+    "textcite",
+    "Citet",
+    "Citealt",
+    "Citeauthor",
+    "Textcite",
+}
 HEADING_LEVELS = {
     "part": 1,
     "chapter": 1,
@@ -108,6 +134,26 @@ DROPPED_MACROS = {
     "tightlist",
     "todo",
     "comment",
+    "color",
+    "xspace",
+    "hline",
+    "toprule",
+    "midrule",
+    "bottomrule",
+    "cline",
+    "addlinespace",
+    "rowcolor",
+    "cellcolor",
+    "columncolor",
+    "endhead",
+    "endfirsthead",
+    "endfoot",
+    "endlastfoot",
+    "arraybackslash",
+    "raggedright",
+    "raggedleft",
+    "def",
+    "let",
 }
 REF_MACROS = {"ref", "cref", "Cref", "autoref", "eqref", "pageref", "nameref", "vref"}
 # Environments whose content is not prose (thebibliography is rendered apart).
@@ -138,10 +184,39 @@ DROPPED_ENVIRONMENTS = {
 }
 TABLE_ENVIRONMENTS = {"tabular", "tabular*", "tabularx", "longtable", "tabulary", "supertabular"}
 # Table-cell commands whose last argument is the cell's text.
-LAST_ARGUMENT_MACROS = {"multirow", "multicolumn", "makecell", "thead"}
+# Table-cell and box commands whose last argument is the text (the others are sizes,
+# colours, positions).
+LAST_ARGUMENT_MACROS = {
+    "multirow",
+    "multicolumn",
+    "makecell",
+    "thead",
+    "resizebox",
+    "scalebox",
+    "makebox",
+    "parbox",
+    "raisebox",
+    "rotatebox",
+    "adjustbox",
+    "textcolor",
+    "colorbox",
+    "fcolorbox",
+}
 FLOAT_ENVIRONMENTS = {"figure", "figure*", "table", "table*", "wrapfigure", "sidewaystable"}
 LIST_ENVIRONMENTS = {"itemize", "enumerate", "description", "compactitem", "tablenotes"}
 QUOTE_ENVIRONMENTS = {"quote", "quotation", "displayquote"}
+# The commands this reader gives a meaning of its own: a document's definitions of
+# these are not followed (evidence/read/latex_defs.py).
+RESERVED_MACROS = (
+    CITE_MACROS
+    | set(HEADING_LEVELS)
+    | GLOSSARY_MACROS
+    | DROPPED_MACROS
+    | REF_MACROS
+    | LAST_ARGUMENT_MACROS
+    | {"caption", "footnote", "href", "url", "item", "bibitem", "par", "begin", "end"}
+    | {"input", "include", "subfile", "verb"}
+)
 
 
 def latex_context() -> Any:
@@ -167,7 +242,28 @@ def latex_context() -> Any:
         macrospec.MacroSpec("multirow", "[{[{[{"),
         macrospec.MacroSpec("multicolumn", "{{{"),
         macrospec.MacroSpec("makecell", "[{"),
+        macrospec.MacroSpec("resizebox", "*{{{"),
+        macrospec.MacroSpec("scalebox", "{[{"),
+        macrospec.MacroSpec("makebox", "[[{"),
+        macrospec.MacroSpec("parbox", "[[[{{"),
+        macrospec.MacroSpec("raisebox", "{[[{"),
+        macrospec.MacroSpec("rotatebox", "[{{"),
+        macrospec.MacroSpec("adjustbox", "{{"),
+        macrospec.MacroSpec("cline", "{"),
+        macrospec.MacroSpec("rowcolor", "[{"),
+        macrospec.MacroSpec("cellcolor", "[{"),
+        macrospec.MacroSpec("columncolor", "[{"),
+        macrospec.MacroSpec("addlinespace", "["),
     ]
     macros += [macrospec.MacroSpec(name, "*{") for name in REF_MACROS]
-    db.add_context_category("evidence", macros=macros, prepend=True)
+    environments = [
+        macrospec.EnvironmentSpec("longtable", "[{"),
+        macrospec.EnvironmentSpec("tabulary", "{{"),
+        macrospec.EnvironmentSpec("supertabular", "{"),
+        macrospec.EnvironmentSpec("minipage", "[[[{"),
+        macrospec.EnvironmentSpec("adjustbox", "{"),
+        macrospec.EnvironmentSpec("threeparttable", "["),
+        macrospec.EnvironmentSpec("wrapfigure", "[{[{"),
+    ]
+    db.add_context_category("evidence", macros=macros, environments=environments, prepend=True)
     return db

@@ -41,6 +41,7 @@ class LatexRenderer:
         self.kind = "paragraph"
         self.list_depth = 0
         self.bibkeys: list[str] = []
+        self.in_table = False
 
     def render(self, nodes: Iterable[Any]) -> None:
         from pylatexenc import latexwalker as lw
@@ -75,6 +76,9 @@ class LatexRenderer:
             return ""
 
     def _chars(self, chars: str) -> None:
+        if self.in_table:  # a blank line does not end a table row
+            self.builder.add(chars)
+            return
         pieces = re.split(r"\n[ \t]*\n\s*", chars)
         for index, piece in enumerate(pieces):
             if index > 0:
@@ -176,10 +180,11 @@ class LatexRenderer:
         keys = [normal_citekey(k.strip()) for k in raw.split(",") if k.strip()]
         if not keys:
             return
-        locator = ""
+        # natbib and biblatex: one optional argument is the postnote (the locator),
+        # two are the prenote and the postnote: \citep[see][p. 3]{key}.
         optionals = [a for a in args[1:-1] if a is not None]
-        if optionals:
-            locator = self._arg_text(optionals[-1])
+        locator = self._arg_text(optionals[-1]) if optionals else ""
+        prenote = self._arg_text(optionals[0]) if len(optionals) > 1 else ""
         b = self.builder
         narrative = name in NARRATIVE_CITES
         if b.in_block and b.last_char not in " ([":
@@ -188,6 +193,8 @@ class LatexRenderer:
         pending: list[tuple[str, int, int]] = []
         if not narrative:
             b.add("[")
+            if prenote:
+                b.add(prenote + " ")
         for index, key in enumerate(keys):
             if index:
                 b.add("; ")
@@ -247,8 +254,8 @@ class LatexRenderer:
         b.start(self.kind, self.list_depth)
 
     def _render_table_rows(self, nodes: Iterable[Any]) -> None:
-        """Table cells are not prose; a row that cites something is kept as one
-        ``table_row`` block so that its citations stay located."""
+        """Each row of a table that has text is a ``table_row`` block, its cells
+        joined by `` | ``; a caption inside the table (longtable) is a paragraph."""
         from pylatexenc import latexwalker as lw
 
         row: list[Any] = []
@@ -260,24 +267,43 @@ class LatexRenderer:
             else:
                 row.append(node)
         rows.append(row)
+        b = self.builder
         for cells in rows:
-            probe = LatexRenderer()
-            probe.builder.start("table_row")
-            probe.render(cells)
-            if not probe.builder.citations:
+            captions = [n for n in cells if _is_macro(n, "caption")]
+            if captions:
+                for caption in captions:
+                    self._macro(caption)
                 continue
-            self.builder.start("table_row")
-            self.render(cells)
-            self.builder.end()
-        self.builder.start(self.kind, self.list_depth)
+            if not self._has_text(cells):
+                continue
+            b.start("table_row")
+            self.in_table = True
+            try:
+                self.render(cells)
+            finally:
+                self.in_table = False
+            b.end()
+        b.start(self.kind, self.list_depth)
+
+    def _has_text(self, nodes: list[Any]) -> bool:
+        probe = LatexRenderer()
+        probe.in_table = True
+        probe.builder.start("table_row")
+        probe.render(nodes)
+        return bool(probe.builder.citations) or bool(probe.builder.text().strip(" |"))
 
     def _render_captions(self, nodes: Iterable[Any]) -> None:
+        """A float's captions, tables and lists; its loose text (a table's notes,
+        a source line) only when it cites something."""
         from pylatexenc import latexwalker as lw
 
+        loose: list[Any] = []
         for node in nodes:
             if isinstance(node, lw.LatexMacroNode) and node.macroname == "caption":
+                self._loose_text(loose)
                 self._macro(node)
             elif isinstance(node, lw.LatexEnvironmentNode):
+                self._loose_text(loose)
                 if (
                     node.environmentname in LIST_ENVIRONMENTS
                     or node.environmentname in TABLE_ENVIRONMENTS
@@ -285,8 +311,30 @@ class LatexRenderer:
                     self._environment(node)
                 elif node.environmentname not in DROPPED_ENVIRONMENTS:
                     self._render_captions(node.nodelist)
-            elif isinstance(node, lw.LatexGroupNode):
+            elif isinstance(node, lw.LatexGroupNode) and _holds_float_parts(node.nodelist):
+                self._loose_text(loose)
                 self._render_captions(node.nodelist)
+            elif isinstance(node, lw.LatexMacroNode) and _holds_float_parts(self._args(node)):
+                # \resizebox{\textwidth}{!}{\begin{tabular}…}
+                self._loose_text(loose)
+                for arg in self._args(node):
+                    if arg is not None and hasattr(arg, "nodelist"):
+                        self._render_captions(arg.nodelist)
+            else:
+                loose.append(node)
+        self._loose_text(loose)
+
+    def _loose_text(self, nodes: list[Any]) -> None:
+        if nodes:
+            probe = LatexRenderer()
+            probe.builder.start("paragraph")
+            probe.render(nodes)
+            if probe.builder.citations:
+                self.builder.start("paragraph")
+                self.render(nodes)
+                self.builder.end()
+                self.builder.start(self.kind, self.list_depth)
+            nodes.clear()
 
     def _render_bibliography(self, node: Any) -> None:
         b = self.builder
@@ -308,3 +356,33 @@ class LatexRenderer:
             self.render([child])
         b.end()
         b.start(self.kind, self.list_depth)
+
+
+def _is_macro(node: Any, name: str) -> bool:
+    from pylatexenc import latexwalker as lw
+
+    return isinstance(node, lw.LatexMacroNode) and node.macroname == name
+
+
+def _holds_float_parts(nodes: Iterable[Any] | None) -> bool:
+    """Whether a caption, a table or a list lies somewhere in ``nodes``."""
+    from pylatexenc import latexwalker as lw
+
+    for node in nodes or ():
+        if node is None:
+            continue
+        if isinstance(node, lw.LatexMacroNode):
+            if node.macroname == "caption":
+                return True
+            argd = node.nodeargd
+            if argd is not None and _holds_float_parts(getattr(argd, "argnlist", None)):
+                return True
+        elif isinstance(node, lw.LatexEnvironmentNode):
+            name = node.environmentname
+            if name in TABLE_ENVIRONMENTS or name in LIST_ENVIRONMENTS:
+                return True
+            if name not in DROPPED_ENVIRONMENTS and _holds_float_parts(node.nodelist):
+                return True
+        elif isinstance(node, lw.LatexGroupNode) and _holds_float_parts(node.nodelist):
+            return True
+    return False
