@@ -33,8 +33,15 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[list[Text]], *, extra_trailer: str = "", extra_objects: str = "") -> bytes:
-    """A PDF of US-letter pages, each drawing its texts at the given places."""
+def make_pdf(
+    pages: list[list[Text]],
+    *,
+    extra_trailer: str = "",
+    extra_objects: str = "",
+    strokes: list[list[tuple[float, float, float]]] | None = None,
+) -> bytes:
+    """A PDF of US-letter pages, each drawing its texts at the given places, and on each
+    page the horizontal strokes given as (x0, x1, y) (path operators m, l, S: §8.5.2)."""
     objects: list[str] = []
     count = len(pages)
     kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(count))
@@ -45,6 +52,8 @@ def make_pdf(pages: list[list[Text]], *, extra_trailer: str = "", extra_objects:
         stream = "".join(
             f"BT /F1 {size} Tf {x} {y} Td ({_escape(text)}) Tj ET\n" for x, y, size, text in texts
         )
+        for x0, x1, y in (strokes or [[]] * count)[i]:
+            stream += f"0.5 w {x0} {y} m {x1} {y} l S\n"
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
             f"/Resources << /Font << /F1 {font} 0 R >> >> >>"
@@ -168,6 +177,83 @@ def test_line_numbers_in_the_margin_are_dropped() -> None:
         "References",
     ]
     assert [r.label for r in doc.references] == ["1", "2"]
+
+
+def _width(text: str, size: float) -> float:
+    """The width of ``text`` set in Helvetica at ``size`` (its metrics: pdfminer's copy
+    of the standard 14 fonts' AFM files)."""
+    from pdfminer.fontmetrics import FONT_METRICS
+
+    widths = FONT_METRICS["Helvetica"][1]
+    return sum(widths.get(c, 556) for c in text) * size / 1000
+
+
+def _footnoted_article() -> bytes:
+    """Page 1: a title page (journal, dates, affiliation, licence), then two columns; the
+    left column's paragraph is interrupted at the foot by a note under a short rule
+    (its marker a superscript 1 in the text) and a note marked "*", and goes on at the
+    top of the right column. Page 2: the reference list."""
+    lead = "healthy adults"
+    after = ". Recovery sleep re-"
+    x_sup = 72 + _width(lead, 10) + 0.5
+    page1: list[Text] = [
+        (72, 750, 8, "Journal of Sleep Studies Volume 12, Article ID 123456, 6 pages"),
+        (72, 720, 16, "Sleep and Memory"),
+        (72, 700, 9, "Received 2 March 2020; Accepted 4 May 2020"),
+        (72, 688, 9, "Academic Editor: Anna Example"),
+        (72, 676, 9, "Copyright 2020 J. Smith. This is an open access article distributed"),
+        (72, 666, 9, "under the Creative Commons Attribution License, which permits"),
+        (72, 656, 9, "unrestricted use, provided the original work is properly cited."),
+        (72, 620, 12, "1. Introduction"),
+        *_column(72, 600, ["Sleep loss impairs working memory in"]),
+        (72, 588, 10, lead),
+        (x_sup, 592, 6, "1"),
+        (x_sup + _width("1", 6) + 0.5, 588, 10, after),
+        (72, 115, 5, "1"),
+        (
+            72 + _width("1", 5) + 0.5,
+            112,
+            7,
+            "The scores were standardised within each age group of",
+        ),
+        (72, 104, 7, "the sample, as the test manual advises."),
+        (72, 90, 7, "* The data are available from the author on request."),
+        (320, 600, 10, "stores only part of the loss [2]. A second"),
+        (320, 588, 10, "study found the same pattern in children [1]."),
+    ]
+    page2 = [
+        (72, 700, 12, "References"),
+        *_column(72, 680, ["[1] Smith J. Sleep loss and memory. J Sleep Res. 2010;19:100-110."]),
+        *_column(72, 668, ["[2] Brown A. Duration of sleep deprivation. Sleep. 2012;35:200-210."]),
+    ]
+    return make_pdf([page1, page2], strokes=[[(72, 140, 122)], []])
+
+
+def test_footnotes_are_blocks_of_their_own() -> None:
+    doc = pdf_document(_footnoted_article(), "notes.pdf")
+    paragraphs = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "paragraph"]
+    assert (
+        "Sleep loss impairs working memory in healthy adults. Recovery sleep restores only "
+        "part of the loss [2]. A second study found the same pattern in children [1]."
+    ) in paragraphs
+    # The notes after the page's text, each a block, the rule's note without a marker.
+    assert paragraphs[-2:] == [
+        "1 The scores were standardised within each age group of the sample, as the test "
+        "manual advises.",
+        "* The data are available from the author on request.",
+    ]
+    # The superscript 1 points at the note, not at reference 1.
+    mentions = [m for m in extract(doc).mentions if m.kind == "numbered"]
+    assert [m.numbers for m in mentions] == [[2], [1]]
+
+
+def test_title_page_furniture_is_not_text() -> None:
+    doc = pdf_document(_footnoted_article(), "notes.pdf")
+    for furniture in ("Article ID", "Received 2 March", "Academic Editor", "open access"):
+        assert furniture not in doc.text
+    assert doc.text.startswith("Sleep and Memory\n\n1. Introduction")
+    claims = [c.text for c in extract(doc).claims]
+    assert not any("Creative Commons" in c or "Accepted" in c for c in claims)
 
 
 def test_read_document_reads_a_pdf_by_its_suffix(tmp_path: Path) -> None:

@@ -23,9 +23,18 @@ from evidence.read.pdf_layout import (
     SUP_CLOSE,
     SUP_OPEN,
     Box,
+    Rule,
     body_size,
     drop_furniture,
     page_boxes,
+    page_rules,
+)
+from evidence.read.pdf_notes import (
+    is_affiliation,
+    is_front_furniture,
+    note_markers,
+    split_notes,
+    unmark,
 )
 from evidence.read.pdf_refs import join_lines, split_entries
 from evidence.read.references import REFERENCE_HEADING, parse_reference
@@ -43,6 +52,7 @@ _AFTER_REFERENCES = re.compile(
 _NUMBERED_HEADING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+[A-Z]")
 _BODY_START = re.compile(r"^\s*(?:\d+\.?\s*)?(?:abstract|summary|introduction|background)\b", re.I)
 _SUP_RUN = re.compile(SUP_OPEN + "([^" + SUP_CLOSE + "]*)" + SUP_CLOSE)
+_NOTE_MARK = re.compile("^\\s*" + SUP_OPEN + "([^" + SUP_CLOSE + "]*)" + SUP_CLOSE + "\\s*")
 _CITATION_NUMBERS = re.compile(r"^\d{1,3}(?:\s*[-–—,]\s*\d{1,3})*$")
 _WORD_BEFORE = re.compile(r"([^\W\d_]{3,}|[.,;:)\]”’\"'])\s?$")
 
@@ -61,18 +71,62 @@ def read_pdf_bytes(data: bytes, context: ReadContext) -> Document:
 def pdf_document(data: bytes, name: str = "PDF", max_pages: int = MAX_PAGES) -> Document:
     """A Document of a PDF's bytes. Raises DocumentError for a file that is not a PDF,
     is damaged, encrypted, longer than ``max_pages``, or has no text layer."""
-    pages, heights = _layout(data, name, max_pages)
+    pages, heights, rules = _layout(data, name, max_pages)
     if not any(box.text.strip() for boxes in pages for box in boxes):
         raise DocumentError(
             f"{name}: this PDF has no text layer: it needs OCR first (e.g. ocrmypdf), "
             "then ingest the result."
         )
     pages = drop_furniture(pages, heights)
-    boxes = [box for page in pages for box in page]
-    return _build(boxes, body_size(pages))
+    size = body_size(pages)
+    last = _last_references_heading(pages)
+    boxes: list[Box] = []
+    for number, page in enumerate(pages):
+        if last is not None and number >= last[0]:
+            # The reference list, often set small at a page's foot, has no footnotes.
+            at = last[1] if number == last[0] else 0
+            boxes.extend(_page(page[:at], number, size, rules[number], heights[number]))
+            boxes.extend(page[at:])
+        else:
+            boxes.extend(_page(page, number, size, rules[number], heights[number]))
+    return _build(boxes, size)
 
 
-def _layout(data: bytes, name: str, max_pages: int) -> tuple[list[list[Box]], list[float]]:
+def _last_references_heading(pages: list[list[Box]]) -> tuple[int, int] | None:
+    """The page and place of the last box that starts with a "References" line."""
+    found = None
+    for number, page in enumerate(pages):
+        for at, box in enumerate(page):
+            if REFERENCE_HEADING.match(_plain(box.lines[0].text).strip()):
+                found = (number, at)
+    return found
+
+
+FRONT_PAGES = 2
+"""The pages where title-page furniture (dates, licence, affiliations) is looked for."""
+
+
+def _page(
+    boxes: list[Box], number: int, size: float, rules: list[Rule], height: float
+) -> list[Box]:
+    """A page's boxes without its title-page furniture, its footnotes after its text."""
+    boxes = [
+        box
+        for box in boxes
+        if not is_affiliation(box) and not (number < FRONT_PAGES and is_front_furniture(box))
+    ]
+    text, notes = split_notes(boxes, rules, size, height)
+    markers = note_markers(notes)
+    for box in text:
+        unmark(box, markers)
+    for note in notes:
+        note.note = True
+    return text + notes
+
+
+def _layout(
+    data: bytes, name: str, max_pages: int
+) -> tuple[list[list[Box]], list[float], list[list[Rule]]]:
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.layout import LAParams, LTPage
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -107,6 +161,7 @@ def _layout(data: bytes, name: str, max_pages: int) -> tuple[list[list[Box]], li
     interpreter = PDFPageInterpreter(manager, device)
     pages: list[list[Box]] = []
     heights: list[float] = []
+    rules: list[list[Rule]] = []
     for number, page in enumerate(page_list):
         try:
             interpreter.process_page(page)
@@ -119,7 +174,8 @@ def _layout(data: bytes, name: str, max_pages: int) -> tuple[list[list[Box]], li
         assert isinstance(layout, LTPage)
         pages.append(page_boxes(layout, number))
         heights.append(layout.height)
-    return pages, heights
+        rules.append(page_rules(layout))
+    return pages, heights, rules
 
 
 def _plain(text: str) -> str:
@@ -175,6 +231,12 @@ def _build(boxes: list[Box], size: float) -> Document:
     while index < len(boxes):
         box = boxes[index]
         index += 1
+        if box.note:
+            # A footnote: a block of its own, never joined to the text it interrupts.
+            lines = [line.text for line in box.lines]
+            lines[0] = _NOTE_MARK.sub(r"\1 ", lines[0])
+            blocks.append(("note", lines))
+            continue
         if _is_heading(box, size):
             blocks.append(("heading", [box.text]))
             if index - 1 == reference_at:

@@ -61,6 +61,15 @@ class Line:
     bold: bool
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal stroke of a page (a footnote's rule, a table's border)."""
+
+    x0: float
+    x1: float
+    y: float
+
+
 @dataclass
 class Box:
     """A text box of a page: its lines, top to bottom."""
@@ -72,6 +81,7 @@ class Box:
     x1: float
     y1: float
     column: int = -1
+    note: bool = False
 
     @property
     def text(self) -> str:
@@ -144,6 +154,18 @@ def page_boxes(page: LTPage, number: int) -> list[Box]:
             boxes.append(Box(lines, number, item.x0, item.y0, item.x1, item.y1))
     _assign_columns(boxes, width)
     return _reading_order(boxes)
+
+
+def page_rules(page: LTPage) -> list[Rule]:
+    """The horizontal strokes of a page: lines and thin rectangles at least 15 points
+    long (a footnote's rule, a table's borders)."""
+    from pdfminer.layout import LTCurve
+
+    rules: list[Rule] = []
+    for item in page:
+        if isinstance(item, LTCurve) and item.height <= 2 and item.width >= 15:
+            rules.append(Rule(item.x0, item.x1, (item.y0 + item.y1) / 2))
+    return rules
 
 
 def _assign_columns(boxes: list[Box], width: float) -> None:
