@@ -10,7 +10,7 @@ from evidence.errors import DocumentError
 from evidence.read.document import Document, ReadContext, Reference
 from evidence.read.files import read_text_file
 from evidence.read.latex_defs import expand_macros
-from evidence.read.latex_macros import RESERVED_MACROS, latex_context
+from evidence.read.latex_macros import RESERVED_ENVIRONMENTS, RESERVED_MACROS, latex_context
 from evidence.read.latex_render import LatexRenderer
 from evidence.read.references import mark_references
 
@@ -37,7 +37,7 @@ def read_latex(text: str, context: ReadContext) -> Document:
     includes = _Includes(base, context.allowed_roots, context.max_bytes)
     stack = (root.resolve(),) if root is not None else ()
     markup = includes.expand(_strip_tex_comments(text), base, stack)
-    markup = expand_macros(markup, RESERVED_MACROS, context.max_bytes)
+    markup = expand_macros(markup, RESERVED_MACROS, context.max_bytes, RESERVED_ENVIRONMENTS)
     markup = _SKIP.sub(" ", _CMIDRULE.sub(" ", markup))
     begin = markup.find("\\begin{document}")
     if begin >= 0:

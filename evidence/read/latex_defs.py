@@ -34,10 +34,31 @@ from evidence.errors import DocumentError
 
 MAX_DEPTH = 64
 """Expansions inside expansions, deeper than this, are taken for a loop."""
-MAX_EXPANSIONS = 200_000
+MAX_EXPANSIONS = 100_000
 """Uses of the document's macros expanded in one document, at most."""
 
 DEFINERS = {"newcommand", "renewcommand", "providecommand", "DeclareRobustCommand"}
+ENVIRONMENT_DEFINERS = {"newenvironment", "renewenvironment"}
+# biblatex's multi-citations, each written out as its one-group command:
+# \parencites[see][3]{a}[4]{b} -> \parencite[see][3]{a}\parencite[4]{b}.
+MULTICITES = {
+    name + "s": name
+    for name in (
+        "cite",
+        "parencite",
+        "textcite",
+        "autocite",
+        "footcite",
+        "smartcite",
+        "supercite",
+        "Cite",
+        "Parencite",
+        "Textcite",
+        "Autocite",
+        "Smartcite",
+        "Footcite",
+    )
+}
 _DEF = {"def", "gdef", "edef", "xdef"}
 _VERBATIM = {"verbatim", "verbatim*", "Verbatim", "lstlisting", "minted", "comment"}
 _CS = re.compile(r"\\([A-Za-z@]+|.)", re.S)
@@ -77,12 +98,18 @@ class _Frame:
 _Cursor = tuple[int, int]
 
 
-def expand_macros(source: str, reserved: Collection[str], max_chars: int) -> str:
+def expand_macros(
+    source: str,
+    reserved: Collection[str],
+    max_chars: int,
+    reserved_environments: Collection[str] = (),
+) -> str:
     """``source`` with the document's definitions removed and the uses of its macros
-    expanded; up to ``\\begin{document}`` definitions are only collected.
-    ``reserved``: command names whose definitions are not followed."""
+    and environments expanded; up to ``\\begin{document}`` definitions are only
+    collected. ``reserved``, ``reserved_environments``: names whose definitions are
+    not followed."""
     begin = source.find("\\begin{document}")
-    expander = _Expander(reserved, max_chars)
+    expander = _Expander(reserved, max_chars, reserved_environments)
     if begin < 0:
         return expander.run(source, expand=True)
     preamble = expander.run(source[:begin], expand=False)
@@ -90,10 +117,15 @@ def expand_macros(source: str, reserved: Collection[str], max_chars: int) -> str
 
 
 class _Expander:
-    def __init__(self, reserved: Collection[str], max_chars: int) -> None:
+    def __init__(
+        self, reserved: Collection[str], max_chars: int, reserved_environments: Collection[str]
+    ) -> None:
         self.reserved = reserved
+        self.reserved_environments = set(reserved_environments) | {"document"}
         self.max_chars = max_chars
         self.defs: dict[str, Definition] = {}
+        # name -> (the begin code with its arguments, the end code)
+        self.environments: dict[str, tuple[Definition, str]] = {}
         self.expansions = 0
         self.written = 0
         self.stack: list[_Frame] = []
@@ -127,10 +159,16 @@ class _Expander:
                 self._let(match.group(0))
             elif name == "verb":
                 self._verb(frame, match.group(0))
+            elif name in ENVIRONMENT_DEFINERS:
+                self._newenvironment(match.group(0))
             elif name == "begin" and self._verbatim(frame):
                 continue
+            elif expand and name in ("begin", "end") and self._environment(name, frame):
+                continue
+            elif expand and name in MULTICITES:
+                self._multicite(name, frame.depth)
             elif expand and name in self.defs:
-                self._expand(name, frame.depth)
+                self._expand(name, self.defs[name], frame.depth)
             else:
                 self._write(match.group(0))
         return "".join(self.out)
@@ -146,8 +184,9 @@ class _Expander:
                     "multiplies itself."
                 )
 
-    def _expand(self, name: str, depth: int) -> None:
-        definition = self.defs[name]
+    def _expand(self, name: str, definition: Definition, depth: int) -> None:
+        """Replaces the use of ``name`` (read up to its name) by ``definition``'s body
+        with the arguments that follow put in."""
         if definition.literal:
             self._write(definition.body)
             return
@@ -258,6 +297,85 @@ class _Expander:
             self._define(name, self.defs[target[0]])
         else:
             self._define(name, Definition(0, None, "\\" + target[0], literal=True))
+
+    def _newenvironment(self, written: str) -> None:
+        cursor = self._skip_spaces(self._cursor())
+        if self._char(cursor) == "*":
+            cursor = self._advance(cursor, 1)
+        name = self._group(self._skip_spaces(cursor))
+        if name is None or self._char(self._skip_spaces(cursor)) != "{":
+            self._write(written)
+            return
+        cursor = name[1]
+        nargs, default = 0, None
+        count = self._optional(cursor)
+        if count is not None and count[0].strip().isdigit():
+            nargs, cursor = min(int(count[0].strip()), 9), count[1]
+            optional = self._optional(cursor)
+            if optional is not None:
+                default, cursor = optional
+        begin = self._group(self._skip_spaces(cursor))
+        end = None if begin is None else self._group(self._skip_spaces(begin[1]))
+        if begin is None or end is None:
+            self._write(written)
+            return
+        self._commit(end[1])
+        label = name[0].strip()
+        if label in self.reserved_environments:
+            return
+        if _PROGRAMMING.search(begin[0] + end[0]):
+            self.environments.pop(label, None)
+            return
+        self.environments[label] = (Definition(nargs, default if nargs else None, begin[0]), end[0])
+
+    def _environment(self, command: str, frame: _Frame) -> bool:
+        """``\\begin{name}`` or ``\\end{name}`` of one of the document's environments
+        replaced by its code; False when the environment is not the document's own."""
+        match = re.match(r"\s*\{([^{}]*)\}", frame.text[frame.pos : frame.pos + 80])
+        if match is None or match.group(1).strip() not in self.environments:
+            return False
+        begin, end = self.environments[match.group(1).strip()]
+        frame.pos += match.end()
+        if command == "end":
+            self._expand("end{" + match.group(1) + "}", Definition(0, None, end), frame.depth)
+        else:
+            self._expand("begin{" + match.group(1) + "}", begin, frame.depth)
+        return True
+
+    def _multicite(self, name: str, depth: int) -> None:
+        cursor = self._cursor()
+        for _ in range(2):  # the global (prenote)(postnote)
+            after = self._skip_spaces(cursor)
+            if self._char(after) != "(":
+                break
+            index, pos = self._normal(after)
+            close = self.stack[index].text.find(")", pos)
+            if close < 0:
+                break
+            cursor = (index, close + 1)
+        pieces: list[str] = []
+        while True:
+            notes: list[str] = []
+            at = cursor
+            while len(notes) < 2:
+                optional = self._optional(at)
+                if optional is None:
+                    break
+                notes.append(optional[0])
+                at = optional[1]
+            at = self._skip_spaces(at)
+            keys = self._group(at) if self._char(at) == "{" else None
+            if keys is None:
+                break
+            pieces.append(
+                "\\" + MULTICITES[name] + "".join(f"[{n}]" for n in notes) + "{" + keys[0] + "}"
+            )
+            cursor = keys[1]
+        if not pieces:
+            self._write("\\" + name)
+            return
+        self._commit(cursor)
+        self.stack.append(_Frame("".join(pieces), depth + 1))
 
     def _define(self, name: str, definition: Definition) -> None:
         if name in self.reserved or "@" in name or len(name) == 1 and not name.isalpha():

@@ -154,6 +154,8 @@ DROPPED_MACROS = {
     "raggedleft",
     "def",
     "let",
+    "newenvironment",
+    "renewenvironment",
 }
 REF_MACROS = {"ref", "cref", "Cref", "autoref", "eqref", "pageref", "nameref", "vref"}
 # Environments whose content is not prose (thebibliography is rendered apart).
@@ -216,6 +218,14 @@ RESERVED_MACROS = (
     | LAST_ARGUMENT_MACROS
     | {"caption", "footnote", "href", "url", "item", "bibitem", "par", "begin", "end"}
     | {"input", "include", "subfile", "verb"}
+)
+RESERVED_ENVIRONMENTS = (
+    DROPPED_ENVIRONMENTS
+    | TABLE_ENVIRONMENTS
+    | FLOAT_ENVIRONMENTS
+    | LIST_ENVIRONMENTS
+    | QUOTE_ENVIRONMENTS
+    | {"abstract", "document"}
 )
 
 

@@ -156,7 +156,8 @@ class LatexRenderer:
         elif name in REF_MACROS:
             b.add("??")
         elif name in DROPPED_MACROS:
-            return
+            if name == "xspace" and node.macro_post_space:
+                b.add(" ")
         elif args:
             # Formatting commands: their text arguments are prose.
             rendered_any = False
