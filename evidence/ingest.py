@@ -26,6 +26,7 @@ from evidence.extract import extract
 from evidence.extract.visible import INVISIBLE
 from evidence.read import read_document
 from evidence.read.document import MAX_BYTES
+from evidence.read.web import WebPage, read_web_page
 from evidence.status import UNSOURCED_SQL
 from evidence.store import Store, encode_value, now
 
@@ -192,17 +193,21 @@ def ingest_document(
     name: str | None = None,
     fmt: str | None = None,
     allowed_roots: Sequence[Path] = (),
+    page: WebPage | None = None,
 ) -> IngestReport:
     """Read, extract and save one document: the file or folder at ``path``, or ``text``
-    (standard input) when ``path`` is None. Its includes are read from its own folder
-    and ``allowed_roots`` only."""
-    doc_name = name or (path.name if path is not None else "stdin")
+    (standard input) when ``path`` is None, or a fetched web ``page`` (stored under its
+    address). Its includes are read from its own folder and ``allowed_roots`` only."""
+    if page is not None:
+        doc_name = name or page.url
+    else:
+        doc_name = name or (path.name if path is not None else "stdin")
     existing = store.one("select * from documents where name = ?", [doc_name])
     fingerprint = sorted(citekeys.from_bib)
     stored = (existing or {}).get("data") or {}
     # An unchanged file is known by its bytes, before any parsing. (Not for LaTeX, whose
     # \input files may have changed, nor directories of Markdown files.)
-    raw_sha = _raw_sha256(path) if text is None else None
+    raw_sha = page.sha256 if page is not None else _raw_sha256(path) if text is None else None
     if (
         existing
         and raw_sha
@@ -211,9 +216,12 @@ def ingest_document(
     ):
         return _unchanged(store, existing, doc_name)
     with _cyclic_gc_paused():
-        document = read_document(
-            path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt), allowed_roots=allowed_roots
-        )
+        if page is not None:
+            document = read_web_page(page, fmt=FORMAT_ALIASES.get(fmt or "", fmt))
+        else:
+            document = read_document(
+                path, text=text, fmt=FORMAT_ALIASES.get(fmt or "", fmt), allowed_roots=allowed_roots
+            )
     sha = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
     if existing and existing["sha256"] == sha and stored.get("keys") == fingerprint:
         if raw_sha and stored.get("raw_sha256") != raw_sha:
@@ -234,7 +242,7 @@ def ingest_document(
             unchanged = None
             doc_row = {
                 "name": doc_name,
-                "path": str(path) if path else None,
+                "path": page.url if page is not None else str(path) if path else None,
                 "sha256": sha,
                 "format": document.format,
                 "ingested_at": now(),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,6 +18,7 @@ from evidence.cli.context import (
     err,
     fail,
     handle_errors,
+    http_client,
     json_option,
     open_store,
     out,
@@ -35,10 +38,14 @@ from evidence.cli.problems import problem_line
 from evidence.errors import UsageError
 from evidence.library_io import import_files
 from evidence.read import read_stream
+from evidence.read.web import WebPage, looks_like_address
 from evidence.reportmodel import candidates_by_mention
 from evidence.shapes import CheckResult, ClaimObject
 from evidence.store import Store
 from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
+
+if TYPE_CHECKING:
+    from bib.http import HttpClient
 
 app = typer.Typer()
 
@@ -60,7 +67,7 @@ def ingest(
     docs: list[str] = typer.Argument(
         ...,
         help="Files (.txt .md .qmd .html .tex .pdf .docx, JATS .nxml/.xml), a folder of "
-        "Markdown files, or - for stdin.",
+        "Markdown files, - for stdin, or http(s) addresses of web pages.",
     ),
     name: str = typer.Option(None, "--name", help="Document name (default: the file name)."),
     bib_files: list[str] = typer.Option(
@@ -87,8 +94,12 @@ def ingest(
     --allow-root names their folder."""
     if name and len(docs) > 1:
         fail("--name works with one document at a time. Ingest the documents separately")
+    addresses = {doc for doc in docs if looks_like_address(doc) and not Path(doc).exists()}
     for doc in docs:
-        given_path(doc, "A document argument")
+        if doc in addresses:
+            _check_address(doc)
+        else:
+            given_path(doc, "A document argument")
     bib = [given_path(b, "--bib") for b in bib_files or ()]
     roots = [given_path(r, "--allow-root") for r in allow_roots or ()]
     for root in roots:
@@ -96,7 +107,7 @@ def ingest(
             raise UsageError(f"--allow-root {root}: no such folder. Check the path")
     exit_code = 0
     reports = []
-    with open_store(ctx) as store:
+    with open_store(ctx) as store, ExitStack() as web:
         bib_keys: dict[str, int] = {}
         if bib:
             imported = import_files(store, bib)
@@ -106,18 +117,24 @@ def ingest(
                 raise typer.Exit(2)
             bib_keys = imported.keys
         citekeys = ingesting.Citekeys.of_library(store, bib_keys)
+        client = None
         for doc in docs:
-            path = None if doc == "-" else Path(doc)
-            if path is not None and not path.exists():
+            page = None
+            if doc in addresses:
+                client = client or web.enter_context(http_client(ctx))
+                page = _fetch_page(client, doc)
+            path = None if doc == "-" or page is not None else Path(doc)
+            if page is None and path is not None and not path.exists():
                 raise UsageError(f"{doc}: no such file. Check the path")
             report = ingesting.ingest_document(
                 store,
                 path,
-                text=read_stream(sys.stdin.buffer) if path is None else None,
-                name=name or (None if path is not None else "stdin"),
+                text=read_stream(sys.stdin.buffer) if doc == "-" else None,
+                name=name or (None if path is not None or page is not None else "stdin"),
                 fmt=fmt,
                 citekeys=citekeys,
                 allowed_roots=roots,
+                page=page,
             )
             reports.append(report)
             for p in report.problems:
@@ -130,6 +147,23 @@ def ingest(
         for r in reports:
             _print_ingest(r)
     raise typer.Exit(exit_code)
+
+
+def _check_address(url: str) -> None:
+    """Refuse an address that is not http(s) before anything is opened."""
+    from bib.http.pages import check_web_address
+
+    check_web_address(url)
+
+
+def _fetch_page(client: HttpClient, url: str) -> WebPage:
+    """The page at ``url`` through the process's HTTP session (bib.http.pages)."""
+    from bib.http.pages import fetch_page
+
+    answer = fetch_page(client, url)
+    if answer.stale:
+        err.print(f"{url}: the network failed; read the copy in the HTTP cache.", markup=False)
+    return WebPage(url, answer.body, answer.headers.get("Content-Type"), answer.url)
 
 
 def _print_ingest(r: ingesting.IngestReport) -> None:
