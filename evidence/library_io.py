@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bib.errors import BibError, FormatError
-from bib.formats import iter_bibliography, read_bibliography
+from bib.formats import iter_bibliography, open_bibliography
+from bib.formats.common import EntryTooLong
 from bib.http import HttpClient
 from bib.identifiers import Identifier, inspect_identifier
 from bib.lookup import fetch_works_in_chunks, search_crossref_bibliographic
@@ -162,22 +163,51 @@ class ImportReport:
 
 
 def import_files(
-    store: Store, paths: Sequence[Path], *, progress: Progress | None = None
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    progress: Progress | None = None,
+    keep_entries: bool = True,
 ) -> ImportReport:
+    """Import bibliography files, each read and saved a chunk of IMPORT_CHUNK entries at
+    a time (one transaction each): a file of any size is imported holding one chunk.
+    ``keep_entries``: gather each entry and the study its key became (ImportReport's
+    ``entries`` and ``keys``, for ``verify FILE`` and ``ingest --bib``); without it
+    memory stays flat however many entries the files hold. Ctrl-C keeps the chunks
+    saved and says how many entries that is (Interrupted)."""
     report = ImportReport()
-    registry = CitekeyRegistry(store)
+    progress = progress or NO_PROGRESS
     for path in paths:
         try:
-            result = read_bibliography(path)
+            opened = open_bibliography(path)
         except FormatError as exc:
             report.unreadable += 1
             report.problems.append(Problem("", str(exc), unreadable=True))  # names the file
             continue
-        except OSError as exc:
-            report.unreadable += 1
-            report.problems.append(Problem(str(path), exc.strerror or str(exc), unreadable=True))
-            continue
-        if not result.works and not result.problems:
+        counts = {"added": 0, "updated": 0, "duplicates": 0, "problems": 0}
+        read = 0
+        try:
+            with progress.task(f"Importing {path.name}", max(opened.size, 1)) as advance:
+                done = 0
+                for chunk in opened.chunks(IMPORT_CHUNK):
+                    # bib's problems render as "file:line: key: what is wrong" themselves.
+                    report.problems.extend(Problem("", str(p)) for p in chunk.problems)
+                    counts["problems"] += len(chunk.problems)
+                    read += len(chunk.works) + len(chunk.problems)
+                    _save_chunk(store, path, chunk.works, report, counts, keep_entries)
+                    position = opened.bytes_read()
+                    advance(position - done)
+                    done = position
+        except EntryTooLong as exc:
+            report.problems.append(Problem("", str(exc)))
+            counts["problems"] += 1
+        except KeyboardInterrupt:
+            saved = counts["added"] + counts["updated"]
+            raise Interrupted(
+                f"interrupted; {saved:,} entries of {path} were saved (run the same "
+                "import again: the entries saved are recognised, not added twice)"
+            ) from None
+        if not read:
             # Comments only, an HTML page, words: nothing that looks like an entry.
             report.unreadable += 1
             report.problems.append(
@@ -190,39 +220,36 @@ def import_files(
             )
             continue
         report.any_read = True
-        # bib's problems render as "file:line: key: what is wrong" themselves.
-        problems = [Problem("", str(p)) for p in result.problems]
-        report.problems.extend(problems)
-        added = updated = duplicates = 0
-        works = result.works
-        report.entries.extend(works)
-        with (progress or NO_PROGRESS).task(f"Importing {path.name}", len(works)) as advance:
-            for start in range(0, len(works), IMPORT_CHUNK):
-                chunk = works[start : start + IMPORT_CHUNK]
-                with store.transaction():
-                    results = save_new_works(store, chunk, by_user=True, citekeys=registry)
-                    for work, saved in zip(chunk, results, strict=True):
-                        if isinstance(saved, sqlite3.IntegrityError):
-                            report.problems.append(
-                                Problem(f"{path}: {work.citekey}", f"not saved ({saved})")
-                            )
-                            continue
-                        if work.citekey:
-                            report.keys[work.citekey] = saved.study_id
-                        added += saved.created
-                        updated += not saved.created
-                        duplicates += saved.duplicate_of is not None
-                advance(len(chunk))
-        report.files.append(
-            {
-                "file": str(path),
-                "added": added,
-                "updated": updated,
-                "duplicates": duplicates,
-                "problems": len(problems),
-            }
-        )
+        report.files.append({"file": str(path), **counts})
     return report
+
+
+def _save_chunk(
+    store: Store,
+    path: Path,
+    works: list[Work],
+    report: ImportReport,
+    counts: dict[str, int],
+    keep_entries: bool,
+) -> None:
+    """Save one chunk of a file's works in one transaction and count what became of
+    them. The citekeys handed out are in the library once the chunk is saved, so each
+    chunk asks them of a registry of its own."""
+    if keep_entries:
+        report.entries.extend(works)
+    if not works:
+        return
+    with store.transaction():
+        results = save_new_works(store, works, by_user=True, citekeys=CitekeyRegistry(store))
+    for work, saved in zip(works, results, strict=True):
+        if isinstance(saved, sqlite3.IntegrityError):
+            report.problems.append(Problem(f"{path}: {work.citekey}", f"not saved ({saved})"))
+            continue
+        if work.citekey and keep_entries:
+            report.keys[work.citekey] = saved.study_id
+        counts["added"] += saved.created
+        counts["updated"] += not saved.created
+        counts["duplicates"] += saved.duplicate_of is not None
 
 
 def export_library(store: Store, fmt: str) -> str:
@@ -274,8 +301,9 @@ def _is_one_of(target: Path, files: Iterable[Path]) -> Path | None:
 
 
 def database_files(db: Path) -> list[Path]:
-    """A SQLite database and the files SQLite keeps beside it."""
-    return [db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    """A SQLite database, the files SQLite keeps beside it and the store's check stamp."""
+    suffixes = ("-wal", "-shm", "-journal", "-checked")
+    return [db, *(db.with_name(db.name + suffix) for suffix in suffixes)]
 
 
 def write_atomically(

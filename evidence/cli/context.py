@@ -225,8 +225,10 @@ def open_store(ctx: typer.Context, *, create: bool = True) -> Iterator[Any]:
     )
     try:
         yield store
-    finally:
-        store.close()
+    except BaseException:
+        store.close(sound=False)
+        raise
+    store.close()
 
 
 def lock_timeout() -> float:

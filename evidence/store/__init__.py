@@ -14,6 +14,7 @@ import operator
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -110,10 +111,14 @@ class Store:
         self.readonly = readonly
         self.lock_timeout = lock_timeout
         self._on_wait = on_wait
+        # When the file last passed the quick check (writable stores only).
+        self._checked_at: float | None = None
         if self.path.exists() and self.path.is_dir():
             raise UsageError(f"Database path {self.path} is a directory. Give a file path.")
         # Read-only through SQLite when this process may not write the file or its folder.
         sqlite_read_only = readonly and not opening.may_write(self.path)
+        # Read before connecting: reading a WAL database makes its -wal file.
+        checked_at = None if readonly else opening.checked_as_left(self.path)
         conn: sqlite3.Connection | None = None
         try:
             conn = opening.connect(self.path, read_only=sqlite_read_only, timeout=lock_timeout)
@@ -123,7 +128,11 @@ class Store:
             self._db.execute("PRAGMA foreign_keys = ON")
             opening.refuse_newer(self._db, self.path)
             if not readonly:
-                opening.refuse_damaged(self._db, self.path)
+                self._checked_at = checked_at
+                if self._checked_at is None:
+                    opening.forget_checked(self.path)
+                    opening.refuse_damaged(self._db, self.path)
+                    self._checked_at = time.time()
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
             pending = self.pending_migrations()
@@ -274,8 +283,16 @@ class Store:
             )
             conn.execute(found[0])
 
-    def close(self) -> None:
+    def close(self, *, sound: bool = True) -> None:
+        """Close the connection. ``sound``: the command ended without an error, so the
+        file may be stamped as checked (evidence.store.opening); after an error the next
+        writing command checks the file again."""
         self._db.conn.close()
+        if self._checked_at is not None:
+            if sound:
+                opening.remember_checked(self.path, self._checked_at)
+            else:
+                opening.forget_checked(self.path)
 
     def trace(self, callback: Callable[[str, Any], None] | None) -> None:
         """Call ``callback(sql, params)`` before each statement the store runs through
