@@ -43,22 +43,39 @@ def test_pandoc_keys_known_and_unknown() -> None:
     ]
 
 
+_NUMBERED_LIST = (
+    "\n\nReferences\n1. Lee A. One. 2001.\n2. Kim B. Two. 2002.\n3. Cho C. Three. 2003.\n"
+)
+
+
 def test_numbered_citations_tied_to_references() -> None:
-    text = "Massage helps [1]. Pain fell [2–3] and (1, 3).\n\nReferences\n1. Lee A. One. 2001.\n2. Kim B. Two. 2002.\n3. Cho C. Three. 2003.\n"
+    text = "Massage helps [1]. Pain fell [2–3] and [1, 3]." + _NUMBERED_LIST
     found = [m for m in _mentions(text) if m.kind == "numbered"]
     assert [(m.text, m.numbers) for m in found] == [
         ("[1]", [1]),
         ("[2–3]", [2, 3]),
-        ("(1, 3)", [1, 3]),
+        ("[1, 3]", [1, 3]),
     ]
     assert found[0].reference and found[0].reference.startswith("1. Lee A.")
+    # Numbers in parentheses cite where the document cites in parentheses only.
+    text = "Massage helps (1). Pain fell (2–3) and (1, 3)." + _NUMBERED_LIST
+    found = [m for m in _mentions(text) if m.kind == "numbered"]
+    assert [(m.text, m.numbers) for m in found] == [
+        ("(1)", [1]),
+        ("(2–3)", [2, 3]),
+        ("(1, 3)", [1, 3]),
+    ]
+    # Where brackets cite, parentheses hold counts (BMC: "water bodies (57)").
+    text = "Massage helps [1]. Pain fell in rooms (2) and wards (3)." + _NUMBERED_LIST
+    found = [m for m in _mentions(text) if m.kind == "numbered"]
+    assert [(m.text, m.numbers) for m in found] == [("[1]", [1])]
 
 
 def test_author_year_forms() -> None:
     text = (
         "Massage works (Smith et al., 2020; Lee & Park, 2019). "
         "Smith and Jones (2018) disagreed. In (2019) nothing.\n\n"
-        "References\nSmith, A., Doe, B. (2020). Title. J, 1.\nLee, C., & Park, D. (2019). T. J.\n"
+        "References\nSmith, A., Doe, B., & Roe, E. (2020). Title. J, 1.\nLee, C., & Park, D. (2019). T. J.\n"
     )
     found = [m for m in _mentions(text) if m.kind == "author-year"]
     assert [(m.text, m.authors, m.year, m.reference_index) for m in found] == [

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from bib.text import caseless
 from evidence.extract.citation_mentions import ReferenceIndex
 from evidence.extract.claims import THRESHOLD, score_sentence
-from evidence.extract.mention import Mention
+from evidence.extract.mention import Mention, cites_research
 from evidence.extract.mentions import find_mentions
 from evidence.extract.prefilter import SCREEN
 from evidence.extract.segment import Sentence, segment
 from evidence.extract.visible import INVISIBLE, VisibleText
 from evidence.read.document import Document, Reference
-from evidence.vocab import RESEARCH_KINDS
 
 
 @dataclass
@@ -39,7 +38,7 @@ class Claim:
 
     @property
     def sourced(self) -> bool:
-        return any(m.kind in RESEARCH_KINDS for m in self.mentions)
+        return any(cites_research(m) for m in self.mentions)
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def _extract(document: Document, keys: frozenset[str] | None, threshold: float) 
     per_sentence = find_mentions(document, sentences, keys, scans)
     scored: list[Claim] = []
     for sentence, mentions, seen in zip(sentences, per_sentence, scans, strict=True):
-        has_source = any(m.kind in RESEARCH_KINDS for m in mentions)
+        has_source = any(cites_research(m) for m in mentions)
         states_finding = has_source and sentence.block_kind != "heading"
         score = score_sentence(
             sentence.text,

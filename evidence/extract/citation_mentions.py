@@ -33,10 +33,14 @@ class ReferenceIndex:
         self.all_of_label: dict[str | None, list[int]] = {}
         # (year, first surname folded) -> the first entry with both.
         self.by_author_year: dict[tuple[str | None, str], int] = {}
+        # (year, first surname folded) -> every entry with both, in order.
+        self.all_by_author_year: dict[tuple[str | None, str], list[int]] = {}
         for i, r in enumerate(references):
             self.all_of_label.setdefault(r.label, []).append(i)
             if r.surnames:
-                self.by_author_year.setdefault((r.year, caseless(r.surnames[0])), i)
+                key = (r.year, caseless(r.surnames[0]))
+                self.by_author_year.setdefault(key, i)
+                self.all_by_author_year.setdefault(key, []).append(i)
 
     @classmethod
     def of(cls, references: Sequence[Reference] | ReferenceIndex) -> ReferenceIndex:
@@ -126,8 +130,19 @@ def tied_mention(citation: Citation, text: str, references: Sequence[Reference])
 # Numbered references: [1], [2–4], [1, 3], (1, 3)
 
 _NUMBER_LIST = r"\d{1,3}(?:\s*[-–—]\s*\d{1,3})?(?:\s*,\s*\d{1,3}(?:\s*[-–—]\s*\d{1,3})?)*"
-_BRACKET_NUMBERS = re.compile(r"\[(" + _NUMBER_LIST + r")\]")
+# Spaces may stand inside the brackets: BMC's web pages print "[ 1 – 3 ]", "[ 4 , 5 ]".
+_BRACKET_NUMBERS = re.compile(r"\[\s*(" + _NUMBER_LIST + r")\s*\]")
 _PAREN_NUMBERS = re.compile(r"(?<![\w(])\((" + _NUMBER_LIST + r")\)")
+# Brackets of a test statistic, not a citation: degrees of freedom glued to the
+# statistic's symbol ("F[1,12] = 8.42", "t[23]", "χ2[2]"), or any bracket that a
+# value is compared with ("[1, 12] = 8.42").
+_STATISTIC_BEFORE = re.compile(r"(?:^|[^\w])[^\W\d_]\w?$")
+_COMPARED_AFTER = re.compile(r"^\s*[=<>≤≥≈]")
+# An enumeration marker, not a citation: "(1)" after the start of the sentence, a colon,
+# semicolon, comma or "and"/"or", and before the words of the item it numbers
+# ("the assumptions: (1) the birthmark was formed …, and (3) the third band").
+_ENUMERATION_BEFORE = re.compile(r"(?:^|[:;,]|\b(?:and|or))\s*$", re.IGNORECASE)
+_ENUMERATION_AFTER = re.compile(r"^\s+[^\W\d_]")
 
 
 def _expand_numbers(value: str) -> list[int]:
@@ -144,18 +159,51 @@ def _expand_numbers(value: str) -> list[int]:
     return numbers
 
 
+def numbered_style(sentences: Sequence[Sentence]) -> str | None:
+    """ "bracket" when some sentence cites numbers in brackets ("[3]"), else None. A
+    document keeps to one style: where brackets cite, numbers in parentheses are counts
+    ("water bodies (57)"), enumerations or years, not citations."""
+    for sentence in sentences:
+        if sentence.block_kind == "heading" or "[" not in sentence.text:
+            continue
+        for m in _BRACKET_NUMBERS.finditer(sentence.text):
+            before, after = sentence.text[: m.start()], sentence.text[m.end() :]
+            if not _COMPARED_AFTER.match(after) and not _STATISTIC_BEFORE.search(before):
+                return "bracket"
+    return None
+
+
 def numbered_mentions(
-    sentence: Sentence, text: str, references: Sequence[Reference] | ReferenceIndex
+    sentence: Sentence,
+    text: str,
+    references: Sequence[Reference] | ReferenceIndex,
+    *,
+    style: str | None = None,
 ) -> list[Mention]:
+    """Numbered citations of ``sentence``: in brackets always; in parentheses when the
+    reference list is numbered and the document's ``style`` (``numbered_style``) is not
+    "bracket"."""
     numbered = ReferenceIndex.of(references).numbered
     found: list[Mention] = []
-    patterns = [_BRACKET_NUMBERS] + ([_PAREN_NUMBERS] if numbered else [])
+    patterns = [_BRACKET_NUMBERS] + ([_PAREN_NUMBERS] if numbered and style != "bracket" else [])
     for pattern in patterns:
         for m in pattern.finditer(sentence.text):
             numbers = _expand_numbers(m.group(1))
             if not numbers:
                 continue
             if pattern is _PAREN_NUMBERS and not all(str(n) in numbered for n in numbers):
+                continue
+            before, after = sentence.text[: m.start()], sentence.text[m.end() :]
+            if _COMPARED_AFTER.match(after):
+                continue
+            if pattern is _BRACKET_NUMBERS and _STATISTIC_BEFORE.search(before):
+                continue
+            if (
+                pattern is _PAREN_NUMBERS
+                and len(numbers) == 1
+                and _ENUMERATION_BEFORE.search(before)
+                and _ENUMERATION_AFTER.match(after)
+            ):
                 continue
             start = sentence.start + m.start()
             tied = [numbered[str(n)] for n in numbers if str(n) in numbered]
@@ -218,17 +266,55 @@ _NOT_AUTHORS = frozenset(
 )
 
 
+_ET_AL = re.compile(r"\bet\s+al\b")
+# "et al." in an entry's author list: the entry names only its first authors.
+_ENTRY_ET_AL = re.compile(r"\bet\s+al\b|\bothers\b|…|\.\.\.")
+
+
 def _surnames(authors: str) -> list[str]:
     cleaned = re.sub(r"\bet\s+al\.?", "", authors)
     names = [n.strip() for n in re.split(r",|\band\b|&", cleaned) if n.strip()]
     return names
 
 
-def _match_reference(surnames: Sequence[str], year: str, references: ReferenceIndex) -> int | None:
-    """The first entry of the year whose first surname is the citation's first."""
+def _match_reference(
+    surnames: Sequence[str], year: str, references: ReferenceIndex, *, et_al: bool = False
+) -> int | None:
+    """The first entry of the year whose first surname is the citation's first and whose
+    number of authors fits the citation's: "et al." stands for three or more authors,
+    "Smith & Jones" for exactly two (Jones second), "Smith" for one author alone. An entry
+    whose list ends in "et al." has at least one author more than it names."""
     if not surnames:
         return None
-    return references.by_author_year.get((year, caseless(surnames[0].split()[-1])))
+    found = references.all_by_author_year.get((year, caseless(surnames[0].split()[-1])))
+    if not found:
+        return None
+    named = [caseless(name.split()[-1]) for name in surnames]
+    for index in found:
+        entry = references.references[index]
+        listed = len(entry.surnames)
+        more = bool(_ENTRY_ET_AL.search(_author_part(entry)))
+        if et_al:
+            fits = listed >= 3 or more
+        else:
+            fits = listed == len(named) or (more and listed < len(named))
+            fits = fits and all(
+                caseless(have) == want
+                for have, want in zip(entry.surnames[1:], named[1:], strict=False)
+            )
+        if fits:
+            return index
+    return None
+
+
+def _author_part(entry: Reference) -> str:
+    """The text of an entry before its year: where its authors are."""
+    text = entry.text
+    if entry.year:
+        cut = text.find(entry.year)
+        if cut > 0:
+            return text[:cut]
+    return text[:200]
 
 
 def author_year_mentions(
@@ -269,7 +355,8 @@ def _author_year(
 ) -> Mention:
     authors = _surnames(m.group("authors"))
     years = [y.strip() for y in m.group("years").split(",")]
-    index = _match_reference(authors, years[0], references)
+    et_al = bool(_ET_AL.search(m.group("authors")))
+    index = _match_reference(authors, years[0], references, et_al=et_al)
     return Mention(
         kind="author-year",
         text=text[start:end],

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from evidence.vocab import RESEARCH_KINDS
+
 
 @dataclass
 class Mention:
@@ -30,6 +32,13 @@ class Mention:
     finding: str | None = None
     known: bool | None = None
     inherited: bool = False
+
+
+def cites_research(mention: Mention) -> bool:
+    """Whether ``mention`` points at research: any kind of RESEARCH_KINDS, and a web
+    address the author cited in the format's citation syntax (``[@url:…]``), which
+    is a citation like any other, unlike a bare link in the prose."""
+    return mention.kind in RESEARCH_KINDS or (mention.kind == "url" and mention.citekey is not None)
 
 
 # "… found that X": the finding an attribution reports is what follows such a verb.

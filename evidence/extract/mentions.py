@@ -19,17 +19,18 @@ from evidence.extract.citation_mentions import (
     author_year_mentions,
     citation_mention,
     numbered_mentions,
+    numbered_style,
     tied_mention,
 )
 from evidence.extract.identifier_mentions import find_identifiers, link_mentions
-from evidence.extract.mention import Mention
+from evidence.extract.mention import Mention, cites_research
 from evidence.extract.prefilter import SCREEN, Opened
 from evidence.extract.segment import Sentence
 from evidence.extract.spans import SpanIndex
 from evidence.extract.vague_mentions import PREFILTERED_PATTERNS as _VAGUE_PATTERNS
 from evidence.extract.vague_mentions import vague_mentions
 from evidence.read.document import Document
-from evidence.vocab import MENTION_KINDS, RESEARCH_KINDS
+from evidence.vocab import MENTION_KINDS
 
 # Every pattern that the mention finders run behind the prefilter (tests/test_prefilter.py
 # compares each with its plain search).
@@ -89,13 +90,16 @@ def find_mentions(
             )
         )
     references = ReferenceIndex(document.references)
+    style = None if document.exact_citations else numbered_style(sentences)
     for index, sentence in enumerate(sentences):
         if sentence.block_kind == "heading":
             continue
         mentions = result[index]
         if not document.exact_citations:
             mentions.extend(
-                m for m in numbered_mentions(sentence, text, references) if not cited.holds(m.start)
+                m
+                for m in numbered_mentions(sentence, text, references, style=style)
+                if not cited.holds(m.start)
             )
             mentions.extend(
                 m
@@ -108,7 +112,7 @@ def find_mentions(
             inherited = inherited_mention(sentence, result[index - 1])
             if inherited is not None:
                 mentions.append(inherited)
-        if not any(m.kind in RESEARCH_KINDS for m in mentions):
+        if not any(cites_research(m) for m in mentions):
             mentions.extend(vague_mentions(sentence, text, seen))
         mentions.sort(key=lambda mention: (mention.start, mention.end))
     return result

@@ -30,9 +30,15 @@ class Sentence:
     block_kind: str
 
 
+# A citation printed right after a full stop: "elements.[12]", "elements.[@key]",
+# "elements.¹²" (see _LEADING_CITATION for the same shapes after a space).
+_CITATION_AFTER_STOP = (
+    r"(?:\[\s*-?@[^\[\]\n]*\]|\[\s*\d{1,3}(?:\s*[-–—,]\s*\d{1,3})*\s*\]"
+    r"|[⁰¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹⁻˒,–]*)*"
+)
 # A boundary is only possible after ., ! or ? (optionally closed by quotes or
-# brackets) followed by white space.
-_POSSIBLE_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+\S")
+# brackets, and citations) followed by white space.
+_POSSIBLE_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*" + _CITATION_AFTER_STOP + r"\s+\S")
 
 # Tokens that end with a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -45,12 +51,34 @@ _ABBREVIATIONS = frozenset(
 )
 _LAST_TOKEN = re.compile(r"([A-Za-z][A-Za-z.]*)\.[\"'”’)\]]*\s*$")
 
+# Citations set after the full stop, as Nature and many LaTeX styles print them:
+# "…elements.[12] Next", "…elements. [@key; @other] Next", "…elements.¹² Next". They
+# belong to the sentence before.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*\Z")
+_LEADING_CITATION = re.compile(
+    r"""
+    \s*
+    (?:
+        \[ \s* -?@ [^\[\]\n]* \]                      # a pandoc group [@key; @other]
+      | \[ \s* \d{1,3} (?:\s* [-–—,] \s* \d{1,3})* \s* \]  # numbers [12], [3–5, 9]
+      | [⁰¹²³⁴⁵⁶⁷⁸⁹] [⁰¹²³⁴⁵⁶⁷⁸⁹⁻˒,–]*                # superscript numbers ¹²˒¹³
+    )+
+    """,
+    re.VERBOSE,
+)
+# What may follow such a citation: the end of the block, or a new sentence (a capital,
+# a quote or bracket and a capital, a digit); not a lower-case word, which would make
+# the citation the subject of its own sentence ("[12] showed that …").
+_CLOSES_SENTENCE = re.compile(r"\s*(?:\Z|[\"“‘(\[]?[A-Z0-9])")
+
 
 # A cheap first split at boundaries nothing can dispute: a lower-case word of
 # three or more letters (not an abbreviation) ending in . ! or ?, then space
 # and a capital. pysbd refines only the pieces that still hold a possible
 # boundary, which keeps its guarantees at a fraction of its cost.
-_SAFE_BOUNDARY = re.compile(r"\b([a-z]{3,})[.!?][\"'”’)\]]*\s+(?=[\"“(]?[A-Z])")
+_SAFE_BOUNDARY = re.compile(
+    r"\b([a-z]{3,})[.!?][\"'”’)\]]*" + _CITATION_AFTER_STOP + r"\s+(?=[\"“(]?[A-Z])"
+)
 
 
 def _safe_pieces(chunk: str) -> list[tuple[int, int]]:
@@ -156,13 +184,21 @@ def _pysbd_spans(chunk: str) -> list[tuple[int, int]]:
 
 
 def _merge(chunk: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join pieces split after an abbreviation, an initial or inside brackets."""
+    """Join pieces split after an abbreviation, an initial or inside brackets, and give
+    a citation set after the full stop back to the sentence it closes."""
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and _continues(chunk[merged[-1][0] : merged[-1][1]], chunk[start:end]):
             merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
+            continue
+        if merged and _SENTENCE_END.search(chunk, merged[-1][0], merged[-1][1]):
+            cited = _LEADING_CITATION.match(chunk, start, end)
+            if cited and _CLOSES_SENTENCE.match(chunk, cited.end(), end):
+                merged[-1] = (merged[-1][0], cited.end())
+                if cited.end() >= end or not chunk[cited.end() : end].strip():
+                    continue
+                start = cited.end()
+        merged.append((start, end))
     return merged
 
 

@@ -1,4 +1,5 @@
-"""HTML to a Document: the main text as trafilatura finds it, without boilerplate."""
+"""HTML to a Document: the main text as trafilatura finds it, without boilerplate,
+with figure and table captions and table rows."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from evidence.read.pandoc import find_citations
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
+    from lxml.html import HtmlElement
+
 # Used only when trafilatura gives nothing: scripts and styles go with their
 # content, other tags alone.
 _TAGS = re.compile(
@@ -24,20 +27,24 @@ _TAGS = re.compile(
 
 
 def read_html(text: str, context: ReadContext) -> Document:
-    """Headings, paragraphs, list items and quotes of the page's main text, with
-    its links; navigation, scripts, tables and footers are left out."""
+    """Headings, paragraphs, list items, quotes, figure and table captions and table
+    rows of the page's main text, with its links; navigation, scripts and footers are
+    left out."""
     import trafilatura
     from defusedxml import ElementTree
 
     builder = ProseBuilder()
     xml: str | None = None
     try:
+        tree = trafilatura.load_html(text)
+        if tree is not None:
+            _captions_as_paragraphs(tree)
         xml = trafilatura.extract(
-            text,
+            tree if tree is not None else text,
             output_format="xml",
             include_links=True,
             include_comments=False,
-            include_tables=False,
+            include_tables=True,
             include_images=False,
             favor_recall=True,
         )
@@ -70,8 +77,52 @@ def read_html(text: str, context: ReadContext) -> Document:
     return doc
 
 
+def _captions_as_paragraphs(tree: HtmlElement) -> None:
+    """Figure and table captions as paragraphs of their own, which trafilatura keeps:
+    a ``<figcaption>`` after its ``<figure>`` (trafilatura drops figures whole), a
+    table's ``<caption>`` before its ``<table>`` (instead of a row of the table)."""
+    for caption in list(tree.iter("figcaption", "caption")):
+        parent = caption.getparent()
+        if parent is None:
+            continue
+        if caption.tag == "figcaption":
+            holder = parent
+            while holder.getparent() is not None and holder.tag != "figure":
+                holder = holder.getparent()
+            if holder.tag != "figure":
+                caption.tag = "p"  # a caption outside any figure stays where it is
+                continue
+        else:
+            holder = parent
+            if holder.tag != "table":
+                continue
+        _detach(caption)
+        caption.tag = "p"
+        if holder.tag == "figure":
+            holder.addnext(caption)
+        else:
+            holder.addprevious(caption)
+
+
+def _detach(element: HtmlElement) -> None:
+    """Remove ``element`` from its parent, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    element.tail = None
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
 def _render_xml(element: Element, builder: ProseBuilder, kind: str) -> None:
-    """Blocks of trafilatura's XML (head, p, list/item, quote), each child in turn."""
+    """Blocks of trafilatura's XML (head, p, list/item, quote, table/row), each child
+    in turn."""
     for child in element:
         tag = child.tag
         if tag == "head":
@@ -96,10 +147,25 @@ def _render_xml(element: Element, builder: ProseBuilder, kind: str) -> None:
                 builder.start("quote")
                 _render_xml_inline(child, builder)
                 builder.end()
-        elif tag in ("code", "graphic", "table", "comments"):
+        elif tag == "table":
+            _render_table(child, builder)
+        elif tag in ("code", "graphic", "comments"):
             continue
         else:
             _render_xml(child, builder, kind)
+
+
+def _render_table(table: Element, builder: ProseBuilder) -> None:
+    """Each row of a table as one ``table_row`` block, its cells joined by " | "."""
+    for row in table.iter("row"):
+        builder.start("table_row")
+        for cell in row:
+            if cell.tag != "cell" or not "".join(cell.itertext()).strip():
+                continue
+            if builder.in_block:
+                builder.add(" | ")
+            _render_xml_inline(cell, builder)
+        builder.end()
 
 
 def _render_xml_inline(element: Element, builder: ProseBuilder) -> None:

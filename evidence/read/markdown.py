@@ -10,6 +10,7 @@ from evidence.read.document import Document, Link, ReadContext
 from evidence.read.pandoc import find_citations, resolve_tags, split_tag_definitions
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 _FRONT_MATTER = re.compile(
@@ -32,24 +33,53 @@ _ATTRIBUTES = re.compile(
 )
 
 
+# Raw HTML inside Markdown: comments, scripts and styles go with their content, other
+# tags alone; the text between them is Markdown again, as pandoc reads it. An autolink
+# "<https://…>" is not a tag (a tag's name holds no colon).
+_HTML_MARKUP = re.compile(
+    r"""
+        <!--.*?-->                                  # a comment
+      | <(script|style)\b.*?</\1\s*>               # 1: a script or style, content and all
+      | </?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>     # any other tag
+    """,
+    re.IGNORECASE | re.DOTALL | re.VERBOSE,
+)
+
+
 def read_markdown(text: str, context: ReadContext) -> Document:
-    """Prose of the Markdown's paragraphs, headings, list items, quotes and table
-    cells; code, HTML blocks and front matter are left out. Bare ``@key``
-    citations are narrowed to ``context.bib_keys`` when given."""
+    """Prose of the Markdown's paragraphs, headings, list items, quotes, the text of its
+    raw HTML blocks, and its table rows (``table_row`` blocks, cells joined by " | ");
+    code and front matter are left out. Bare ``@key`` citations are narrowed to
+    ``context.bib_keys`` when given."""
     from markdown_it import MarkdownIt
 
     markup = _FRONT_MATTER.sub("", text, count=1)
     markup, definitions = split_tag_definitions(markup)
     md = MarkdownIt("commonmark").enable("table")
-    tokens = md.parse(markup)
     builder = ProseBuilder()
+    _render_blocks(md, md.parse(markup), builder, nested=False)
+    builder.end()
+    doc = Document(text=builder.text(), format="markdown", blocks=builder.blocks)
+    doc.links = builder.links
+    doc.tag_definitions = definitions
+    citations = find_citations(doc.text, doc.blocks, bare=True, bib_keys=context.bib_keys)
+    doc.citations = resolve_tags(citations, definitions)
+    return doc
+
+
+def _render_blocks(
+    md: MarkdownIt, tokens: list[Token], builder: ProseBuilder, *, nested: bool
+) -> None:
+    """Blocks of markdown-it's token stream; the text of a raw HTML block is read as
+    Markdown once more (``nested``: already inside one, where no tag is left)."""
     enclosing: list[str] = []  # the list items and quotes the token is inside
     list_depth = 0
+    first_cell = False
     for token in tokens:
         kind = token.type
         if kind == "heading_open":
             builder.start("heading", int(token.tag[1:]) if token.tag[1:].isdigit() else 1)
-        elif kind in ("heading_close", "paragraph_close", "th_close", "td_close"):
+        elif kind in ("heading_close", "paragraph_close", "tr_close"):
             builder.end()
         elif kind == "bullet_list_open" or kind == "ordered_list_open":
             list_depth += 1
@@ -72,18 +102,24 @@ def read_markdown(text: str, context: ReadContext) -> Document:
                     builder.start("list_item", list_depth)
             else:
                 builder.start("quote" if "quote" in enclosing else "paragraph")
+        elif kind == "tr_open":
+            builder.start("table_row")
         elif kind in ("th_open", "td_open"):
-            builder.start("paragraph")
+            first_cell = True
         elif kind == "inline":
-            _render_inline(token.children or [], builder)
-        # code blocks, fences, html blocks and rules are not prose
-    builder.end()
-    doc = Document(text=builder.text(), format="markdown", blocks=builder.blocks)
-    doc.links = builder.links
-    doc.tag_definitions = definitions
-    citations = find_citations(doc.text, doc.blocks, bare=True, bib_keys=context.bib_keys)
-    doc.citations = resolve_tags(citations, definitions)
-    return doc
+            children = token.children or []
+            if first_cell:
+                first_cell = False
+                if builder.in_block and token.content.strip():
+                    builder.add(" | ")
+            _render_inline(children, builder)
+        elif kind == "html_block" and not nested:
+            inner = _HTML_MARKUP.sub("\n", token.content)
+            if inner.strip():
+                builder.end()
+                _render_blocks(md, md.parse(inner), builder, nested=True)
+                builder.end()
+        # code blocks, fences and rules are not prose
 
 
 def _render_inline(children: list[Token], builder: ProseBuilder) -> None:

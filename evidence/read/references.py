@@ -54,7 +54,24 @@ _YEAR = re.compile(
     """,
     re.VERBOSE,
 )
+# The year of a Vancouver locator: "2003;101:75–88", "2001;116–129", "2016:6545861".
+_LOCATOR_YEAR = re.compile(r"\b((?:1[6-9]|20)\d{2}[a-z]?)\s*[;:]\s*\d")
 _AUTHOR_SEPARATOR = re.compile(r",|;|\s&\s|\band\b|\bet al\b")
+# A Vancouver author list, "Smith JA, van der Berg K, Lee M III, et al.: Title …" (the
+# year comes after the title): surnames with bare initials, up to the "." or ":" that
+# ends the list.
+_VANCOUVER_NAME = (
+    r"(?:(?:van|von|de|der|den|da|di|du|le|la|del|dos|ten|ter)\s+)*"
+    r"[^\W\d_][\w'’\-]+\s+[A-Z]{1,3}(?:\s+(?:Jr|Sr|II|III|IV))?"
+)
+_VANCOUVER_AUTHORS = re.compile(
+    rf"""
+    ^\s*
+    ({_VANCOUVER_NAME} (?:\s*,\s*{_VANCOUVER_NAME})* (?:\s*,?\s*et\ al)?)
+    \.?\s*[.:]\s
+    """,
+    re.VERBOSE,
+)
 _INITIALS = re.compile(r"(?:[A-Z]\.?-?)+")
 _SURNAME = re.compile(r"[^\W\d_][\w'’\-]+")
 
@@ -70,6 +87,14 @@ def parse_reference(text: str) -> tuple[str | None, tuple[str, ...], str | None]
     year_match = _YEAR.search(body)
     year = (year_match.group(1) or year_match.group(2)) if year_match else None
     author_part = body[: year_match.start()] if year_match else body.split(".")[0]
+    listed = _VANCOUVER_AUTHORS.match(body)
+    if listed and listed.end(1) < len(author_part):
+        author_part = listed.group(1)
+        # Its year is the locator's ("2003;101:75–88"), not one in the title
+        # ("terraenovae (Richardson 1836)").
+        locator = _LOCATOR_YEAR.search(body, listed.end())
+        if locator:
+            year = locator.group(1)
     surnames: list[str] = []
     for piece in _AUTHOR_SEPARATOR.split(author_part):
         piece = piece.strip(" .&()")
