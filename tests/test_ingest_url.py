@@ -25,6 +25,7 @@ from bib.http import HttpConfig
 from evidence.cli import app
 from evidence.errors import DocumentError
 from evidence.read.web import WebPage, looks_like_address, page_format, page_text, read_web_page
+from tests.conftest import shared_path
 from tests.test_read_jats import ARTICLE as JATS_ARTICLE
 from tests.test_read_pdf import make_pdf
 
@@ -208,6 +209,30 @@ def test_an_article_is_stored_under_its_address_with_claims_and_tied_citations(
     ]
     # The claim ids come from the address's last part, as a file's from its name.
     assert {c["id"].rsplit("-", 1)[0] for c in found} == {"sleep-and-memory"}
+
+
+@pytest.mark.parametrize(
+    ("article", "name", "content_type"),
+    [
+        ("rsos-panda-milk", "paper.xml", "application/xml"),
+        ("hindawi-silicone-embolism", "paper.xml", "text/xml; charset=utf-8"),
+        ("hindawi-helicobacter-aneurysm", "paper.pdf", "application/pdf"),
+    ],
+)
+def test_a_real_article_by_address_equals_the_same_file(
+    site: Site, article: str, name: str, content_type: str
+) -> None:
+    """Publishers' JATS and PDF files (../shared/data/corpora/pdf-articles), served as a
+    publisher's site serves them, give the claims and mentions of the file itself."""
+    file = shared_path("data", "corpora", "pdf-articles", article, name)
+    url = site.page(f"/{article}/{name}", file.read_bytes(), content_type)
+    assert run("ingest", url)[0] == 0
+    assert run("ingest", str(file))[0] == 0
+    by_address, as_file = claims(url), claims(name)
+    assert len(by_address) > 20
+    assert [(c["text"], [m["text"] for m in c["mentions"]]) for c in by_address] == [
+        (c["text"], [m["text"] for m in c["mentions"]]) for c in as_file
+    ]
 
 
 def test_offline_ingest_answers_from_the_cache(site: Site) -> None:
