@@ -60,12 +60,13 @@ HTML = "text/html; charset=utf-8"
 @dataclass
 class Site:
     """What the server answers: ``pages`` maps a path to (status, headers, body);
-    ``/hang`` never answers, ``/endless`` sends a body without end. ``hits`` counts the
+    ``/hang`` and the paths in ``hanging`` never answer, ``/endless`` sends a body without end. ``hits`` counts the
     requests per path, ``endless_sent`` the bytes the endless body got out."""
 
     url: str = ""
     pages: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
+    hanging: set[str] = field(default_factory=set)
     endless_sent: int = 0
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -94,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         site = self.site
         site.hits[self.path] = site.hits.get(self.path, 0) + 1
-        if self.path == "/hang":
+        if self.path == "/hang" or self.path in site.hanging:
             site.release.wait(30)
             return
         if self.path == "/endless":
@@ -249,6 +250,21 @@ def test_offline_ingest_answers_from_the_cache(site: Site) -> None:
     # An unchanged page offline is known by its bytes.
     code, out, _ = run("--offline", "ingest", url)
     assert code == 0 and "unchanged since the last ingest" in out
+
+
+def test_when_the_server_fails_the_cached_copy_is_read_with_a_line_saying_so(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = site.page("/article.html", ARTICLE)
+    assert run("ingest", url)[0] == 0
+    Path(os.environ["EVIDENCE_DB"]).unlink()
+    site.hanging.add("/article.html")
+    monkeypatch.setenv("EVIDENCE_HTTP_DEADLINE", "0.5")
+    code, out, err = run("ingest", url)
+    assert code == 0, err
+    assert site.hits["/article.html"] == 2
+    assert f"{url}: the network failed; read the copy in the HTTP cache." in err
+    assert f"{url}: 4 claims" in out
 
 
 def test_offline_without_a_cached_copy_is_one_clear_error(site: Site) -> None:
