@@ -69,7 +69,9 @@ def ingest(
         help="Files (.txt .md .qmd .html .tex .pdf .docx, JATS .nxml/.xml), a folder of "
         "Markdown files, - for stdin, or http(s) addresses of web pages.",
     ),
-    name: str = typer.Option(None, "--name", help="Document name (default: the file name, or the address of a web page)."),
+    name: str = typer.Option(
+        None, "--name", help="Document name (default: the file name, or the address of a web page)."
+    ),
     bib_files: list[str] = typer.Option(
         None, "--bib", help="Bibliography whose citekeys the document uses (repeatable)."
     ),
