@@ -1,9 +1,11 @@
 """Ingest documents into the store with stable claim ids.
 
-The pipeline's write step: read (evidence.read) -> extract (evidence.extract) -> save
-claims and mentions here. Claim ids are stable across re-ingests: an unchanged claim keeps its id by its
-normalised text, a lightly edited one by fuzzy similarity; a claim that disappeared but
-still carries user tags is kept (marked removed) and reported as orphaned.
+The pipeline's write step: read (evidence.read) -> extract (evidence.extract, block by
+block, re-using the stored extraction of unchanged blocks: evidence.ingest_cache) -> save
+claims and mentions (evidence.ingest_save). Claim ids are stable across re-ingests: an
+unchanged claim keeps its id by its normalised text, a lightly edited one by fuzzy
+similarity; a claim that disappeared but still carries user tags is kept (marked
+removed) and reported as orphaned.
 """
 
 from __future__ import annotations
@@ -11,24 +13,25 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from bib.citekey_lookup import CitekeyLookup, case_twins_message
 from bib.citekeys import normal_citekey
 from evidence.extract import extract
 from evidence.extract.visible import INVISIBLE
+from evidence.ingest_cache import extract_by_block, load_blocks, save_blocks
+from evidence.ingest_save import SIMILAR as SIMILAR
+from evidence.ingest_save import link_citation as link_citation
+from evidence.ingest_save import save_claims
 from evidence.read import read_document
 from evidence.read.document import MAX_BYTES
 from evidence.read.web import WebPage, read_web_page
 from evidence.status import UNSOURCED_SQL
-from evidence.store import Store, encode_value, now
+from evidence.store import Store, now
 
 FORMAT_ALIASES = {
     "txt": "text",
@@ -39,8 +42,6 @@ FORMAT_ALIASES = {
     "nxml": "jats",
     "xml": "jats",
 }
-# Two versions of a sentence at least this similar (rapidfuzz ratio, 0-100) are the same claim.
-SIMILAR = 80.0
 
 
 @dataclass
@@ -161,29 +162,6 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _normal(text: str) -> str:
-    # str.split() and re's \s agree on what whitespace is: the same as collapsing runs.
-    return " ".join(text.split()).lower()
-
-
-def _slug(name: str) -> str:
-    stem = Path(name).stem if "/" in name or "." in name else name
-    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:24] or "doc"
-
-
-def _claim_id(doc_slug: str, normal_text: str, taken: set[str]) -> str:
-    """A stable id from the claim's normalised text (``_normal``), numbered on when
-    ``taken`` (the ids already in the database) holds it."""
-    digest = hashlib.sha1(normal_text.encode("utf-8")).hexdigest()
-    base = f"{doc_slug}-{digest[:8]}"
-    cid, n = base, 2
-    while cid in taken:
-        cid = f"{base}-{n}"
-        n += 1
-    taken.add(cid)
-    return cid
-
-
 def ingest_document(
     store: Store,
     path: Path | None,
@@ -227,8 +205,16 @@ def ingest_document(
         if raw_sha and stored.get("raw_sha256") != raw_sha:
             store.update("documents", existing["id"], {"data": {**stored, "raw_sha256": raw_sha}})
         return _unchanged(store, existing, doc_name)
+    blocks_of = existing["id"] if existing else None
+    stored_blocks = load_blocks(store, blocks_of)
     with _cyclic_gc_paused():
-        extraction = extract(document, citekeys.known(c.key for c in document.citations))
+        by_block = extract_by_block(
+            document,
+            citekeys.known(c.key for c in document.citations),
+            stored_blocks,
+            extract=extract,
+        )
+    extraction = by_block.extraction
     report = IngestReport(doc_name, sentences=len(extraction.sentences))
     report.problems = [p.message for p in extraction.problems]
     with store.transaction(), _cyclic_gc_paused():
@@ -249,7 +235,10 @@ def ingest_document(
                 "data": {"keys": fingerprint, "raw_sha256": raw_sha},
             }
             doc_id = _save_document(store, existing, doc_row)
-            _save_claims(store, doc_id, doc_name, extraction.claims, citekeys, report)
+            save_claims(store, doc_id, doc_name, extraction.claims, citekeys, report)
+            if doc_id != blocks_of:  # saved meanwhile by another process
+                stored_blocks = load_blocks(store, doc_id)
+            save_blocks(store, doc_id, stored_blocks, by_block.keys)
     if unchanged is not None:
         return _unchanged(store, unchanged, doc_name)
     _fill_counts(store, doc_id, report)
@@ -266,177 +255,6 @@ def _save_document(
         store.update("documents", existing["id"], row)
         return int(existing["id"])
     return store.insert("documents", row)
-
-
-def _save_claims(
-    store: Store,
-    doc_id: int,
-    doc_name: str,
-    claims: Sequence[Any],
-    citekeys: Citekeys,
-    report: IngestReport,
-) -> None:
-    old = store.query(
-        "select id, text, position, start, [end], checkworthiness, reasons, block, removed_at "
-        "from claims where document_id = ? order by position",
-        [doc_id],
-    )
-    before = {row["id"]: row for row in old}
-    old_mentions: dict[tuple[str, str, str], int | None] = {
-        (m["claim_id"], m["kind"], m["text"]): m["study_id"]
-        for m in store.query(
-            "select claim_id, kind, text, study_id from mentions where document_id = ?", [doc_id]
-        )
-    }
-    by_text: dict[str, list[dict[str, Any]]] = {}
-    for row in old:
-        by_text.setdefault(_normal(row["text"]), []).append(row)
-    assigned: dict[int, str] = {}
-    used: set[str] = set()
-    normal = [_normal(claim.text) for claim in claims]
-    # 1. unchanged text keeps its id
-    for i in range(len(claims) if by_text else 0):
-        rows = by_text.get(normal[i])
-        if rows:
-            row = rows.pop(0)
-            assigned[i] = row["id"]
-            used.add(row["id"])
-    # 2. lightly edited text keeps its id (best fuzzy match among the unused)
-    unused = [r for r in old if r["id"] not in used]
-    unused_text = [_normal(r["text"]) for r in unused]
-    for i in range(len(claims)):
-        if i in assigned or not unused:
-            continue
-        # The first of the best-scoring old claims, if it scores SIMILAR or more.
-        found = process.extractOne(normal[i], unused_text, scorer=fuzz.ratio, score_cutoff=SIMILAR)
-        if found is not None:
-            best = unused.pop(found[2])
-            unused_text.pop(found[2])
-            assigned[i] = best["id"]
-            used.add(best["id"])
-    # 3. claims that vanished: keep those with user tags (orphaned), drop the rest
-    tagged = {
-        r["claim_id"]
-        for r in store.query(
-            "select distinct claim_id from evidence where origin = 'user' and claim_id in "
-            "(select id from claims where document_id = ?)",
-            [doc_id],
-        )
-    }
-    gone = [r for r in old if r["id"] not in used]
-    stamp = now()
-    store.delete_where("mentions", "document_id = ?", [doc_id])
-    for row in gone:
-        store.delete_where("evidence", "claim_id = ? and origin != 'user'", [row["id"]])
-        if row["id"] in tagged:
-            if not row["removed_at"]:
-                store.update("claims", row["id"], {"removed_at": stamp, "position": -1})
-            report.orphaned.append({"id": row["id"], "text": row["text"]})
-        else:
-            store.delete_where("claims", "id = ?", [row["id"]])
-    report.removed_claims = len(gone)
-    slug = _slug(doc_name)
-    # Every id that a new id of this slug could meet, whichever document holds it: two
-    # documents may share a slug (article.txt, article.md) and a sentence.
-    taken = {r["id"] for r in old} | {
-        r["id"]
-        for r in store.query(
-            "select id from claims where id >= ? and id < ?", [f"{slug}-", f"{slug}."]
-        )
-    }
-    mention_rows: list[dict[str, Any]] = []
-    new_rows: list[dict[str, Any]] = []
-    changed_rows: list[tuple[str, dict[str, Any]]] = []
-    citation_links: list[tuple[str, int]] = []
-    for i, claim in enumerate(claims):
-        values = {
-            "document_id": doc_id,
-            "position": i,
-            "text": claim.text,
-            "start": claim.start,
-            "end": claim.end,
-            "checkworthiness": round(float(claim.checkworthiness), 3),
-            "reasons": list(claim.reasons),
-            "block": getattr(claim, "block_kind", None),
-            "removed_at": None,
-        }
-        if i in assigned:
-            cid = assigned[i]
-            # A kept claim is written only when something about it changed (an edit
-            # elsewhere moves its offsets): a small edit writes few rows.
-            if any(before[cid].get(column) != value for column, value in values.items()):
-                changed_rows.append((cid, values))
-            report.kept_claims += 1
-        else:
-            cid = _claim_id(slug, normal[i], taken)
-            new_rows.append({"id": cid, **values})
-            report.new_claims += 1
-        for m in claim.mentions:
-            study_id = old_mentions.get((cid, m.kind, m.text))
-            citekey = getattr(m, "citekey", None)
-            if study_id is None and citekey:
-                study_id, problem = citekeys.study_of(citekey)
-                if problem and problem not in report.problems:
-                    report.problems.append(problem)
-            identifier = getattr(m, "identifier", None)
-            mention_rows.append(
-                {
-                    "claim_id": cid,
-                    "document_id": doc_id,
-                    "kind": m.kind,
-                    "text": m.text,
-                    "start": m.start,
-                    "end": m.end,
-                    "journal": getattr(m, "journal", None),
-                    "institution": getattr(m, "institution", None),
-                    "authors": list(getattr(m, "authors", None) or []),
-                    "year": _year(getattr(m, "year", None)),
-                    "identifier": str(identifier) if identifier else None,
-                    "citekey": citekey,
-                    "reference": getattr(m, "reference", None),
-                    "numbers": list(getattr(m, "numbers", None) or []),
-                    "data": {
-                        "finding": getattr(m, "finding", None),
-                        "inherited": bool(getattr(m, "inherited", False)),
-                    },
-                    "study_id": study_id,
-                }
-            )
-            if study_id is not None:
-                citation_links.append((cid, study_id))
-    # One batch each: claims first, then the mentions that point at them.
-    _update_claims(store, changed_rows)
-    store.insert_rows("claims", new_rows)
-    store.insert_rows("mentions", mention_rows)
-    for cid, sid in citation_links:
-        link_citation(store, cid, sid)
-    report.claims = len(claims)
-
-
-def _update_claims(store: Store, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Write the new values of kept claims, one prepared statement for all (they share
-    their columns) rather than a table lookup per claim."""
-    if not rows:
-        return
-    columns = list(rows[0][1])
-    sql = f"update claims set {', '.join(f'[{c}] = ?' for c in columns)} where id = ?"
-    for cid, values in rows:
-        store.execute(sql, [*(encode_value(values[c]) for c in columns), cid])
-
-
-def link_citation(store: Store, claim_id: str, study_id: int) -> None:
-    """A citation in the document links claim and study (origin ``citation``)."""
-    store.insert_ignore(
-        "evidence",
-        {
-            "claim_id": claim_id,
-            "study_id": study_id,
-            "stance": "mentions",
-            "origin": "citation",
-            "note": None,
-            "created_at": now(),
-        },
-    )
 
 
 def _raw_sha256(path: Path | None) -> str | None:
@@ -472,8 +290,3 @@ def _fill_counts(store: Store, doc_id: int, report: IngestReport) -> None:
         f"and {UNSOURCED_SQL}",
         [doc_id],
     )
-
-
-def _year(value: Any) -> int | None:
-    text = str(value or "").strip()[:4]
-    return int(text) if text.isdigit() else None

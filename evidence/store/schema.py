@@ -219,6 +219,19 @@ TABLES: dict[str, dict[str, Any]] = {
         "foreign_keys": [],
         "not_null": {"kind"},
     },
+    # What the extractor found in each prose block of a document, by a digest of all it
+    # read there (evidence.ingest_cache): a re-ingest re-extracts the changed blocks only.
+    "extraction_blocks": {
+        "columns": {
+            "id": int,
+            "document_id": int,
+            "key": str,
+            "result": str,
+        },
+        "pk": "id",
+        "foreign_keys": [("document_id", "documents", "id")],
+        "not_null": {"document_id", "key", "result"},
+    },
     "evidence": {
         "columns": {
             "id": int,
@@ -259,6 +272,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("candidates", ["mention_id"], False),
     ("candidates", ["study_id"], False),
     ("evidence", ["claim_id", "study_id", "origin"], True),
+    ("extraction_blocks", ["document_id", "key"], True),
     ("evidence", ["study_id"], False),
     ("retractions", ["original_doi"], False),
     ("retractions", ["original_pmid"], False),
@@ -345,6 +359,33 @@ def m003_check_evidence(db: sqlite_utils.Database) -> None:
 @_migration
 def m004_citekey_nocase(db: sqlite_utils.Database) -> None:
     ensure_declared(db)
+
+
+@_migration
+def m005_extraction_blocks(db: sqlite_utils.Database) -> None:
+    """The per-block extraction store, and a claims full-text trigger that runs only
+    when a claim's text changes: a re-ingest moves the offsets of most claims of a
+    document, and re-indexing each moved claim's unchanged text cost more than the rest
+    of the re-ingest."""
+    ensure_declared(db)
+    narrow_fts_update_trigger(db, "claims")
+
+
+def narrow_fts_update_trigger(db: sqlite_utils.Database, table: str) -> None:
+    """Re-create ``table``'s full-text update trigger (made by sqlite-utils for any
+    update) to run only when an indexed column is among those updated."""
+    columns = FTS[table]
+    old = ", ".join(f'old."{c}"' for c in columns)
+    new = ", ".join(f'new."{c}"' for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    db.execute(f'drop trigger if exists "{table}_au"')
+    db.execute(
+        f'create trigger "{table}_au" after update of {names} on "{table}" begin\n'
+        f'  insert into "{table}_fts" ("{table}_fts", rowid, {names}) '
+        f"values ('delete', old.rowid, {old});\n"
+        f'  insert into "{table}_fts" (rowid, {names}) values (new.rowid, {new});\n'
+        "end"
+    )
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
