@@ -34,7 +34,7 @@ class Sentence:
 # "elements.¹²" (see _LEADING_CITATION for the same shapes after a space).
 _CITATION_AFTER_STOP = (
     r"(?:\[\s*-?@[^\[\]\n]*\]|\[\s*\d{1,3}(?:\s*[-–—,]\s*\d{1,3})*\s*\]"
-    r"|[⁰¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹⁻˒,–]*)*"
+    r"|[⁰¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹⁻˒,–]*+)*+"
 )
 # A boundary is only possible after ., ! or ? (optionally closed by quotes or
 # brackets, and citations) followed by white space.
@@ -61,8 +61,8 @@ _LEADING_CITATION = re.compile(
     (?:
         \[ \s* -?@ [^\[\]\n]* \]                      # a pandoc group [@key; @other]
       | \[ \s* \d{1,3} (?:\s* [-–—,] \s* \d{1,3})* \s* \]  # numbers [12], [3–5, 9]
-      | [⁰¹²³⁴⁵⁶⁷⁸⁹] [⁰¹²³⁴⁵⁶⁷⁸⁹⁻˒,–]*                # superscript numbers ¹²˒¹³
-    )+
+      | [⁰¹²³⁴⁵⁶⁷⁸⁹] [⁰¹²³⁴⁵⁶⁷⁸⁹⁻˒,–]*+               # superscript numbers ¹²˒¹³
+    )++
     """,
     re.VERBOSE,
 )
