@@ -20,12 +20,21 @@ warm-up) over its resident set after the warm-up, so it counts SQLite's allocati
 count reading the document. Budgets: ingest at most 2x the segmenter's time and peak
 memory; a re-ingest at least 10x faster than the first ingest.
 
-    .venv/bin/python bench/bench_ingest.py
+Then the cost of an edit (``edit_case``): a generated Markdown document of 10,000 and
+100,000 claims (paragraphs of five sentences citing studies by citekey, by author and
+year and by DOI) ingested into a 10,000-study library, then 1% and 10% of its sentences
+edited (a few words added to each) and the document ingested again, each re-ingest
+timed against the first ingest in the same process. Target: a 1% edit of 100,000
+claims costs at most 0.3x the first ingest.
+
+    .venv/bin/python bench/bench_ingest.py [--edit-sizes 10000,100000] [--edits-only]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -40,6 +49,10 @@ HEALTH_NEWS = (
 )
 SEED = ROOT.parent / "shared" / "seed" / "article.txt"
 TARGET_BYTES = 10 * 1024 * 1024
+EDIT_SIZES = (10_000, 100_000)
+EDIT_FRACTIONS = (0.01, 0.10)
+EDIT_LIBRARY = 10_000
+EDIT_TARGET = 0.3  # at 1% of 100,000 claims
 
 _MEASURE = r"""
 import json, resource, sys, time
@@ -206,7 +219,7 @@ def _case(name: str, path: Path, tmpdir: Path) -> tuple[list[dict[str, Any]], st
     return rows, note
 
 
-def run(tmpdir: str | Path) -> dict[str, Any]:
+def run(tmpdir: str | Path, edit_sizes: tuple[int, ...] = EDIT_SIZES) -> dict[str, Any]:
     tmp = Path(tmpdir)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -223,6 +236,9 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         notes.append(note)
     else:
         notes.append("10 MB text skipped: neither the health-news corpus nor the seed is here.")
+    edit_table, edit_notes = edit_rows(edit_sizes, tmp)
+    rows += edit_table
+    notes += edit_notes
     notes.append(
         f"Each side ran {RUNS} times in fresh subprocesses, alternating (segmenter, "
         "ingest, segmenter, ingest); the fastest run of each is reported."
@@ -250,6 +266,161 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
     }
 
 
-if __name__ == "__main__":
+_EDITS = r"""
+import json, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from bench.bench_ingest import edited_document, generated_sentences, write_sentences
+from bench.bench_scale import build_library
+from evidence.ingest import Citekeys, ingest_document
+from evidence.store import Store
+
+claims, library, tmp = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+fractions = [float(f) for f in sys.argv[4].split(",")]
+db, doc = tmp / "edits.db", tmp / "generated.md"
+build_library(db, library)
+sentences = generated_sentences(claims, library)
+write_sentences(doc, sentences)
+store = Store(db)
+
+def ingest():
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = ingest_document(store, doc, citekeys=Citekeys.of_library(store))
+    return report, time.perf_counter() - wall, time.process_time() - cpu
+
+report, wall, cpu = ingest()
+out = {{"claims": report.claims, "first": wall, "first_cpu": cpu, "edits": {{}}}}
+for fraction in fractions:
+    write_sentences(doc, edited_document(sentences, fraction))
+    again, wall, cpu = ingest()
+    out["edits"][str(fraction)] = {{
+        "seconds": wall, "cpu": cpu, "kept": again.kept_claims, "new": again.new_claims,
+        "removed": again.removed_claims,
+    }}
+    write_sentences(doc, sentences)  # back to the first version before the next edit
+    ingest()
+store.close()
+print(json.dumps(out))
+"""
+
+_FAMILIES = "Smith Jones Field Garcia Nguyen Rossi Tanaka Okafor Silva Cohen".split()
+_WORDS = (
+    "massage therapy anxiety pain stiffness sleep quality adults cohort patients chronic "
+    "back knee function mobility exercise depression outcomes cortisol recovery fatigue"
+).split()
+
+
+def generated_sentences(claims: int, library: int, seed: int = 7) -> list[str]:
+    """``claims`` check-worthy sentences: citing a study of the library by citekey,
+    an author and year, a DOI, or nothing."""
+    from bench.bench_scale import citekey
+
+    rng = random.Random(seed)
+    out = []
+    for n in range(claims):
+        words = " ".join(rng.choice(_WORDS) for _ in range(8))
+        kind = n % 4
+        if kind == 0:
+            cited = citekey(rng.randrange(library))
+            out.append(f"Trial {n} found that {words} improved significantly [@{cited}].")
+        elif kind == 1:
+            family = _FAMILIES[n % len(_FAMILIES)]
+            out.append(
+                f"A cohort of {n % 900 + 20} patients showed that {words} reduced pain by "
+                f"{n % 60 + 5}% ({family} et al., {1980 + n % 45})."
+            )
+        elif kind == 2:
+            out.append(
+                f"Study {n} reported that {words} increased the risk of relapse "
+                f"(doi:10.{1000 + n % 9000}/gen.{n})."
+            )
+        else:
+            out.append(f"Researchers found in {n} adults that {words} lowered blood pressure.")
+    return out
+
+
+def write_sentences(path: Path, sentences: list[str]) -> None:
+    """A Markdown document: a heading, then paragraphs of five sentences."""
+    lines = ["# Generated document", ""]
+    for i in range(0, len(sentences), 5):
+        lines += [" ".join(sentences[i : i + 5]), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def edited_document(sentences: list[str], fraction: float, seed: int = 11) -> list[str]:
+    """``sentences`` with ``fraction`` of them edited (a few words added), spread over
+    the whole document."""
+    rng = random.Random(seed)
+    out = list(sentences)
+    for i in rng.sample(range(len(out)), int(len(out) * fraction)):
+        out[i] = out[i].replace(" that ", " that, overall, ", 1)
+    return out
+
+
+def edit_case(claims: int, tmpdir: Path, fractions: tuple[float, ...] = EDIT_FRACTIONS) -> Any:
+    """First ingest and re-ingests after each edit, in one fresh subprocess."""
+    work = Path(tempfile.mkdtemp(prefix=f"edits-{claims}-", dir=tmpdir))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _EDITS.format(root=str(ROOT)),
+            str(claims),
+            str(EDIT_LIBRARY),
+            str(work),
+            ",".join(str(f) for f in fractions),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def edit_rows(sizes: tuple[int, ...], tmpdir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for size in sizes:
+        result = edit_case(size, tmpdir)
+        for fraction, edit in result["edits"].items():
+            ratio = edit["seconds"] / result["first"]
+            target = EDIT_TARGET if size >= 100_000 and float(fraction) <= 0.01 else None
+            rows.append(
+                {
+                    "document": f"generated, {result['claims']:,} claims",
+                    "measure": f"re-ingest after editing {float(fraction):.0%} vs first ingest, s",
+                    "ingest": result["first"],
+                    "segmenter": edit["seconds"],
+                    "ratio": ratio,
+                    "target": f"≤ {target}×" if target else "",
+                    "met": "" if target is None else "yes" if ratio <= target else "**no**",
+                }
+            )
+            notes.append(
+                f"{size:,} claims, {float(fraction):.0%} edited: first ingest "
+                f"{result['first']:.2f} s ({result['first_cpu']:.2f} s CPU), re-ingest "
+                f"{edit['seconds']:.2f} s ({edit['cpu']:.2f} s CPU, ratio "
+                f"{edit['cpu'] / result['first_cpu']:.2f}); {edit['kept']:,} claims kept "
+                f"their ids, {edit['new']:,} new, {edit['removed']:,} removed."
+            )
+    return rows, notes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--edit-sizes", help="comma-separated claim counts of the edit case")
+    parser.add_argument("--edits-only", action="store_true", help="only the edit case")
+    args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.edit_sizes.split(",")) if args.edit_sizes else EDIT_SIZES
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(run(tmp), indent=2))
+        if args.edits_only:
+            rows, notes = edit_rows(sizes, Path(tmp))
+            result = {"rows": rows, "notes": notes}
+        else:
+            result = run(tmp, sizes)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
