@@ -11,7 +11,6 @@ from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from evidence.errors import DocumentNotFound, UsageError
-from evidence.library import latest_checks
 from evidence.listing import in_chunks
 from evidence.shapes import CheckResult, ClaimObject
 from evidence.status import derive_status
@@ -35,9 +34,17 @@ def study_states(
 ) -> dict[int, dict[str, Any]]:
     """Per study (every one, or those of ``study_ids``): citekey, retracted flag, latest
     verification status (three queries)."""
-    checks = {sid: check["status"] for sid, check in latest_checks(store, study_ids).items()}
     among = "" if study_ids is None else " and study_id in (select value from json_each(?))"
     params = [] if study_ids is None else [json.dumps(list(study_ids))]
+    # The latest verdict alone: nothing of the check's JSON columns is read.
+    last = "" if study_ids is None else " where study_id in (select value from json_each(?))"
+    checks = dict(
+        store.execute(
+            "select c.study_id, c.status from checks c join (select study_id, max(id) as id "
+            f"from checks{last} group by study_id) last on last.id = c.id",
+            params,
+        ).fetchall()
+    )
     retraction_notices: dict[int, list[str]] = {}
     for n in store.query(
         "select study_id, source, date, doi from notices where kind = 'retraction'"
@@ -134,21 +141,40 @@ def iter_claim_objects(
 CLAIM_CHUNK = 500
 
 
-def _by_claim(store: Store, table: str, ids: str, order: str) -> dict[str, list[dict[str, Any]]]:
+# The columns a claim object shows (no JSON column among them: none is decoded).
+_MENTION_COLUMNS = (
+    "claim_id",
+    "kind",
+    "text",
+    "journal",
+    "institution",
+    "identifier",
+    "citekey",
+    "year",
+    "reference",
+    "study_id",
+)
+_EVIDENCE_COLUMNS = ("claim_id", "study_id", "stance", "origin", "note")
+
+
+def _by_claim(
+    store: Store, table: str, columns: tuple[str, ...], ids: str, order: str
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
-    for r in store.query(
-        f"select * from {table} where claim_id in (select value from json_each(?)) "
-        f"order by {order}",
+    cursor = store.execute(
+        f"select {', '.join(columns)} from {table} "
+        f"where claim_id in (select value from json_each(?)) order by {order}",
         [ids],
-    ):
-        out.setdefault(r["claim_id"], []).append(r)
+    )
+    for values in cursor:
+        out.setdefault(values[0], []).append(dict(zip(columns, values, strict=True)))
     return out
 
 
 def _chunk_objects(store: Store, rows: list[dict[str, Any]]) -> list[ClaimObject]:
     ids = json.dumps([r["id"] for r in rows])
-    mentions = _by_claim(store, "mentions", ids, "start, id")
-    links = _by_claim(store, "evidence", ids, "id")
+    mentions = _by_claim(store, "mentions", _MENTION_COLUMNS, ids, "start, id")
+    links = _by_claim(store, "evidence", _EVIDENCE_COLUMNS, ids, "id")
     cited = {m["study_id"] for ms in mentions.values() for m in ms if m["study_id"] is not None}
     cited |= {e["study_id"] for ls in links.values() for e in ls if e["study_id"] is not None}
     studies = study_states(store, sorted(cited)) if cited else {}
