@@ -170,14 +170,23 @@ def page_rules(page: LTPage) -> list[Rule]:
 
 def _assign_columns(boxes: list[Box], width: float) -> None:
     """Column -1 for a box wider than half the page; the others by their left edges,
-    grouped where edges lie within a tenth of the page width of each other."""
+    grouped where edges lie within a tenth of the page width of each other.
+
+    The columns are found from the boxes of running text (a quarter of the page wide or
+    more); a narrower box (a table cell, a label) joins the column it starts in, so that
+    the cells of a table across the page do not chain two columns into one."""
     narrow = sorted((b for b in boxes if b.x1 - b.x0 <= 0.55 * width), key=lambda b: b.x0)
-    column, last = -1, float("-inf")
-    for box in narrow:
+    text = [b for b in narrow if b.x1 - b.x0 >= 0.25 * width]
+    edges: list[float] = []
+    last = float("-inf")
+    for box in text or narrow:
         if box.x0 - last > 0.1 * width:
-            column += 1
+            edges.append(box.x0)
         last = box.x0
-        box.column = column
+    for box in narrow:
+        box.column = max(
+            (i for i, edge in enumerate(edges) if edge <= box.x0 + 0.05 * width), default=0
+        )
     for box in boxes:
         if box.x1 - box.x0 > 0.55 * width:
             box.column = -1

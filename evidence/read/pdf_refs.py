@@ -19,10 +19,15 @@ _LINK_LINE = re.compile(
     r"^\s*(?:(?:Publisher Full Text|Free Full Text|PubMed Abstract|Reference Source"
     r"|Google Scholar|Crossref|CrossRef|PubMed|Web of Science|Scopus)\s*\|?\s*)+$"
 )
-# "Kalish J," "Bishop SDH," "Driggers WB III," "Smith, J.": a surname, then initials.
-_AUTHOR_START = re.compile(r"^\s*[A-Z][\w'’\-]+(?:[\s-][A-Z][\w'’\-]+)?,?\s+[A-Z]{1,3}[.,:\s]")
+# "Kalish J," "Bishop SDH," "Driggers WB III," "Smith, J.", "van Tuyl SAC": a surname
+# (after its particles), then initials.
+_AUTHOR_START = re.compile(
+    r"^\s*(?:(?:van|von|de|der|den|da|das|di|del|della|du|le|la|ten|ter|al|el)\s+)*"
+    r"[A-Z][\w'’\-]+(?:[\s-][A-Z][\w'’\-]+)?,?\s+[A-Z]{1,3}[.,:\s]"
+)
 _YEAR = re.compile(r"\b(?:1[6-9]|20)\d{2}[a-z]?\b|\bin press\b|\bn\.d\.")
-_ENDS = re.compile(r"[.)]\s*$")
+# An entry ends with a full stop or a bracket, or with an identifier.
+_ENDS = re.compile(r"(?:[.)]|\b(?:doi:\s*10\.\S+|pmid:\s*\d+|https?://\S+))\s*$", re.I)
 _HYPHEN_END = re.compile(r"(?<=[^\W\d_])-$")
 _LOWER_START = re.compile(r"^[a-z]")
 # A hyphen at a line end inside a DOI or a web address belongs to it.
@@ -66,7 +71,8 @@ def split_entries(boxes: list[Box]) -> list[str]:
     if groups is None:
         # Without labels or indents, a paragraph among the entries (acknowledgements
         # beside the list) is told apart by having no year.
-        groups = [g for g in _by_author_start(lines) if any(_YEAR.search(ln.text) for ln in g)]
+        groups = _by_author_start(lines, _box_starts(boxes))
+        groups = [g for g in groups if any(_YEAR.search(ln.text) for ln in g)]
     return [entry for group in groups if (entry := join_lines([ln.text for ln in group]))]
 
 
@@ -125,11 +131,26 @@ def _labels_attached(boxes: list[Box]) -> list[Box]:
     return result
 
 
-def _by_author_start(lines: list[Line]) -> list[list[Line]]:
-    """Entries that start with a surname and initials after a line that ends one."""
+def _box_starts(boxes: list[Box]) -> set[int]:
+    """The first lines of the boxes when the list is set one entry to a paragraph (a
+    box of a few lines each, nearly every one with a year), else none."""
+    lines = sum(len(box.lines) for box in boxes)
+    dated = sum(1 for box in boxes if _YEAR.search(box.text))
+    if len(boxes) < 2 or dated < 0.8 * len(boxes) or lines > 8 * len(boxes):
+        return set()
+    return {id(box.lines[0]) for box in boxes}
+
+
+def _by_author_start(lines: list[Line], starts: set[int]) -> list[list[Line]]:
+    """Entries that start with a surname and initials after a line that ends one, or
+    at one of ``starts``."""
     groups: list[list[Line]] = []
     for line in lines:
-        if not groups or (_AUTHOR_START.match(line.text) and _ENDS.search(groups[-1][-1].text)):
+        if (
+            not groups
+            or id(line) in starts
+            or (_AUTHOR_START.match(line.text) and _ENDS.search(groups[-1][-1].text))
+        ):
             groups.append([line])
         else:
             groups[-1].append(line)
