@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,33 +193,48 @@ def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
     return row if probable_duplicate(work, row_to_work(row)) else None
 
 
-def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
-    """The first study with the same first author and year that probably is this work.
-
-    Reads only the compared columns and the first author (a bibliography of one prolific
-    author puts many studies under one key, and each is compared)."""
+def duplicate_candidates(store: Store, work: Work) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """The studies ``work`` may probably duplicate, in id order, each with its first
+    author's family name: same first author and year (``dedup_key``), not flagged
+    themselves, volume and issue the same where both give them, and, for a work with a
+    DOI, only studies without one (two DOIs are two works; identifiers are stored in
+    their standard form, so one shared by both would have found the study itself). One
+    search of the probable-duplicate index (schema.EXPRESSION_INDEXES), however many
+    studies share the author and year."""
     key = dedup_key(work)
     if not key or not work.title:
-        return None
+        return
+    columns = ", ".join(DUPLICATE_COLUMNS)
+    terms = ["dedup_key = :key", "duplicate_of is null"]
+    terms.append("(doi is null) = 1" if work.doi else "(doi is null) in (0, 1)")
+    # The index's terms narrow; the comparisons after them decide (an empty volume is
+    # not a missing one).
+    if work.volume is not None:
+        terms.append("ifnull(lower(volume), '') in (lower(:volume), '')")
+    if work.issue is not None:
+        terms.append("ifnull(lower(issue), '') in (lower(:issue), '')")
+    terms.append("(volume is null or :volume is null or lower(volume) = lower(:volume))")
+    terms.append("(issue is null or :issue is null or lower(issue) = lower(:issue))")
+    cursor = store.execute(
+        f"select {columns}, json_extract(authors, '$[0].family') from studies "
+        f"where {' and '.join(terms)} order by id",
+        {"key": key, "volume": work.volume, "issue": work.issue},
+    )
+    for values in cursor.fetchall():
+        yield dict(zip(DUPLICATE_COLUMNS, values[:-1], strict=True)), values[-1]
+
+
+def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
+    """The first study with the same first author and year that probably is this work
+    (see duplicate_candidates)."""
     # Imported here: the matching rules (journals, venues) are only needed to save a
     # study, and commands that only read start without them.
     from bib.matching.duplicates import probable_duplicate
 
-    columns = ", ".join(DUPLICATE_COLUMNS)
-    # Volume and issue, where both records give them, must agree (see
-    # probable_duplicate): let SQLite drop the others before any Work is built.
-    cursor = store.execute(
-        f"select {columns}, json_extract(authors, '$[0].family') from studies "
-        "where dedup_key = :key and duplicate_of is null "
-        "and (volume is null or :volume is null or lower(volume) = lower(:volume)) "
-        "and (issue is null or :issue is null or lower(issue) = lower(:issue))",
-        {"key": key, "volume": work.volume, "issue": work.issue},
-    )
-    for values in cursor.fetchall():
-        row = dict(zip(DUPLICATE_COLUMNS, values[:-1], strict=True))
+    for row, family in duplicate_candidates(store, work):
         candidate = Work(
             **{c: row[c] for c in DUPLICATE_COLUMNS[2:]},
-            authors=[Author(values[-1] or "")] if values[-1] is not None else [],
+            authors=[Author(family or "")] if family is not None else [],
         )
         if probable_duplicate(work, candidate):
             return row

@@ -19,7 +19,7 @@ from evidence.library import (
     ID_COLUMNS,
     CitekeyRegistry,
     SaveResult,
-    dedup_key,
+    duplicate_candidates,
     fill_new_row,
     save_work,
     work_to_row,
@@ -69,7 +69,10 @@ def save_new_works(
     """
     results: list[SaveResult | sqlite3.IntegrityError] = []
     taken = _taken_identifiers(store, works)
-    candidates = _candidates_for(store, works)
+    # Studies of this chunk not flagged themselves, by dedup key, in id order: the
+    # candidates the library does not hold yet.
+    candidates: dict[str, list[_Candidate]] = {}
+    asked: dict[tuple[Any, ...], list[_Candidate]] = {}
     next_id = int(store.scalar("select coalesce(max(id), 0) + 1 from studies"))
     pending: list[dict[str, Any]] = []
     stamp = now()
@@ -90,10 +93,17 @@ def save_new_works(
         row = work_to_row(work)
         duplicate = None
         key = row["dedup_key"]
-        if key and work.title and key in candidates:
+        if key and work.title:
             volume, issue = _sql_lower(work.volume), _sql_lower(work.issue)
             facts = duplicate_facts(work)
-            for candidate in candidates[key]:
+            # Works of the chunk that ask the same question share the answer (a file
+            # of one author's papers of one year asks it again and again).
+            question = (key, bool(work.doi), volume, issue)
+            saved = asked.get(question)
+            if saved is None:
+                saved = [_Candidate(r, family) for r, family in duplicate_candidates(store, work)]
+                asked[question] = saved
+            for candidate in (*saved, *candidates.get(key, ())):
                 # The SQL filter of library._find_probable_duplicate, then probable_duplicate.
                 if (
                     (candidate.volume is None or volume is None or candidate.volume == volume)
@@ -140,26 +150,6 @@ def _taken_identifiers(store: Store, works: list[Work]) -> dict[str, set[Any]]:
             )
             taken[column].update(r[0] for r in store.execute(sql, part))
     return taken
-
-
-def _candidates_for(store: Store, works: list[Work]) -> dict[str, list[_Candidate]]:
-    """Studies that entries of the chunk may probably duplicate, by dedup key, in id
-    order (the order in which library._find_probable_duplicate meets them)."""
-    keys = list({k for k in (dedup_key(w) for w in works if w.title) if k})
-    out: dict[str, list[_Candidate]] = {}
-    columns = ", ".join(DUPLICATE_COLUMNS)
-    for start in range(0, len(keys), 500):
-        part = keys[start : start + 500]
-        cursor = store.execute(
-            f"select dedup_key, {columns}, json_extract(authors, '$[0].family') from studies "
-            f"where dedup_key in ({', '.join('?' for _ in part)}) and duplicate_of is null "
-            "order by id",
-            part,
-        )
-        for values in cursor:
-            row = dict(zip(DUPLICATE_COLUMNS, values[1:-1], strict=True))
-            out.setdefault(values[0], []).append(_Candidate(row, values[-1]))
-    return out
 
 
 def _insert_rows(

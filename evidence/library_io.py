@@ -199,8 +199,10 @@ def import_files(
                     advance(position - done)
                     done = position
         except EntryTooLong as exc:
-            report.problems.append(Problem("", str(exc)))
+            # Read up to there: an Error line, the entries before it saved.
+            report.problems.append(Problem("", str(exc), unreadable=True))
             counts["problems"] += 1
+            read += 1
         except KeyboardInterrupt:
             saved = counts["added"] + counts["updated"]
             raise Interrupted(

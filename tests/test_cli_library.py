@@ -174,27 +174,29 @@ def test_import_missing_and_binary_files(tmp_path: Path) -> None:
     assert all(line.startswith("Error: ") for line in err.strip().splitlines())
 
 
-def test_import_refuses_a_bibliography_over_the_size_limit(
+def test_import_stops_a_file_at_an_entry_over_the_size_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file over the limit is refused before it is read, with a line saying what to
-    do; the other files of the call are imported."""
-    import bib.formats
+    """A file has no size limit (it is read in chunks), an entry has one: the file is
+    read no further than an entry over it, with a line saying where; the entries before
+    it are saved and the other files of the call are imported."""
+    import bib.formats.bibtex_stream
 
-    monkeypatch.setattr(bib.formats, "MAX_BYTES", 2_000_000)
+    monkeypatch.setattr(bib.formats.bibtex_stream, "MAX_ENTRY_CHARS", 2_000_000)
     big = tmp_path / "big.bib"
-    entry = "@article{{k{n}, title={{Entry {n}}}, author={{Doe, Jane}}, year={{2001}}}}\n"
-    big.write_text("".join(entry.format(n=n) for n in range(40_000)), encoding="utf-8")
+    entry = "@article{{k{n}, title={{Entry {n}}}, author={{Doe{n}, Jane}}, year={{2001}}}}\n"
+    huge = "@article{huge, title={" + "x" * 3_000_000 + "}}\n"
+    big.write_text(entry.format(n=0) + huge + entry.format(n=2), encoding="utf-8")
     small = tmp_path / "small.bib"
     small.write_text(entry.format(n=1), encoding="utf-8")
     code, _, err = run("import", str(big), str(small))
     assert code == 1
     assert err.strip() == (
-        f"Error: {big}: the file is 3 MB, more than the 2 MB a bibliography may hold "
-        "here; split it into smaller files and import them together"
+        f"Error: {big}:2: an entry longer than 2 million characters (or one never "
+        "closed); the file is read no further. Check the entry, or split the file there"
     )
     _, listing, _ = run("studies", "--json")
-    assert [s["id"] for s in json.loads(listing)] == ["k1"]
+    assert sorted(s["id"] for s in json.loads(listing)) == ["k0", "k1"]
 
 
 def test_export_unknown_format() -> None:

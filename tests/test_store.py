@@ -59,6 +59,7 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         "m003_check_evidence",
         "m004_citekey_nocase",
         "m005_extraction_blocks",
+        "m006_probable_duplicate_index",
     ]
     assert store.pending_migrations() == []
 

@@ -24,15 +24,18 @@ from bib.formats.bibtex import iter_bibtex, parse_bibtex, write_bibtex
 from bib.formats.common import Problem, ReadResult
 from bib.formats.csljson import iter_csl_json, parse_csl_json, write_csl_json
 from bib.formats.ris import iter_ris, parse_ris, write_ris
+from bib.formats.stream import Bibliography, open_bibliography
 from bib.work import Work
 
 __all__ = [
+    "Bibliography",
     "EXTENSIONS",
     "FORMATS",
     "MAX_BYTES",
     "Problem",
     "ReadResult",
     "iter_bibliography",
+    "open_bibliography",
     "parse_bibliography",
     "read_bibliography",
     "read_text",
@@ -54,17 +57,13 @@ EXTENSIONS = {
 
 def read_bibliography(path: str | Path, fmt: str | None = None) -> ReadResult:
     """Read a BibTeX, CSL-JSON or RIS file; the format comes from ``fmt``, the extension,
-    or (for an unknown extension) the content."""
-    path = Path(path)
-    text = read_text(path)
-    if fmt is None:
-        fmt = EXTENSIONS.get(path.suffix.lower()) or sniff_format(text)
-        if fmt is None:
-            raise FormatError(
-                f"{path}: unrecognised bibliography format; "
-                "use a .bib (BibTeX), .json (CSL-JSON) or .ris (RIS) file"
-            )
-    return parse_bibliography(text, fmt, str(path))
+    or (for an unknown extension) the content. The whole file's works at once: an
+    import reads :func:`open_bibliography`'s chunks instead."""
+    result = ReadResult()
+    for chunk in open_bibliography(path, fmt).chunks():
+        result.works.extend(chunk.works)
+        result.problems.extend(chunk.problems)
+    return result
 
 
 def parse_bibliography(text: str, fmt: str, filename: str = "<string>") -> ReadResult:
@@ -128,8 +127,9 @@ def sniff_format(text: str) -> str | None:
     return None
 
 
-# Larger files are refused before they are read: parsing holds every entry in memory
-# (about ten times the file's size), and such a file is better imported in parts.
+# The largest file read whole (bib.formats.stream says which are): parsing it holds
+# every entry in memory (about ten times the file's size). UTF-8 files stream, whatever
+# their size.
 MAX_BYTES = 200 * 1024 * 1024
 
 

@@ -72,17 +72,33 @@ class _EntryScanner(LowLevelParser):  # type: ignore[misc]
 
     current_value: list[str]  # the parts of the value parsed last (pybtex's attribute)
 
-    def __init__(self, text: str, filename: str) -> None:
-        super().__init__(text, macros=CaseInsensitiveDict(month_names), filename=filename)
+    def __init__(
+        self,
+        text: str,
+        filename: str,
+        *,
+        macros: CaseInsensitiveDict | None = None,
+        length: int | None = None,
+    ) -> None:
+        """``macros``: the ``@string`` macros defined so far (a file read in windows
+        shares one dict); ``length``: the whole file's length, for the expansion budget."""
+        if macros is None:
+            macros = CaseInsensitiveDict(month_names)
+        super().__init__(text, macros=macros, filename=filename)
         self.command_line = 1
         self.failed = False
         self.errors: list[tuple[int, str | None, str, bool]] = []
         self.expanded = 0
-        self.max_expansion = max(MAX_EXPANSION, 10 * len(text))
+        self.max_expansion = max(MAX_EXPANSION, 10 * (len(text) if length is None else length))
+        # where the command being parsed began: its errors and expansions so far
+        self.command_errors = 0
+        self.command_expanded = 0
 
     def parse_command(self) -> Any:
         self.command_line = self.lineno
         self.failed = False
+        self.command_errors = len(self.errors)
+        self.command_expanded = self.expanded
         return super().parse_command()
 
     def substitute_macro(self, name: str) -> str:
@@ -156,27 +172,10 @@ def parse_bibtex(text: str, filename: str = "<string>") -> ReadResult:
             continue
         key, raw_fields = body
         line = scanner.command_line
-        fields: dict[str, str] = {}
-        for name, parts in raw_fields:
-            lname = name.lower()
-            if lname in fields:
-                problems.append(
-                    Problem(filename, line, key, f"duplicate field {name!r}; first value kept")
-                )
-                continue
-            value = "".join(parts)
-            fields[lname] = " ".join(value.split())
+        fields = entry_fields(raw_fields, filename, line, key, problems)
         folded = key.lower()
         if folded in by_key:
-            first = by_key[folded]
-            problems.append(
-                Problem(
-                    filename,
-                    line,
-                    key,
-                    f"duplicate key (first defined at line {first.line}); entry skipped",
-                )
-            )
+            problems.append(duplicate_key(filename, line, key, by_key[folded].line))
             continue
         entry = _Entry(line, kind, key, fields)
         by_key[folded] = entry
@@ -204,6 +203,34 @@ def parse_bibtex(text: str, filename: str = "<string>") -> ReadResult:
             works.append(work)
     problems.sort(key=lambda p: p.line or 0)
     return ReadResult(works=works, problems=problems)
+
+
+def entry_fields(
+    raw_fields: Iterable[tuple[str, list[str]]],
+    filename: str,
+    line: int,
+    key: str,
+    problems: list[Problem],
+) -> dict[str, str]:
+    """An entry's fields as scanned, by lower-case name, each value on one line; a field
+    given twice keeps its first value (reported)."""
+    fields: dict[str, str] = {}
+    for name, parts in raw_fields:
+        lname = name.lower()
+        if lname in fields:
+            problems.append(
+                Problem(filename, line, key, f"duplicate field {name!r}; first value kept")
+            )
+            continue
+        value = "".join(parts)
+        fields[lname] = " ".join(value.split())
+    return fields
+
+
+def duplicate_key(filename: str, line: int, key: str, first: int) -> Problem:
+    return Problem(
+        filename, line, key, f"duplicate key (first defined at line {first}); entry skipped"
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -7,8 +7,10 @@ Identifiers are not read here: every reader passes an identifier field to
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass, field
 
+from bib.errors import FormatError
 from bib.identifiers import standardize_identifier
 from bib.work import Work
 
@@ -65,3 +67,58 @@ def first_isbn(value: str) -> str | None:
         if isbn is not None:
             return isbn
     return None
+
+
+# The longest entry (BibTeX command, CSL-JSON item, RIS record or line) a file read in
+# pieces may hold: a reader keeps at most one entry beyond its window in memory.
+MAX_ENTRY_CHARS = 16_000_000
+
+
+class EntryTooLong(FormatError):
+    """An entry longer than MAX_ENTRY_CHARS: the file is read no further."""
+
+    def __init__(self, filename: str, line: int, limit: int) -> None:
+        super().__init__(
+            f"{filename}:{line}: an entry longer than {limit / 1e6:,.0f} million "
+            "characters (or one never closed); the file is read no further. Check the "
+            "entry, or split the file there"
+        )
+        self.line = line
+        self.limit = limit
+
+
+class SeenKeys:
+    """The keys met so far in one file (folded to lower case) and the line of each, for
+    "duplicate key" problems: in memory up to SPILL keys, then in a temporary SQLite
+    database on disk, so that a file of any size is read in bounded memory."""
+
+    SPILL = 50_000
+
+    def __init__(self) -> None:
+        self._memory: dict[str, int] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def get(self, key: str) -> int | None:
+        """The line where ``key`` was first met, or None."""
+        folded = key.lower()
+        line = self._memory.get(folded)
+        if line is None and self._db is not None:
+            hit = self._db.execute("select line from seen where key = ?", [folded]).fetchone()
+            line = None if hit is None else int(hit[0])
+        return line
+
+    def add(self, key: str, line: int) -> None:
+        self._memory[key.lower()] = line
+        if len(self._memory) >= self.SPILL:
+            if self._db is None:
+                # "": a private temporary database, kept on disk past a small cache.
+                self._db = sqlite3.connect("")
+                self._db.execute("create table seen (key text primary key, line int)")
+            with self._db:
+                self._db.executemany("insert into seen values (?, ?)", self._memory.items())
+            self._memory.clear()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

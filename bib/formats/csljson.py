@@ -13,10 +13,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TextIO
 
 from bib.citekeys import iter_unique_citekeys
-from bib.formats.common import Problem, ReadResult, first_isbn, normalize_pages, parse_issns
+from bib.formats.common import (
+    MAX_ENTRY_CHARS,
+    EntryTooLong,
+    Problem,
+    ReadResult,
+    SeenKeys,
+    first_isbn,
+    normalize_pages,
+    parse_issns,
+)
 from bib.formats.latex import latex_to_unicode
 from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
 from bib.identifiers import standardize_identifier
@@ -102,7 +111,7 @@ def _date(value: Any) -> tuple[int | None, str | None]:
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
         try:
             numbers = [int(p) for p in parts[0][:3]]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
             numbers = []
         if numbers:
             iso = f"{numbers[0]:04d}" + "".join(f"-{n:02d}" for n in numbers[1:])
@@ -243,30 +252,120 @@ def _skip_space(text: str, pos: int) -> int:
 def _convert(
     items: list[tuple[int, Any]], result: ReadResult, filename: str, text: str
 ) -> ReadResult:
-    seen: dict[str, int] = {}
+    seen = SeenKeys()
     line = 1
     last = 0
     for pos, item in items:
         line += text.count("\n", last, pos)
         last = pos
-        if not isinstance(item, dict):
-            message = f"item is a JSON {type(item).__name__}, not an object; skipped"
-            result.problems.append(Problem(filename, line, None, message))
-            continue
-        work = item_to_work(item)
-        key = work.citekey
-        if not work.title:
-            result.problems.append(Problem(filename, line, key, "no title; item skipped"))
-            continue
-        if key is not None:
-            if key.lower() in seen:
-                message = f"duplicate id (first at line {seen[key.lower()]}); item skipped"
-                result.problems.append(Problem(filename, line, key, message))
-                continue
-            seen[key.lower()] = line
-        result.works.append(work)
+        outcome = _outcome(item, line, filename, seen)
+        if isinstance(outcome, Problem):
+            result.problems.append(outcome)
+        else:
+            result.works.append(outcome)
+    seen.close()
     result.problems.sort(key=lambda p: p.line or 0)
     return result
+
+
+def _outcome(item: Any, line: int, filename: str, seen: SeenKeys) -> Work | Problem:
+    """One item of the array: its Work, or the Problem that keeps it out."""
+    if not isinstance(item, dict):
+        message = f"item is a JSON {type(item).__name__}, not an object; skipped"
+        return Problem(filename, line, None, message)
+    work = item_to_work(item)
+    key = work.citekey
+    if not work.title:
+        return Problem(filename, line, key, "no title; item skipped")
+    if key is not None:
+        first = seen.get(key)
+        if first is not None:
+            message = f"duplicate id (first at line {first}); item skipped"
+            return Problem(filename, line, key, message)
+        seen.add(key, line)
+    return work
+
+
+# Characters read at a time from a file read in pieces.
+WINDOW = 1 << 20
+
+
+def iter_csl_json_array(source: TextIO, filename: str) -> Iterator[Work | Problem]:
+    """The Works and Problems of a CSL-JSON array read from ``source`` a window at a
+    time, each item decoded on its own as :func:`parse_csl_json` does: a file of any
+    size is read holding one window and one item. The text must start (after blanks and
+    a byte-order mark) with ``[``. Raises EntryTooLong for an item longer than
+    MAX_ENTRY_CHARS."""
+    decoder = json.JSONDecoder()
+    seen = SeenKeys()
+    text = source.read(WINDOW).lstrip("\ufeff")
+    at_end = not text
+    line = 1  # the line of text[0]
+    pos = _skip_space(text, 0) + 1  # after "["
+
+    def more() -> bool:
+        """Drop what was read before ``pos`` and read another window; False at the end."""
+        nonlocal text, line, pos, at_end
+        if at_end:
+            return False
+        line += text.count("\n", 0, pos)
+        piece = source.read(WINDOW)
+        text = text[pos:] + piece
+        pos = 0
+        at_end = not piece
+        return not at_end
+
+    try:
+        first = True
+        while True:
+            pos = _skip_space(text, pos)
+            while pos == len(text) and more():
+                pos = _skip_space(text, pos)
+            if first and text.startswith("]", pos):
+                pos += 1
+                break
+            try:
+                value, end = decoder.raw_decode(text, pos)
+                if end == len(text) and not at_end:
+                    raise json.JSONDecodeError("cut", text, end)  # a number may go on
+            except json.JSONDecodeError as exc:
+                if len(text) - pos > MAX_ENTRY_CHARS:
+                    where = line + text.count("\n", 0, pos)
+                    raise EntryTooLong(filename, where, MAX_ENTRY_CHARS) from None
+                if more():
+                    continue
+                if exc.msg == "cut":
+                    value, end = decoder.raw_decode(text, pos)
+                else:
+                    where = line + text.count("\n", 0, exc.pos)
+                    message = (
+                        f"invalid JSON ({exc.msg}); this item and the rest of the file skipped"
+                    )
+                    yield Problem(filename, where, None, message)
+                    return
+            first = False
+            yield _outcome(value, line + text.count("\n", 0, pos), filename, seen)
+            pos = _skip_space(text, end)
+            while pos == len(text) and more():
+                pos = _skip_space(text, pos)
+            if text.startswith(",", pos):
+                pos += 1
+                continue
+            if text.startswith("]", pos):
+                pos += 1
+                break
+            where = line + text.count("\n", 0, pos)
+            message = "expected ',' or ']' between items; the rest of the file skipped"
+            yield Problem(filename, where, None, message)
+            return
+        where = line + text.count("\n", 0, pos)  # the line of the closing "]"
+        pos = _skip_space(text, pos)
+        while pos == len(text) and more():
+            pos = _skip_space(text, pos)
+        if pos < len(text):
+            yield Problem(filename, where, None, "text after the JSON ignored")
+    finally:
+        seen.close()
 
 
 def _csl_names(people: list[Author]) -> list[dict[str, str]]:

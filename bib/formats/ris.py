@@ -15,7 +15,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bib.citekeys import iter_unique_citekeys
-from bib.formats.common import Problem, ReadResult, first_isbn, normalize_pages, parse_issns
+from bib.formats.common import (
+    MAX_ENTRY_CHARS,
+    EntryTooLong,
+    Problem,
+    ReadResult,
+    SeenKeys,
+    first_isbn,
+    normalize_pages,
+    parse_issns,
+)
 from bib.formats.latex import latex_to_unicode
 from bib.formats.types import RIS_TYPES, WORK_TO_RIS
 from bib.identifiers import standardize_identifier
@@ -51,38 +60,44 @@ def _author(value: str) -> Author:
     return Author(family=family, given=given)
 
 
-def _records(text: str) -> list[tuple[int, list[tuple[str, str]], bool]]:
-    """Split RIS text into records: (line of TY, [(tag, value)], closed by ER)."""
-    records: list[tuple[int, list[tuple[str, str]], bool]] = []
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[tuple[str, str]], bool]]:
+    """Split RIS lines into records: (line of TY, [(tag, value)], closed by ER)."""
     current: list[tuple[str, str]] | None = None
     start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    size = 0
+    for number, line in enumerate(lines, start=1):
         line = line.rstrip()
         match = _LINE.match(line.lstrip("\ufeff"))
         if match is None:
             if current and line.strip():
                 tag, value = current[-1]
                 current[-1] = (tag, f"{value} {line.strip()}".strip())
+                size += len(line)
+                if size > MAX_ENTRY_CHARS:
+                    raise EntryTooLong("", start, MAX_ENTRY_CHARS)
             continue
         tag, value = match.group(1), (match.group(2) or "").strip()
         if tag == "TY":
             if current is not None:
-                records.append((start, current, False))
+                yield start, current, False
             current = [(tag, value)]
             start = number
+            size = 0
         elif tag == "ER":
             if current is not None:
-                records.append((start, current, True))
+                yield start, current, True
                 current = None
             else:
-                records.append((number, [], True))
+                yield number, [], True
         elif current is not None:
             current.append((tag, value))
+            size += len(value)
+            if size > MAX_ENTRY_CHARS:
+                raise EntryTooLong("", start, MAX_ENTRY_CHARS)
         else:
-            records.append((number, [(tag, value)], False))
+            yield number, [(tag, value)], False
     if current is not None:
-        records.append((start, current, False))
-    return records
+        yield start, current, False
 
 
 def record_to_work(tags: list[tuple[str, str]]) -> Work:
@@ -193,31 +208,48 @@ def record_to_work(tags: list[tuple[str, str]]) -> Work:
 def parse_ris(text: str, filename: str = "<string>") -> ReadResult:
     """Read RIS text into Works; each bad record becomes a Problem."""
     result = ReadResult()
-    seen: dict[str, int] = {}
-    for line, tags, closed in _records(text):
-        if not tags:
-            result.problems.append(Problem(filename, line, None, "ER with no record open"))
-            continue
-        if tags[0][0] != "TY":
-            message = f"{tags[0][0]} line outside a record (no TY before it); ignored"
-            result.problems.append(Problem(filename, line, None, message))
-            continue
-        work = record_to_work(tags)
-        key = work.citekey
-        if not closed:
-            message = "record not closed by ER; read up to the next TY or the end"
-            result.problems.append(Problem(filename, line, key, message))
-        if not work.title:
-            result.problems.append(Problem(filename, line, key, "no title; record skipped"))
-            continue
-        if key is not None:
-            if key.lower() in seen:
-                message = f"duplicate ID (first at line {seen[key.lower()]}); record skipped"
-                result.problems.append(Problem(filename, line, key, message))
-                continue
-            seen[key.lower()] = line
-        result.works.append(work)
+    for item in iter_ris_records(text.splitlines(), filename):
+        if isinstance(item, Problem):
+            result.problems.append(item)
+        else:
+            result.works.append(item)
     return result
+
+
+def iter_ris_records(lines: Iterable[str], filename: str) -> Iterator[Work | Problem]:
+    """The Works and Problems of RIS lines in file order, a record at a time: a file of
+    any size is read holding one record (and the keys met, see SeenKeys). Raises
+    EntryTooLong for a record longer than MAX_ENTRY_CHARS."""
+    seen = SeenKeys()
+    try:
+        for line, tags, closed in _records(lines):
+            if not tags:
+                yield Problem(filename, line, None, "ER with no record open")
+                continue
+            if tags[0][0] != "TY":
+                message = f"{tags[0][0]} line outside a record (no TY before it); ignored"
+                yield Problem(filename, line, None, message)
+                continue
+            work = record_to_work(tags)
+            key = work.citekey
+            if not closed:
+                message = "record not closed by ER; read up to the next TY or the end"
+                yield Problem(filename, line, key, message)
+            if not work.title:
+                yield Problem(filename, line, key, "no title; record skipped")
+                continue
+            if key is not None:
+                first = seen.get(key)
+                if first is not None:
+                    message = f"duplicate ID (first at line {first}); record skipped"
+                    yield Problem(filename, line, key, message)
+                    continue
+                seen.add(key, line)
+            yield work
+    except EntryTooLong as exc:
+        raise EntryTooLong(filename, exc.line, exc.limit) from None
+    finally:
+        seen.close()
 
 
 def _name(author: Author) -> str:

@@ -256,7 +256,6 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("studies", ["pmcid"], False),
     ("studies", ["arxiv"], False),
     ("studies", ["isbn"], False),
-    ("studies", ["dedup_key"], False),
     # Every identifier a study is recognised by (library.find_study_row, the chunked
     # probes of an import) is looked up through an index.
     ("studies", ["openalex"], False),
@@ -282,6 +281,20 @@ INDEXES: list[tuple[str, list[str], bool]] = [
 # citekey is looked up whatever its ASCII case, as BibTeX compares keys
 # (library.get_study), in one indexed step however large the library.
 COLLATED_INDEXES: list[tuple[str, str, str]] = [("studies", "citekey", "nocase")]
+
+# (name, table, terms, where): indexes on expressions, partial ones. The probable-
+# duplicate search (library.duplicate_candidates) asks for the studies of one first
+# author and year that are not themselves flagged, DOI-less ones only for an entry that
+# has a DOI (two DOIs are two works), and among them those whose volume and issue agree
+# or are missing: one indexed step, however many studies share the author and year.
+EXPRESSION_INDEXES: list[tuple[str, str, str, str]] = [
+    (
+        "idx_studies_probable_duplicates",
+        "studies",
+        "dedup_key, doi is null, ifnull(lower(volume), ''), ifnull(lower(issue), '')",
+        "duplicate_of is null",
+    )
+]
 
 FTS: dict[str, list[str]] = {
     "studies": ["title", "abstract", "journal", "authors", "citekey"],
@@ -323,6 +336,8 @@ def ensure_declared(db: sqlite_utils.Database) -> None:
             f"create index if not exists [{collated_index_name(name, column, collation)}] "
             f"on [{name}] ([{column}] collate {collation})"
         )
+    for index, name, terms, where in EXPRESSION_INDEXES:
+        db.execute(f"create index if not exists [{index}] on [{name}] ({terms}) where {where}")
     for name, columns in FTS.items():
         table = table_of(db, name)
         if not db[f"{name}_fts"].exists():
@@ -386,6 +401,13 @@ def narrow_fts_update_trigger(db: sqlite_utils.Database, table: str) -> None:
         f'  insert into "{table}_fts" (rowid, {names}) values (new.rowid, {new});\n'
         "end"
     )
+
+
+@_migration
+def m006_probable_duplicate_index(db: sqlite_utils.Database) -> None:
+    # The index on the author-and-year key alone gives way to the narrower one.
+    db.execute("drop index if exists idx_studies_dedup_key")
+    ensure_declared(db)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
