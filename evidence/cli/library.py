@@ -156,7 +156,7 @@ def import_(
     """Import studies from bibliography files (BibTeX, CSL-JSON, RIS)."""
     files = [given_path(name, "A file argument") for name in names]
     with open_store(ctx) as store:
-        report = operations.import_files(store, files, progress=_progress())
+        report = operations.import_files(store, files, progress=_progress(), keep_entries=False)
     for p in report.problems:
         err.print(problem_line(p), markup=False)
     if as_json:
