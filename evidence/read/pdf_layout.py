@@ -153,7 +153,7 @@ def page_boxes(page: LTPage, number: int) -> list[Box]:
         if lines:
             boxes.append(Box(lines, number, item.x0, item.y0, item.x1, item.y1))
     _assign_columns(boxes, width)
-    return _reading_order(boxes)
+    return _reading_order(boxes, width)
 
 
 def page_rules(page: LTPage) -> list[Rule]:
@@ -192,22 +192,51 @@ def _assign_columns(boxes: list[Box], width: float) -> None:
             box.column = -1
 
 
-def _reading_order(boxes: list[Box]) -> list[Box]:
-    """Bands cut by full-width boxes; in each band the columns left to right."""
+def _reading_order(boxes: list[Box], width: float) -> list[Box]:
+    """Bands cut by full-width boxes and by the rows of tables across the page; in each
+    band the columns left to right. A table row's cells are read left to right."""
+    rows = _table_rows(boxes, width)
+    in_rows = {id(b) for row in rows for b in row}
+    cuts = [(b.y0, b.y1, [b]) for b in boxes if b.column < 0]
+    cuts += [
+        (min(b.y0 for b in row), max(b.y1 for b in row), sorted(row, key=lambda b: b.x0))
+        for row in rows
+    ]
+    cuts.sort(key=lambda cut: -cut[1])
+    columns = [b for b in boxes if b.column >= 0 and id(b) not in in_rows]
     ordered: list[Box] = []
-    fulls = sorted((b for b in boxes if b.column < 0), key=lambda b: -b.y1)
-    columns = [b for b in boxes if b.column >= 0]
     top = float("inf")
-    for cut in [*fulls, None]:
-        floor = (cut.y0 + cut.y1) / 2 if cut is not None else float("-inf")
+    for cut in [*cuts, None]:
+        floor = (cut[0] + cut[1]) / 2 if cut is not None else float("-inf")
         band = [b for b in columns if floor <= (b.y0 + b.y1) / 2 < top]
         ordered.extend(sorted(band, key=lambda b: (b.column, -b.y1)))
         if cut is not None:
-            ordered.append(cut)
-            top = floor
+            ordered.extend(cut[2])
+            top = min(top, floor)
     placed = {id(b) for b in ordered}
     ordered.extend(b for b in columns if id(b) not in placed)
     return ordered
+
+
+def _table_rows(boxes: list[Box], width: float) -> list[list[Box]]:
+    """Rows of tables set across the page: three or more boxes, each narrower than a
+    quarter of the page, side by side (their heights overlapping), together spanning
+    more than half the page's width."""
+    rows: list[list[Box]] = []
+    small = (b for b in boxes if b.column >= 0 and b.x1 - b.x0 < 0.25 * width)
+    for box in sorted(small, key=lambda b: -b.y1):
+        for row in rows:
+            low, high = min(b.y0 for b in row), max(b.y1 for b in row)
+            if min(high, box.y1) - max(low, box.y0) > 0.5 * min(box.y1 - box.y0, high - low):
+                row.append(box)
+                break
+        else:
+            rows.append([box])
+    return [
+        row
+        for row in rows
+        if len(row) >= 3 and max(b.x1 for b in row) - min(b.x0 for b in row) > 0.55 * width
+    ]
 
 
 def drop_furniture(pages: list[list[Box]], heights: list[float]) -> list[list[Box]]:
