@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bib.citekey_lookup import CitekeyLookup, case_twins_message
+from bib.citekey_lookup import case_twins_message
 from bib.errors import BibError, OfflineMiss
 from bib.http import HttpClient
 from bib.identifiers import Identifier, find_identifiers, inspect_identifier
@@ -24,7 +24,7 @@ from bib.matching.duplicates import same_candidate
 from bib.matching.references import choose
 from bib.work import STANDARD_IDS, Work
 from evidence.claims import document_id
-from evidence.ingest import link_citation
+from evidence.ingest import LibraryCitekeys, link_citation
 from evidence.library import row_to_work, save_work
 from evidence.library_io import add_studies
 from evidence.store import Store
@@ -84,9 +84,9 @@ def resolve_mentions(
         + " order by id",
         [doc_id] if doc_id is not None else [],
     )
-    citekeys = CitekeyLookup(
-        (r["citekey"], r["id"]) for r in store.query("select id, citekey from studies")
-    )
+    # Only the keys the mentions cite are looked up (case-insensitive index), not every
+    # key of the library read.
+    citekeys = LibraryCitekeys(store)
     pending: dict[Identifier, list[dict[str, Any]]] = {}
     resolved: list[tuple[dict[str, Any], int]] = []
     by_reference: dict[str, list[dict[str, Any]]] = {}

@@ -98,3 +98,27 @@ def test_what_is_flagged_is_unchanged(store: Store, bulk: bool) -> None:
     assert _flagged(store, _work(volume="13"), bulk=bulk) is None
     assert _flagged(store, _work(issue="4"), bulk=bulk) is None
     assert _flagged(store, _work(year=2002), bulk=bulk) is None
+
+
+def test_resolve_looks_up_only_the_keys_cited(store: Store) -> None:
+    """Citekey mentions left unresolved by an ingest are resolved later through the
+    citekey index: no query reads the whole studies table."""
+    from evidence.ingest import Citekeys, ingest_document
+    from evidence.resolve import resolve_mentions
+
+    text = "Massage lowered anxiety [@Field2001a].\n\nIt also helped sleep [@nobody1999]."
+    ingest_document(store, None, citekeys=Citekeys.of_library(store), text=text, name="d")
+    for n in range(20):
+        save_work(store, _work(title=f"Study number {n} of massage", year=1990 + n))
+    save_work(store, Work(title="Massage and anxiety", citekey="field2001a", source="user"))
+    seen: list[tuple[str, Any]] = []
+    store.trace(lambda sql, params: seen.append((sql, params)))
+    report = resolve_mentions(store, None, "d")
+    store.trace(None)
+    assert report.resolved == 1
+    assert any("unknown citekey @nobody1999" in line for line in report.unresolved)
+    for sql, params in seen:
+        if "studies" not in sql or not sql.lstrip().lower().startswith("select"):
+            continue
+        plan = [str(r[-1]) for r in store.execute(f"explain query plan {sql}", params or [])]
+        assert not any(step.split()[:2] == ["SCAN", "studies"] for step in plan), sql
