@@ -187,7 +187,9 @@ def import_files(
         counts = {"added": 0, "updated": 0, "duplicates": 0, "problems": 0}
         read = 0
         try:
-            with progress.task(f"Importing {path.name}", max(opened.size, 1)) as advance:
+            # Counted in MB read (a file's entries are not known until it is read).
+            megabytes = -(-opened.size // 1_000_000)
+            with progress.task(f"Importing {path.name} (MB)", megabytes) as advance:
                 done = 0
                 for chunk in opened.chunks(IMPORT_CHUNK):
                     # bib's problems render as "file:line: key: what is wrong" themselves.
@@ -195,7 +197,7 @@ def import_files(
                     counts["problems"] += len(chunk.problems)
                     read += len(chunk.works) + len(chunk.problems)
                     _save_chunk(store, path, chunk.works, report, counts, keep_entries)
-                    position = opened.bytes_read()
+                    position = min(opened.bytes_read() // 1_000_000, megabytes)
                     advance(position - done)
                     done = position
         except EntryTooLong as exc:

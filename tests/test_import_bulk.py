@@ -254,3 +254,53 @@ def test_import_reports_problems_as_data(tmp_path: Path) -> None:
     assert not second.unreadable and str(second).startswith(f"{broken}:2: bad: ")
     assert problem_line(second) == str(second)
     assert report.unreadable == 1 and report.any_read
+
+
+def _numbered_bib(path: Path, count: int) -> Path:
+    entry = "@article{{k{n}, title={{Entry number {n}}}, author={{Doe{n}, J}}, year={{2001}}}}\n"
+    path.write_text("".join(entry.format(n=n) for n in range(count)), encoding="utf-8")
+    return path
+
+
+def test_ctrl_c_keeps_the_chunks_saved_and_says_how_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence.errors import Interrupted
+
+    bib = _numbered_bib(tmp_path / "many.bib", 3 * IMPORT_CHUNK)
+    calls = 0
+    real = library_bulk.save_new_works
+
+    def interrupted_third(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        results = real(*args, **kwargs)
+        if calls == 3:
+            raise KeyboardInterrupt  # inside the third chunk's transaction
+        return results
+
+    monkeypatch.setattr("evidence.library_io.save_new_works", interrupted_third)
+    store = Store(tmp_path / "e.db")
+    with pytest.raises(Interrupted) as caught:
+        import_files(store, [bib])
+    saved = 2 * IMPORT_CHUNK
+    assert f"interrupted; {saved:,} entries of {bib} were saved" in str(caught.value)
+    assert store.count("studies") == saved
+    # Run again: the saved entries are recognised, the rest added.
+    monkeypatch.setattr("evidence.library_io.save_new_works", real)
+    report = import_files(store, [bib])
+    assert report.files[0]["added"] == IMPORT_CHUNK
+    assert report.files[0]["updated"] == saved
+    assert store.count("studies") == 3 * IMPORT_CHUNK
+
+
+def test_an_import_without_entries_keeps_none(tmp_path: Path) -> None:
+    """`evidence import` keeps neither the entries nor their keys: memory does not grow
+    with the file; `ingest --bib` and `verify FILE` ask for them."""
+    bib = _numbered_bib(tmp_path / "few.bib", 3)
+    flat = import_files(Store(tmp_path / "a.db"), [bib], keep_entries=False)
+    kept = import_files(Store(tmp_path / "b.db"), [bib])
+    assert flat.files == kept.files and flat.files[0]["added"] == 3
+    assert flat.entries == [] and flat.keys == {}
+    assert [w.citekey for w in kept.entries] == ["k0", "k1", "k2"]
+    assert sorted(kept.keys) == ["k0", "k1", "k2"]
