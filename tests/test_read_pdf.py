@@ -256,6 +256,27 @@ def test_title_page_furniture_is_not_text() -> None:
     assert not any("Creative Commons" in c or "Accepted" in c for c in claims)
 
 
+@pytest.mark.parametrize(
+    "text,furniture",
+    [
+        ("\x011\x02Department of Surgery, Yokosuka General Hospital, Kanagawa, Japan", True),
+        ("Department of Surgery, Yokosuka General Hospital, Uwamachi, Kanagawa 238-8567", True),
+        ("Received 22 October 2015; Revised 15 December 2015; Accepted 20 December", True),
+        ("Copyright © 2016 S. Vilvanathan et al. This is an open access article", True),
+        ("Academic Editor: Subhada Prasad Pani", True),
+        ("University students reported more sleep problems, fatigue, and stress in Europe.", False),
+        ("Department stores were closed, and shoppers stayed home, in Japan.", False),
+        ("Received wisdom holds that sleep loss is harmless.", False),
+    ],
+)
+def test_title_page_furniture_told_from_text(text: str, furniture: bool) -> None:
+    from evidence.read.pdf_layout import Box, Line
+    from evidence.read.pdf_notes import is_affiliation, is_front_furniture
+
+    box = Box([Line(text, 72, 700, 500, 710, 9, False)], 0, 72, 700, 500, 710)
+    assert (is_front_furniture(box) or is_affiliation(box)) is furniture
+
+
 def test_read_document_reads_a_pdf_by_its_suffix(tmp_path: Path) -> None:
     path = tmp_path / "article.pdf"
     path.write_bytes(_two_column_article())

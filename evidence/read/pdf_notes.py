@@ -57,6 +57,9 @@ _AUTHOR_DETAILS = re.compile(r"^author (?:details|information)\s*", re.I)
 _DATE_PIECE = re.compile(
     r"^\s*(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}|\d{4}|:\s*\d+\s*\(doi:?|(?:doi:?\s*)?10\.\d{4,}/\S+\s*\)?)[,.]?\s*$"
 )
+_VERB = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|be|been|found|showed|shows|reported|suggests?)\b"
+)
 _ADDRESS_END = re.compile(r"\b(?:[A-Z]{2}\s?\d{3,}|\d{4,6}|USA|UK|[A-Z][a-z]+)\.?\s*$")
 
 
@@ -77,10 +80,16 @@ def is_front_furniture(box: Box) -> bool:
     institution = re.match(r"^[\d,\s*†‡]*" + _INSTITUTION, text)
     if institution is None:
         return True
-    # An affiliation: a marked line, or an address (no sentence of the body starts with
-    # "Department of" and ends on a country or a postcode without a verb).
+    # An affiliation: a marked line, or a short address ("Department of X, University of
+    # Y, City, Country": commas, a country or postcode at the end, no verb).
     marked = box.text.lstrip().startswith(SUP_OPEN) or text[:1].isdigit()
-    return marked or _ADDRESS_END.search(text) is not None
+    address = (
+        len(box.lines) <= 4
+        and text.count(",") >= 2
+        and _ADDRESS_END.search(text) is not None
+        and _VERB.search(text) is None
+    )
+    return marked or address
 
 
 def is_affiliation(box: Box) -> bool:
