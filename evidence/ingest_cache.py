@@ -122,7 +122,8 @@ def _passed_on(mentions: Sequence[Sequence[Any]]) -> Context:
 
 @dataclass
 class BlockExtraction:
-    """The document's extraction and what to store for the next ingest."""
+    """The document's extraction (its ``counts`` left empty: ingest counts what it
+    saved) and what to store for the next ingest."""
 
     extraction: Extraction
     keys: dict[str, str]  # block key -> stored JSON, for every block of the document
@@ -230,7 +231,10 @@ def _extract_some(
         n = where[i]
         chosen.update(prose[max(0, n - depth.get(i, 0)) : n + 1])
     order = sorted(chosen)
-    part = dataclasses.replace(document, blocks=[document.blocks[i] for i in order], warnings=[])
+    blocks = [document.blocks[i] for i in order]
+    part = dataclasses.replace(
+        document, text=_blocks_only(document.text, blocks), blocks=blocks, warnings=[]
+    )
     found = extract(part, known)
     by_block: dict[int, list[list[Any]]] = {i: [] for i in order}
     came_in: dict[int, Context] = {}
@@ -256,6 +260,22 @@ def _extract_some(
     for i in set(dirty):
         entries[i] = _Entry(came_in.get(i), by_block[i], fresh=True)
     return len(order)
+
+
+def _blocks_only(text: str, blocks: Sequence[Block]) -> str:
+    """``text`` with everything but ``blocks`` (and the character either side of each)
+    blanked out, every offset kept: the patterns that scan the whole text (identifiers)
+    cost what the blocks cost."""
+    pieces: list[str] = []
+    done = 0
+    for block in blocks:
+        start, end = max(done, block.start - 1), min(len(text), block.end + 1)
+        if start >= end:
+            continue
+        pieces += [" " * (start - done), text[start:end]]
+        done = end
+    pieces.append(" " * (len(text) - done))
+    return "".join(pieces)
 
 
 def _mention_row(mention: Mention, base: int) -> list[Any]:

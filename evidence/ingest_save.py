@@ -222,7 +222,8 @@ def save_claims(
     doc_slug = slug(doc_name)
     taken: set[str] | None = None
     new_rows: list[dict[str, Any]] = []
-    changed_rows: list[tuple[str, list[Any]]] = []
+    changed_rows: list[tuple[str, Sequence[Any], list[Any]]] = []
+    reasons_text: dict[tuple[str, ...], Any] = {}
     new_mentions: dict[str, list[tuple[Any, ...]]] = {}
     links: list[tuple[str, int]] = []
     for i, claim in enumerate(claims):
@@ -233,7 +234,7 @@ def save_claims(
             claim.start,
             claim.end,
             round(float(claim.checkworthiness), 3),
-            encode_value(list(claim.reasons)),
+            _reasons_value(tuple(claim.reasons), reasons_text),
             getattr(claim, "block_kind", None),
             None,
         ]
@@ -241,7 +242,7 @@ def save_claims(
             cid = assigned[i]
             # A kept claim is written only when something about it changed.
             if list(before[cid][1:]) != values:
-                changed_rows.append((cid, values))
+                changed_rows.append((cid, before[cid][1:], values))
             report.kept_claims += 1
         else:
             if taken is None:
@@ -273,16 +274,11 @@ def save_claims(
         else:
             store.delete_where("claims", "id = ?", [row[0]])
     report.removed_claims = len(gone)
-    # The text is written only where it changed: a claim's full-text entry is made
-    # again when its text is among the columns updated.
-    text_at = _CLAIM_COLUMNS.index("text")
-    moved = [c for c in changed_rows if c[1][text_at] == before[c[0]][1 + text_at]]
-    edited = [c for c in changed_rows if c[1][text_at] != before[c[0]][1 + text_at]]
-    others = tuple(c for c in _CLAIM_COLUMNS if c != "text")
-    _update_rows(store, "claims", others, [(k, v[:text_at] + v[text_at + 1 :]) for k, v in moved])
-    _update_rows(store, "claims", _CLAIM_COLUMNS, edited)
+    # Only the columns that changed are written: a claim's full-text entry is made
+    # again only when its text is among them, an index only when its column is.
+    _update_changed(store, "claims", _CLAIM_COLUMNS, changed_rows)
     store.insert_rows("claims", new_rows)
-    _update_rows(store, "mentions", _MENTION_COLUMNS, updates)
+    _update_changed(store, "mentions", _MENTION_COLUMNS, updates)
     store.insert_rows("mentions", [dict(zip(_MENTION_COLUMNS, r, strict=True)) for r in inserts])
     for cid, sid in links:
         link_citation(store, cid, sid)
@@ -330,6 +326,13 @@ def _mention_values(cid: str, doc_id: int, m: Any, study_id: int | None) -> tupl
     )
 
 
+def _reasons_value(reasons: tuple[str, ...], seen: dict[tuple[str, ...], Any]) -> Any:
+    """The stored form of a claim's reasons (a few combinations recur: encoded once)."""
+    if reasons not in seen:
+        seen[reasons] = encode_value(list(reasons))
+    return seen[reasons]
+
+
 def _data_value(finding: str | None, inherited: bool) -> Any:
     if finding is None and not inherited:
         return _PLAIN_DATA
@@ -338,11 +341,11 @@ def _data_value(finding: str | None, inherited: bool) -> Any:
 
 def _mention_changes(
     old: dict[str, list[tuple[Any, ...]]], new: dict[str, list[tuple[Any, ...]]]
-) -> tuple[list[int], list[tuple[int, list[Any]]], list[tuple[Any, ...]]]:
+) -> tuple[list[int], list[tuple[int, Sequence[Any], Sequence[Any]]], list[tuple[Any, ...]]]:
     """Mention rows to delete (ids), to update (id, values) and to insert (values): a
     claim's stored mentions are paired in order with its new ones."""
     stale: list[int] = []
-    updates: list[tuple[int, list[Any]]] = []
+    updates: list[tuple[int, Sequence[Any], Sequence[Any]]] = []
     inserts: list[tuple[Any, ...]] = []
     for cid in old.keys() - new.keys():
         stale.extend(row[0] for row in old[cid])
@@ -350,7 +353,7 @@ def _mention_changes(
         stored = old.get(cid, [])
         for kept, values in zip(stored, rows, strict=False):
             if kept[1:] != values:
-                updates.append((kept[0], list(values)))
+                updates.append((kept[0], kept[1:], values))
         inserts.extend(rows[len(stored) :])
         stale.extend(row[0] for row in stored[len(rows) :])
     return stale, updates, inserts
@@ -363,6 +366,24 @@ def _delete_mentions(store: Store, ids: Sequence[int]) -> None:
         marks = ", ".join("?" for _ in chunk)
         store.execute(f"delete from candidates where mention_id in ({marks})", chunk)
         store.execute(f"delete from mentions where id in ({marks})", chunk)
+
+
+def _update_changed(
+    store: Store,
+    table: str,
+    columns: Sequence[str],
+    changes: Sequence[tuple[Any, Sequence[Any], Sequence[Any]]],
+) -> None:
+    """Write each row's changed columns (``changes``: key, stored values, new values,
+    both in ``columns`` order), one statement for the rows that changed in the same
+    columns (after an edit, most rows of a document differ in their offsets alone)."""
+    groups: dict[tuple[int, ...], list[tuple[Any, list[Any]]]] = {}
+    for key, stored, values in changes:
+        differ = tuple(n for n, (a, b) in enumerate(zip(stored, values, strict=True)) if a != b)
+        if differ:
+            groups.setdefault(differ, []).append((key, [values[n] for n in differ]))
+    for differ, rows in groups.items():
+        _update_rows(store, table, [columns[n] for n in differ], rows)
 
 
 def _update_rows(
