@@ -68,16 +68,34 @@ def write_entries(
 ) -> Path:
     """``count`` generated entries, as CSL-JSON (``.json``) or BibTeX (``.bib``),
     written an entry at a time."""
-    from bib.formats import iter_bibliography
-    from bib.formats.csljson import item_to_work
-
     rng = random.Random(seed)
-    fmt = "csl-json" if path.suffix == ".json" else "bibtex"
-    works = (item_to_work(_item(i, rng, with_doi, locators)) for i in range(count))
+    as_json = path.suffix == ".json"
     with open(path, "w", encoding="utf-8") as out:
-        for piece in iter_bibliography(works, fmt):
-            out.write(piece)
+        out.write("[\n" if as_json else "")
+        for i in range(count):
+            item = _item(i, rng, with_doi, locators)
+            if as_json:
+                out.write(("" if i == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+            else:
+                out.write(_bibtex(item))
+        out.write("\n]\n" if as_json else "")
     return path
+
+
+def _bibtex(item: dict[str, Any]) -> str:
+    authors = " and ".join(f"{a['family']}, {a.get('given', 'D')}" for a in item["author"])
+    fields = {
+        "author": authors,
+        "title": item["title"],
+        "journal": item["container-title"],
+        "year": item["issued"]["date-parts"][0][0],
+        "volume": item.get("volume"),
+        "number": item.get("issue"),
+        "pages": item["page"].replace("-", "--"),
+        "doi": item.get("DOI"),
+    }
+    body = "".join(f"  {k} = {{{v}}},\n" for k, v in fields.items() if v is not None)
+    return f"@article{{{item['id']},\n{body}}}\n\n"
 
 
 def _timed_import(db: Path, entries: Path) -> dict[str, Any]:
