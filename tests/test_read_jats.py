@@ -243,10 +243,25 @@ def test_real_range_covers_the_references_between_its_ends() -> None:
     assert numbers == [5, 6, 7, 8, 9, 10]
 
 
+def test_real_range_with_dotted_labels_and_spaced_dash_is_filled() -> None:
+    # BMC labels its entries "5." and writes the range's dash on a line of its own.
+    path = shared_path("data", "corpora", "pdf-articles", "bmc-jee-szekely-landscape", "paper.xml")
+    doc = read_document(path)
+    position = doc.text.index("[ 1 , 5 – 8 ]")
+    numbers = sorted(
+        n
+        for m in extract(doc).mentions
+        if m.kind == "numbered" and position <= m.start < position + len("[ 1 , 5 – 8 ]")
+        for n in m.numbers
+    )
+    assert numbers == [1, 5, 6, 7, 8]
+
+
 def _render_html(root: ElementTree.Element) -> str:
     """The article body as simple HTML, as a web page would show it: sections as <h2>,
     paragraphs as <p> with each xref replaced by its text, the references as a list of
-    "[n] …" paragraphs. Figures and tables are left out (the HTML reader drops them)."""
+    "[n] …" paragraphs. Figures and tables are left out (the test removes them from the
+    XML too, so both sides read the same prose)."""
     parts = ["<html><body><article>"]
 
     def inline(element: ElementTree.Element) -> str:

@@ -31,6 +31,9 @@ _ID_TYPES = {"doi": "doi", "pmid": "pmid", "pmcid": "pmcid", "pmc": "pmcid", "ar
 # What may stand between the xrefs of one citation group: "[1, 3–5]", "(A, 2001; B, 2002)".
 _BETWEEN = re.compile(r"[ ,;\u2013\u2014\u2012-]*")
 _DASH = re.compile(r"\s*[\u2013\u2014\u2012-]\s*")
+# One separator with line breaks around it, as BMC's XML writes "5\n–\n8" inside a
+# paragraph; bare line breaks between two xrefs may be a block boundary.
+_SEPARATOR = re.compile(r"\s*[,;\u2013\u2014\u2012-]\s*")
 _SPACES = re.compile(r"\s+")
 
 
@@ -304,7 +307,9 @@ class _JatsReader:
         for xref in self.xrefs:
             if groups:
                 between = text[groups[-1][-1].end : xref.start]
-                if "\n" not in between and _BETWEEN.fullmatch(between):
+                if ("\n" not in between and _BETWEEN.fullmatch(between)) or _SEPARATOR.fullmatch(
+                    between
+                ):
                     xref.dash_before = bool(_DASH.fullmatch(between))
                     groups[-1].append(xref)
                     continue
@@ -315,7 +320,8 @@ class _JatsReader:
             previous: _Xref | None = None
             for xref in group:
                 if xref.dash_before and previous is not None:
-                    for index in self._range_between(previous.rids[-1], xref.rids[0]):
+                    ends = (text[previous.start : previous.end], text[xref.start : xref.end])
+                    for index in self._range_between(previous.rids[-1], xref.rids[0], ends):
                         citations.append(
                             Citation(
                                 "jats",
@@ -343,12 +349,27 @@ class _JatsReader:
         citations.sort(key=lambda c: (c.start, c.end))
         return citations
 
-    def _range_between(self, first: str, last: str) -> list[int]:
+    def _range_between(self, first: str, last: str, shown: tuple[str, str]) -> list[int]:
         """The entries strictly between two xrefs joined by a dash, when the labels from
-        one to the other are consecutive numbers in list order; else none."""
+        one to the other are consecutive numbers in list order; else none. A list without
+        labels (BMC's) is numbered by the xrefs' own text: "5–8" fills in the entries
+        between when the two ends stand 8 - 5 places apart in the list."""
         low, high = self.ref_index[first], self.ref_index[last]
-        labels = [_text(_child(self.refs[i], "label")) for i in range(low, high + 1)]
-        if high - low < 2 or not all(label.isdigit() for label in labels):
+        if high - low < 2:
+            return []
+        # Labels as printed: "5", "5.", "[5]".
+        labels = [
+            _text(_child(self.refs[i], "label")).strip().strip("[]().")
+            for i in range(low, high + 1)
+        ]
+        if not any(labels):
+            numbers = [_SPACES.sub("", end) for end in shown]
+            if all(n.isdigit() for n in numbers) and int(numbers[1]) - int(numbers[0]) == (
+                high - low
+            ):
+                return list(range(low + 1, high))
+            return []
+        if not all(label.isdigit() for label in labels):
             return []
         numbers = [int(label) for label in labels]
         if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
