@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +55,7 @@ from .budget import BoundedEnvironment, Limits, render_bounded
 from .citation import FormattedReference, format_references
 from .errors import ReportError, TemplateError
 from .escape import md_escape
+from .normalise import normalise_model
 from .resources import templates_dir
 from .svg import map_extent, render_evidence_map, render_status_bar
 
@@ -94,7 +96,7 @@ def render_report(
     if fmt == "json":
         return render_json(model)
     if template is None:
-        env = _builtin_environment(fmt)
+        env = builtin_environment(fmt)
         compiled = env.get_template(f"report.{fmt}.j2")
         name = f"built-in report.{fmt}.j2"
     else:
@@ -123,176 +125,6 @@ def _json_default(value: object) -> Any:
     if isinstance(value, set | frozenset | tuple):
         return sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
     raise TypeError(f"{type(value).__name__} value {value!r}")
-
-
-# --- the model, with defaults filled in ------------------------------------------------
-
-_MENTION_DEFAULTS: dict[str, Any] = {
-    "kind": "vague",
-    "text": "",
-    "journal": None,
-    "institution": None,
-    "identifier": None,
-    "citekey": None,
-    "year": None,
-    "reference": None,
-    "study": None,
-    "candidates": [],
-}
-_CLAIM_DEFAULTS: dict[str, Any] = {
-    "document": None,
-    "index": None,
-    "text": "",
-    "status": "unsourced",
-    "checkworthiness": None,
-    "reasons": [],
-    "mentions": [],
-    "evidence": [],
-}
-_LINK_DEFAULTS: dict[str, Any] = {"stance": "mentions", "origin": None, "note": None}
-# A candidate is a study of the library (``study``) or a work found by a search that is
-# not in the library yet (``doi``, ``title``, ``journal``, ``year``).
-_CANDIDATE_DEFAULTS: dict[str, Any] = {
-    "study": None,
-    "doi": None,
-    "title": None,
-    "journal": None,
-    "year": None,
-    "score": None,
-    "reasons": [],
-    "accepted": False,
-}
-_STUDY_DEFAULTS: dict[str, Any] = {
-    "doi": None,
-    "pmid": None,
-    "pmcid": None,
-    "arxiv": None,
-    "isbn": None,
-    "openalex": None,
-    "title": None,
-    "authors": [],
-    "journal": None,
-    "issn": [],
-    "year": None,
-    "volume": None,
-    "issue": None,
-    "pages": None,
-    "type": None,
-    "publication_types": [],
-    "evidence_level": "unknown",
-    "retracted": False,
-    "notices": [],
-    "verification": {},
-}
-_VERIFICATION_DEFAULTS: dict[str, Any] = {
-    "status": "unverified",
-    "checked_at": None,
-    "sources": [],
-    "mismatches": [],
-    "reason": None,
-}
-_SUMMARY_DEFAULTS: dict[str, Any] = {
-    "claims_total": 0,
-    "claims_by_status": {},
-    "studies_total": 0,
-    "studies_by_verdict": {},
-    "evidence_levels": {},
-    "retracted_sources": [],
-    "mismatched_sources": [],
-}
-_NOTICE_DEFAULTS: dict[str, Any] = {"kind": "notice", "source": None, "date": None, "doi": None}
-_MISMATCH_DEFAULTS: dict[str, Any] = {"field": "?", "ours": None, "theirs": None, "source": None}
-_FIELD_DEFAULTS: dict[str, Any] = dict.fromkeys(("cited", "found", "severity", "kind", "note"))
-_MATCHED_DEFAULTS: dict[str, Any] = {
-    **dict.fromkeys(("doi", "arxiv", "title", "venue", "year", "source")),
-    "authors": [],
-}
-_SEARCH_DEFAULTS: dict[str, Any] = {
-    "service": "?",
-    "query": "",
-    **dict.fromkeys(("hits", "accepted", "error")),
-}
-REFERENCE_GROUPS = ("not_found", "mismatch", "retracted")
-
-
-def _with(defaults: Mapping[str, Any], value: Any) -> dict[str, Any]:
-    return {**defaults, **value} if isinstance(value, Mapping) else dict(defaults)
-
-
-def _reference_entry(raw: Any) -> dict[str, Any]:
-    entry = _with({"study": "", **dict.fromkeys(("title", "reason", "likely"))}, raw)
-    entry["fields"] = [_with({"field": "?", **_FIELD_DEFAULTS}, f) for f in raw.get("fields") or []]
-    matched = raw.get("matched")
-    entry["matched"] = _with(_MATCHED_DEFAULTS, matched) if isinstance(matched, Mapping) else None
-    entry["searched"] = [_with(_SEARCH_DEFAULTS, s) for s in raw.get("searched") or []]
-    return entry
-
-
-def _references(raw: Any) -> dict[str, Any]:
-    """The References section's groups and counts, every key present (a model built
-    before the section existed has none)."""
-    raw = raw if isinstance(raw, Mapping) else {}
-    out: dict[str, Any] = {
-        group: [_reference_entry(e) for e in raw.get(group) or [] if isinstance(e, Mapping)]
-        for group in REFERENCE_GROUPS
-    }
-    zero = dict.fromkeys(("total", "checked", *vocab.VERDICTS), 0)
-    out["counts"] = _with(zero, raw.get("counts"))
-    return out
-
-
-def normalise_model(model: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of the model with every optional key present (None, [] or {}).
-
-    Only the dicts that get defaults are copied; lists and values are shared.
-    """
-    claims = []
-    for position, raw in enumerate(model.get("claims") or [], start=1):
-        claim = _with(_CLAIM_DEFAULTS, raw)
-        claim["id"] = str(claim.get("id") or f"claim-{position}")
-        claim["mentions"] = [
-            {
-                **_with(_MENTION_DEFAULTS, m),
-                "candidates": [
-                    _with(_CANDIDATE_DEFAULTS, c)
-                    for c in (m.get("candidates") or [] if isinstance(m, Mapping) else [])
-                ],
-            }
-            for m in claim["mentions"] or []
-        ]
-        claim["evidence"] = [_with(_LINK_DEFAULTS, link) for link in claim["evidence"] or []]
-        claim["reasons"] = claim["reasons"] or []
-        claims.append(claim)
-    studies: dict[str, dict[str, Any]] = {}
-    for key, raw in (model.get("studies") or {}).items():
-        study = _with(_STUDY_DEFAULTS, raw)
-        study.setdefault("id", key)
-        verification = _with(_VERIFICATION_DEFAULTS, study["verification"])
-        verification["mismatches"] = [
-            _with(_MISMATCH_DEFAULTS, m) for m in verification["mismatches"] or []
-        ]
-        study["verification"] = verification
-        study["notices"] = [_with(_NOTICE_DEFAULTS, n) for n in study["notices"] or []]
-        study["evidence_level"] = study["evidence_level"] or "unknown"
-        studies[str(key)] = study
-    evidence_map = _with({"claims": [], "studies": [], "cells": []}, model.get("evidence_map"))
-    return {
-        **model,
-        "generated_at": model.get("generated_at") or "",
-        "tool": _with({"name": "evidence", "version": ""}, model.get("tool")),
-        "title": model.get("title") or "Evidence report",
-        "documents": [
-            _with({"name": "", "format": None, "ingested_at": None, "claims": None}, d)
-            for d in model.get("documents") or []
-        ],
-        "summary": _with(_SUMMARY_DEFAULTS, model.get("summary")),
-        "claims": claims,
-        "studies": studies,
-        "evidence_map": evidence_map,
-        "lacking_sources": list(model.get("lacking_sources") or []),
-        "attention": [_with({"study": "", "reasons": []}, a) for a in model.get("attention") or []],
-        "references": _references(model.get("references")),
-    }
 
 
 # --- the template context ----------------------------------------------------------------
@@ -360,14 +192,31 @@ def when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+@dataclass(frozen=True)
+class ReportIndex:
+    """What a template looks up across the whole report: numbers and anchors by id, the
+    claims that cite each study, the claims that lack sources, and each study's
+    formatted reference (``formatted``: study id -> reference, for ids of the model's
+    studies)."""
+
+    claim_number: Mapping[str, int]
+    claim_anchor: Mapping[str, str]
+    study_anchor: Mapping[str, str]
+    claims_by_id: Mapping[str, Mapping[str, Any]]
+    lacking_claims: list[Mapping[str, Any]]
+    citing: Mapping[str, list[Any]]
+    claim_titles: Mapping[str, str]
+    claim_labels: Mapping[str, str]
+    formatted: Callable[[Any], FormattedReference | None]
+    compact: bool
+
+
 def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     """Everything a template sees: the model's keys, ``model`` and the helpers."""
     data = normalise_model(model)
     claims: list[dict[str, Any]] = data["claims"]
     studies: dict[str, dict[str, Any]] = data["studies"]
     claim_number: dict[str, int] = {c["id"]: n for n, c in enumerate(claims, start=1)}
-    claim_anchor = {cid: f"claim-{n}" for cid, n in claim_number.items()}
-    study_anchor = {sid: f"study-{n}" for n, sid in enumerate(studies, start=1)}
     claims_by_id = {c["id"]: c for c in claims}
     citing: dict[str, list[Any]] = {sid: [] for sid in studies}
     for claim in claims:
@@ -377,15 +226,37 @@ def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
             if sid in citing:
                 citing[sid].append(claim.get("id"))
     formatted = dict(zip(studies, format_references(studies.values()), strict=True))
+    index = ReportIndex(
+        claim_number=claim_number,
+        claim_anchor={cid: f"claim-{n}" for cid, n in claim_number.items()},
+        study_anchor={sid: f"study-{n}" for n, sid in enumerate(studies, start=1)},
+        claims_by_id=claims_by_id,
+        lacking_claims=[
+            claims_by_id[cid] for cid in data["lacking_sources"] if cid in claims_by_id
+        ],
+        citing=citing,
+        claim_titles={
+            c["id"]: f"Claim {claim_number[c['id']]}: {str(c['text'])[:120]}" for c in claims
+        },
+        claim_labels={cid: f"Claim {n}" for cid, n in claim_number.items()},
+        formatted=formatted.get,
+        compact=len(claims) > COMPACT_CLAIMS,
+    )
+    return context_of(data, fmt, index)
+
+
+def context_of(data: dict[str, Any], fmt: str, index: ReportIndex) -> dict[str, Any]:
+    """The template context of a normalised model (``data``) and its ``index``."""
+    studies: Mapping[str, Mapping[str, Any]] = data["studies"]
 
     def reference(study: Any) -> Markup:
         if isinstance(study, Mapping):
             sid = study.get("id")
-            ref = formatted.get(sid) if sid in studies else None
+            ref = index.formatted(sid) if sid in studies else None
             if ref is None:
                 ref = format_references([study])[0]
         else:
-            ref = formatted.get(study) or FormattedReference("")
+            ref = (index.formatted(study) if study in studies else None) or FormattedReference("")
         if not ref.marked:
             return Markup("")
         return ref.html if fmt == "html" else ref.markdown
@@ -393,12 +264,10 @@ def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     def evidence_map_svg() -> Markup:
         return render_evidence_map(
             data["evidence_map"],
-            claim_labels={cid: f"Claim {n}" for cid, n in claim_number.items()},
-            claim_titles={
-                c["id"]: f"Claim {claim_number[c['id']]}: {str(c['text'])[:120]}" for c in claims
-            },
-            claim_anchors=claim_anchor,
-            study_anchors=study_anchor,
+            claim_labels=index.claim_labels,
+            claim_titles=index.claim_titles,
+            claim_anchors=index.claim_anchor,
+            study_anchors=index.study_anchor,
         )
 
     cells_at: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
@@ -453,7 +322,7 @@ def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     }
     helpers: dict[str, Any] = {
         "model": data,
-        "compact": len(claims) > COMPACT_CLAIMS,
+        "compact": index.compact,
         "format": fmt,
         "reference": reference,
         "status_bar": render_status_bar,
@@ -463,14 +332,12 @@ def build_context(model: Mapping[str, Any], fmt: str) -> dict[str, Any]:
         "map_table": map_table,
         "text_bar": _text_bar,
         "pct": _pct,
-        "claim_number": claim_number,
-        "claim_anchor": claim_anchor,
-        "study_anchor": study_anchor,
-        "claims_by_id": claims_by_id,
-        "lacking_claims": [
-            claims_by_id[cid] for cid in data["lacking_sources"] if cid in claims_by_id
-        ],
-        "citing": citing,
+        "claim_number": index.claim_number,
+        "claim_anchor": index.claim_anchor,
+        "study_anchor": index.study_anchor,
+        "claims_by_id": index.claims_by_id,
+        "lacking_claims": index.lacking_claims,
+        "citing": index.citing,
         "labels": tables,
         "label": vocab.label,
         "links": identifier_links,
@@ -520,7 +387,7 @@ def _environment(
 
 
 @cache
-def _builtin_environment(fmt: str) -> ImmutableSandboxedEnvironment:
+def builtin_environment(fmt: str) -> ImmutableSandboxedEnvironment:
     return _environment(fmt, FileSystemLoader(str(templates_dir())))
 
 
@@ -565,18 +432,23 @@ def _render(template: Template, context: dict[str, Any], name: str) -> str:
     except ReportError:
         raise
     except Exception as exc:
-        line = _template_line(exc.__traceback__, template.filename)
-        where = f"{name}, line {line}" if line else name
-        if isinstance(exc, SecurityError):
-            fix = "Templates may only read the report model and call the report helpers"
-        elif isinstance(exc, UndefinedError):
-            fix = "Use only the report model's keys (see `evidence report --format json`)"
-        elif isinstance(exc, TemplateSyntaxError):
-            fix = "Fix the template syntax"
-        elif isinstance(exc, TemplateNotFound):
-            fix = "Put included templates next to the main template"
-        else:
-            fix = "Check the template's expressions against the report model"
-        message = str(getattr(exc, "message", None) or exc).splitlines()[0] if str(exc) else ""
-        detail = (message or type(exc).__name__).rstrip(".")
-        raise TemplateError(f"Template {where}: {detail}. {fix}") from exc
+        raise template_error(exc, template, name) from exc
+
+
+def template_error(exc: Exception, template: Template, name: str) -> TemplateError:
+    """The error to show for ``exc``, raised while ``template`` ran: where and what to do."""
+    line = _template_line(exc.__traceback__, template.filename)
+    where = f"{name}, line {line}" if line else name
+    if isinstance(exc, SecurityError):
+        fix = "Templates may only read the report model and call the report helpers"
+    elif isinstance(exc, UndefinedError):
+        fix = "Use only the report model's keys (see `evidence report --format json`)"
+    elif isinstance(exc, TemplateSyntaxError):
+        fix = "Fix the template syntax"
+    elif isinstance(exc, TemplateNotFound):
+        fix = "Put included templates next to the main template"
+    else:
+        fix = "Check the template's expressions against the report model"
+    message = str(getattr(exc, "message", None) or exc).splitlines()[0] if str(exc) else ""
+    detail = (message or type(exc).__name__).rstrip(".")
+    return TemplateError(f"Template {where}: {detail}. {fix}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -20,10 +22,14 @@ from evidence.cli.context import (
     out,
     print_json,
     protected_files,
-    write_out,
+    stdout,
 )
 from evidence.cli.paths import given_path
 from evidence.library_io import write_atomically
+
+if TYPE_CHECKING:
+    from evidence.store import Store
+    from reports.budget import Limits
 
 app = typer.Typer()
 
@@ -58,14 +64,10 @@ def resolve(
         raise typer.Exit(1)
 
 
-def _render(store: object, document: str | None, fmt: str, template: Path | None) -> str:
-    from evidence.reportmodel import build_report_model
-    from evidence.store import Store
+def _limits() -> Limits:
+    """The limits a user's template runs within (EVIDENCE_TEMPLATE_SECONDS)."""
     from reports.budget import Limits
-    from reports.errors import ReportError
-    from reports.render import render_report
 
-    assert isinstance(store, Store)
     limits = Limits()
     seconds = os.environ.get("EVIDENCE_TEMPLATE_SECONDS", "").strip()
     if seconds:
@@ -75,9 +77,49 @@ def _render(store: object, document: str | None, fmt: str, template: Path | None
             limits = Limits(seconds=-1.0)
         if not 0 < limits.seconds < float("inf"):
             fail(f"EVIDENCE_TEMPLATE_SECONDS={seconds!r} is not a number of seconds. Unset it")
-    model = build_report_model(store, document)
+    return limits
+
+
+def _pieces(store: Store, document: str | None, fmt: str, template: Path | None) -> Iterable[str]:
+    """The report in pieces: through the built-in templates read from the database as
+    it is written (memory flat in the report's size), or through a user's template from
+    the whole model in memory, within the template limits."""
+    from reports.errors import ReportError
+
+    limits = _limits()
     try:
-        return render_report(model, fmt, template, limits=limits)
+        if template is None:
+            from evidence.reportstream import open_report_model
+            from reports.stream import iter_report
+
+            return iter_report(open_report_model(store, document), fmt)
+        from evidence.reportmodel import build_report_model
+        from reports.render import render_report
+
+        model = build_report_model(store, document)
+        return [render_report(model, fmt, template, limits=limits)]
+    except ReportError as exc:
+        fail(f"{exc}")
+
+
+def _write(pieces: Iterable[str], output: Path | None, protect: Iterable[Path]) -> None:
+    """Write the report to ``output`` (replaced whole, or left as it was on an error) or
+    to standard output, where it ends with a line break."""
+    from reports.errors import ReportError
+
+    try:
+        if output:
+            write_atomically(output, pieces, protect=protect)
+            err.print(f"Wrote {output}", markup=False)
+            return
+        last = ""
+        for piece in pieces:
+            if piece:
+                stdout.write(piece)
+                last = piece
+        if not last.endswith("\n"):
+            stdout.write("\n")
+        stdout.flush()
     except ReportError as exc:
         fail(f"{exc}")
 
@@ -100,13 +142,8 @@ def report(
     output = given_path(output_file, "--output") if output_file is not None else None
     if template is not None and not template.is_file():
         fail(f"{template}: no such template file. Check the path")
-    with open_store(ctx, create=False) as store:
-        text = _render(store, document, fmt, template)
-    if output:
-        write_atomically(output, text, protect=protected_files(ctx))
-        err.print(f"Wrote {output}", markup=False)
-    else:
-        write_out(text if text.endswith("\n") else text + "\n")
+    with open_store(ctx, create=False) as store, store.snapshot():
+        _write(_pieces(store, document, fmt, template), output, protected_files(ctx))
 
 
 @app.command()
