@@ -65,6 +65,24 @@ def test_html_keeps_figure_and_table_captions_and_table_rows() -> None:
 # Numbered citations: statistics, enumerations, counts, spaced brackets
 
 
+def test_html_ordered_reference_list_is_numbered_by_position() -> None:
+    # A browser numbers <ol> items; the numbers are not in the HTML, yet "[2]" cites item 2.
+    page = (
+        "<html><body><article><h1>T</h1><p>Massage reduced pain in older adults in a "
+        "randomised trial [1]. Exercise improved sleep quality in a large cohort [2].</p>"
+        "<ol><li>We recruited adults.</li><li>We measured pain.</li></ol>"
+        "<h2>References</h2><ol><li>Smith J, Jones K. Massage for pain. J Pain. "
+        "2010;3:1-5.</li><li>Brown A. Exercise and sleep. Sleep. 2012;4:2-9.</li></ol>"
+        "</article></body></html>"
+    )
+    doc = read_document(None, text=page, fmt="html")
+    assert [(r.label, r.surnames[0]) for r in doc.references] == [("1", "Smith"), ("2", "Brown")]
+    ties = {m.text: m.reference_index for m in extract(doc).mentions if m.kind == "numbered"}
+    assert ties == {"[1]": 0, "[2]": 1}
+    # The numbers stay out of the text: the procedure steps read as written.
+    assert "1. We recruited" not in doc.text and "We recruited adults." in doc.text
+
+
 def test_degrees_of_freedom_and_comparisons_are_not_citations() -> None:
     text = (
         "Milk sugars differed between weeks, F[1,12] = 8.42, and t[23] = 2.10 in males, "

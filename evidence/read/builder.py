@@ -24,6 +24,7 @@ class ProseBuilder:
         self._block_start: int | None = None
         self._kind = "paragraph"
         self._level = 0
+        self._number: int | None = None
         self._last = "\n"
 
     @property
@@ -36,9 +37,9 @@ class ProseBuilder:
         """The last character written (a newline at the start and after a block)."""
         return self._last
 
-    def start(self, kind: str, level: int = 0) -> None:
+    def start(self, kind: str, level: int = 0, number: int | None = None) -> None:
         self.end()
-        self._kind, self._level = kind, level
+        self._kind, self._level, self._number = kind, level, number
 
     def add(self, text: str) -> None:
         if not text:
@@ -81,7 +82,9 @@ class ProseBuilder:
             self.pos -= 1
             if not self.parts[-1]:
                 self.parts.pop()
-        self.blocks.append(Block(self._kind, self._block_start, self.pos, self._level))
+        self.blocks.append(
+            Block(self._kind, self._block_start, self.pos, self._level, self._number)
+        )
         self._block_start = None
         self._last = "\n"
 

@@ -25,6 +25,8 @@ class Block:
     start: int
     end: int
     level: int = 0
+    # The item's number in an ordered list whose numbers are not in the text (HTML <ol>).
+    number: int | None = None
 
 
 @dataclass(frozen=True)

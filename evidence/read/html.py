@@ -120,6 +120,19 @@ def _detach(element: HtmlElement) -> None:
     parent.remove(element)
 
 
+def _render_ordered(element: Element, builder: ProseBuilder) -> None:
+    """An ordered list's items, each with its number, which HTML leaves to the browser
+    (a reference list as `<ol>`: entry 3 is what "[3]" cites)."""
+    items = [child for child in element if child.tag == "item"]
+    if len(items) != len(element):  # not trafilatura's usual list of items: unnumbered
+        _render_xml(element, builder, "list_item")
+        return
+    for number, item in enumerate(items, start=1):
+        builder.start("list_item", number=number)
+        _render_xml_inline(item, builder)
+        builder.end()
+
+
 def _render_xml(element: Element, builder: ProseBuilder, kind: str) -> None:
     """Blocks of trafilatura's XML (head, p, list/item, quote, table/row), each child
     in turn."""
@@ -135,7 +148,10 @@ def _render_xml(element: Element, builder: ProseBuilder, kind: str) -> None:
             _render_xml_inline(child, builder)
             builder.end()
         elif tag == "list":
-            _render_xml(child, builder, "list_item")
+            if child.get("rend") == "ol":
+                _render_ordered(child, builder)
+            else:
+                _render_xml(child, builder, "list_item")
         elif tag == "item":
             builder.start("list_item")
             _render_xml_inline(child, builder)

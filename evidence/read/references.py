@@ -139,6 +139,8 @@ def mark_references(doc: Document) -> None:
                 break
         entry = doc.text[block.start : block.end]
         label, surnames, year = parse_reference(entry)
+        if label is None and block.number is not None:
+            label = str(block.number)  # an HTML <ol> entry: its number is not in the text
         doc.blocks[index] = Block("reference", block.start, block.end, block.level)
         references.append(Reference(entry, block.start, block.end, label, surnames, year))
     doc.references = references
