@@ -76,7 +76,7 @@ def _study_row(i: int, rng: random.Random, stamp: str) -> dict[str, Any]:
         "doi": f"10.{1000 + i % 9000}/scale.{i}",
         "pmid": None,
         "title": title,
-        "authors": json.dumps(authors),
+        "authors": json.dumps(authors, ensure_ascii=False),  # as the store writes it
         "journal": JOURNALS[i % len(JOURNALS)],
         "year": year,
         "volume": str(1 + i % 60),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from evidence import library, listing
+from evidence import library, listing, listing_text
 from evidence.cli.context import (
     err,
     fail,
@@ -31,6 +31,7 @@ from evidence.cli.listing import (
     limit_option,
     offset_option,
     write_json,
+    write_pieces,
 )
 from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
@@ -81,21 +82,6 @@ def _print_studies(objs: Iterable[dict], *, header: bool = True) -> None:
 
 # One line per study when the listing is not for a terminal (see `studies`).
 TSV_COLUMNS = ("citekey", "year", "first author", "title", "journal", "ids", "verdict", "flags")
-
-
-def _tsv_line(s: dict) -> str:
-    cells = (
-        s["id"],
-        str(s["year"] or ""),
-        _first_author(s),
-        s["title"] or "",
-        s["journal"] or "",
-        _ids(s),
-        s["verification"]["status"],
-        "; ".join(_flags(s)),
-    )
-    # A tab or line break inside a value would break the line into columns or lines.
-    return "\t".join(" ".join(str(c).split()) for c in cells) + "\n"
 
 
 @app.command()
@@ -215,27 +201,31 @@ def studies(
     duplicate of another study). --json: study objects. Citekey order throughout."""
     page = Page.of(limit, offset, show_all, as_json=as_json)
     with open_store(ctx, create=False) as store, store.snapshot():
-        total = listing.count_studies(store)
-        rows = listing.iter_study_rows(
-            store, offset=page.offset, limit=page.limit, columns=listing.OBJECT_COLUMNS
-        )
-        objs = listing.iter_study_objects(store, rows)
         if as_json:
-            write_json(Streamed(objs))
+            write_json(
+                Streamed(
+                    laid=lambda indent: listing_text.iter_study_json(
+                        store, offset=page.offset, limit=page.limit, indent=indent
+                    )
+                )
+            )
             return
+        total = listing.count_studies(store)
         if not total:
             err.print("The library is empty. Add studies with `evidence add` or `evidence import`.")
             return
         shown = 0
         if page.terminal:
+            rows = listing.iter_study_rows(
+                store, offset=page.offset, limit=page.limit, columns=listing.OBJECT_COLUMNS
+            )
             # A table measures its rows before printing them: one table per chunk.
-            for chunk in listing.in_chunks(objs):
+            for chunk in listing.in_chunks(listing.iter_study_objects(store, rows)):
                 _print_studies(chunk, header=not shown)
                 shown += len(chunk)
         else:
-            for obj in objs:
-                stdout.write(_tsv_line(obj))
-                shown += 1
+            lines = listing_text.iter_study_lines(store, offset=page.offset, limit=page.limit)
+            shown = write_pieces(lines)
             stdout.flush()
         if not shown:
             err.print(f"No studies after --offset {page.offset}; the library holds {total:,}.")

@@ -9,7 +9,6 @@ everything unless --limit or --offset say otherwise.
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import tempfile
@@ -19,6 +18,7 @@ from typing import IO, Any
 
 import typer
 
+from bib.jsonlayout import dump, layout
 from evidence.cli.context import fail, out, stdout
 
 # Items a terminal listing shows unless --limit or --all say otherwise.
@@ -28,75 +28,57 @@ PAGE = 50
 class Streamed:
     """An array inside the data of ``write_json`` whose items are written one by one."""
 
-    def __init__(self, items: Iterable[Any] | None = None, *, text: IO[str] | None = None):
-        # ``text``: the array's items already laid out (see ``ArrayFile``).
+    def __init__(
+        self,
+        items: Iterable[Any] | None = None,
+        *,
+        text: IO[str] | None = None,
+        laid: Callable[[str], Iterable[str]] | None = None,
+    ):
+        # ``text``: the array's items already laid out (see ``ArrayFile``). ``laid``: given
+        # the indent its items start at, the items laid out (evidence.listing_text).
         self.items = items
         self.text = text
-
-
-def _dump(data: Any, default: Callable[[Any], Any] | None = None) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=default)
-
-
-# json's C encoder does not lay out (indent) JSON in this Python: its pure-Python encoder
-# then costs more than building the objects. ``layout`` writes the same text through the
-# C string encoder, several times faster; tests/test_listing.py compares the two.
-_encode_string = json.encoder.encode_basestring
-
-
-def layout(data: Any, indent: str = "") -> str:
-    """``json.dumps(data, indent=2, ensure_ascii=False)``, each line after the first
-    starting with ``indent``."""
-    parts: list[str] = []
-    _layout(data, "\n" + indent, parts)
-    return "".join(parts)
-
-
-def _layout(value: Any, newline: str, parts: list[str]) -> None:
-    if isinstance(value, str):
-        parts.append(_encode_string(value))
-    elif value is None:
-        parts.append("null")
-    elif value is True:
-        parts.append("true")
-    elif value is False:
-        parts.append("false")
-    elif type(value) is int:
-        parts.append(int.__repr__(value))
-    elif isinstance(value, dict) and all(type(k) is str for k in value):
-        if not value:
-            parts.append("{}")
-            return
-        inner = newline + "  "
-        opening = "{" + inner
-        for key, item in value.items():
-            parts.append(opening + _encode_string(key) + ": ")
-            _layout(item, inner, parts)
-            opening = "," + inner
-        parts.append(newline + "}")
-    elif isinstance(value, list):
-        if not value:
-            parts.append("[]")
-            return
-        inner = newline + "  "
-        opening = "[" + inner
-        for item in value:
-            parts.append(opening)
-            _layout(item, inner, parts)
-            opening = "," + inner
-        parts.append(newline + "]")
-    else:  # floats (NaN…), tuples, other keys: as json lays them out
-        parts.append(_dump(value).replace("\n", newline))
+        self.laid = laid
 
 
 def array_pieces(items: Iterable[Any], level: int) -> Iterator[str]:
     """A JSON array of ``items`` as ``json.dumps(indent=2)`` lays it out ``level`` deep."""
+    indent = "  " * (level + 1)
+    return laid_array_pieces((layout(item, indent) for item in items), level)
+
+
+def laid_array_pieces(laid: Iterable[str], level: int) -> Iterator[str]:
+    """A JSON array ``level`` deep of items already laid out (their lines after the
+    first indented ``level + 1`` deep)."""
     inner = "\n" + "  " * (level + 1)
     first = True
-    for item in items:
-        yield ("[" if first else ",") + inner + layout(item, inner[1:])
+    for item in laid:
+        yield ("[" if first else ",") + inner + item
         first = False
     yield "[]" if first else "\n" + "  " * level + "]"
+
+
+# Characters of output gathered before each write: a few large writes instead of one
+# per item.
+WRITE_CHUNK = 1 << 18
+
+
+def write_pieces(pieces: Iterable[str]) -> int:
+    """Write ``pieces`` to stdout a large chunk at a time; how many there were."""
+    buffer: list[str] = []
+    size = count = 0
+    for piece in pieces:
+        count += 1
+        buffer.append(piece)
+        size += len(piece)
+        if size >= WRITE_CHUNK:
+            stdout.write("".join(buffer))
+            buffer.clear()
+            size = 0
+    if buffer:
+        stdout.write("".join(buffer))
+    return count
 
 
 class ArrayFile:
@@ -133,7 +115,7 @@ def write_json(data: Any) -> None:
         streams.append(value)
         return f"\0{token}{len(streams) - 1}\0"
 
-    text = _dump(data, mark)
+    text = dump(data, mark)
     for n, stream in enumerate(streams):
         marker = f'"\\u0000{token}{n}\\u0000"'
         before, text = text.split(marker, 1)
@@ -142,9 +124,10 @@ def write_json(data: Any) -> None:
         level = (len(line) - len(line.lstrip(" "))) // 2
         if stream.text is not None:
             shutil.copyfileobj(stream.text, stdout)  # type: ignore[misc]
+        elif stream.laid is not None:
+            write_pieces(laid_array_pieces(stream.laid("  " * (level + 1)), level))
         else:
-            for piece in array_pieces(stream.items or (), level):
-                stdout.write(piece)
+            write_pieces(array_pieces(stream.items or (), level))
     stdout.write(text + "\n")
     stdout.flush()
 
