@@ -29,6 +29,7 @@ from bib.formats.common import (
 from bib.formats.latex import latex_to_unicode
 from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
 from bib.identifiers import standardize_identifier
+from bib.jsonlayout import layout
 from bib.work import Author, Work
 
 # Fields of other formats that have a CSL variable.
@@ -465,8 +466,6 @@ def iter_csl_json(works: Iterable[Work]) -> Iterator[str]:
     ``json.dumps(items, indent=2)`` lays it out inside the array."""
     first = True
     for work, key in iter_unique_citekeys(works):
-        item = json.dumps(work_to_item(work, key), ensure_ascii=False, indent=2)
-        # A JSON text has no newline but those of its layout (strings escape theirs).
-        yield ("[\n  " if first else ",\n  ") + item.replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + layout(work_to_item(work, key), "  ")
         first = False
     yield "[]\n" if first else "\n]\n"
