@@ -112,12 +112,19 @@ def iter_library_works(store: Store) -> Iterator[Work]:
     """Every study as a Work with its notices (what an export writes), in citekey order,
     read from one cursor (call it inside ``store.snapshot()``)."""
     for row in store.execute(_WORK_SQL):
-        ids, title, authors, journal, abbrev, issn = row[:7], row[7], row[8], *row[9:12]
+        doi, pmid, pmcid, arxiv, isbn, openalex, s2 = row[:7]
+        title, authors, journal, abbrev, issn = row[7:12]
         publisher, year, date, volume, issue, pages, kind, types = row[12:20]
         abstract, url, language, keywords, retracted, notices = row[20:26]
         citekey, source, extra, provenance = row[26:]
         yield Work(
-            *ids,
+            doi,
+            pmid,
+            pmcid,
+            arxiv,
+            isbn,
+            openalex,
+            s2,
             title,
             _authors(authors),
             journal,

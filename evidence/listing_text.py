@@ -21,7 +21,7 @@ from bib.jsonlayout import layout
 from evidence.store import Store
 
 _encode = json.encoder.encode_basestring
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 # Authors as the store writes them (Author.to_dict, json.dumps), with no escape in any
 # name: laid out by replacing the separators, not by decoding them. Anything else is
