@@ -342,20 +342,27 @@ def _data_value(finding: str | None, inherited: bool) -> Any:
 def _mention_changes(
     old: dict[str, list[tuple[Any, ...]]], new: dict[str, list[tuple[Any, ...]]]
 ) -> tuple[list[int], list[tuple[int, Sequence[Any], Sequence[Any]]], list[tuple[Any, ...]]]:
-    """Mention rows to delete (ids), to update (id, values) and to insert (values): a
-    claim's stored mentions are paired in order with its new ones."""
+    """Mention rows to delete (ids), to update (id, stored values, new values) and to
+    insert (values): a claim's stored mention of the same kind and text, in order, is the
+    same mention (its row and what points at it stay); the others are new or gone."""
     stale: list[int] = []
     updates: list[tuple[int, Sequence[Any], Sequence[Any]]] = []
     inserts: list[tuple[Any, ...]] = []
     for cid in old.keys() - new.keys():
         stale.extend(row[0] for row in old[cid])
     for cid, rows in new.items():
-        stored = old.get(cid, [])
-        for kept, values in zip(stored, rows, strict=False):
+        pool: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
+        for row in old.get(cid, ()):
+            pool.setdefault((row[3], row[4]), []).append(row)  # kind, text
+        for values in rows:
+            same = pool.get((values[2], values[3]))
+            if not same:
+                inserts.append(values)
+                continue
+            kept = same.pop(0)
             if kept[1:] != values:
                 updates.append((kept[0], kept[1:], values))
-        inserts.extend(rows[len(stored) :])
-        stale.extend(row[0] for row in stored[len(rows) :])
+        stale.extend(row[0] for left in pool.values() for row in left)
     return stale, updates, inserts
 
 

@@ -233,3 +233,24 @@ def test_matching_between_neighbours_agrees_with_matching_all(
     monkeypatch.setattr(ingest_save, "PAIR_BUDGET", 0)
     assert ingest_save.match_claims(old, new) == everything
     assert len(everything) == 59
+
+
+def test_a_mention_keeps_its_row_when_another_of_its_claim_goes(tmp_path: Path) -> None:
+    """Mentions are the same mention by kind and text, not by their place in the claim:
+    the candidates found for one stay with it when the mention before it is deleted."""
+    doc = tmp_path / "article.md"
+    sentence = "Heart rate fell by 12% in 40 adults (doi:10.1000/heart.1) [@field1996]."
+    doc.write_text(sentence + "\n", encoding="utf-8")
+    store = _library(tmp_path / "e.db")
+    _ingest(store, doc)
+    rows = {r[1]: r[0] for r in store.execute("select id, kind from mentions")}
+    assert set(rows) == {"doi", "citekey"}
+    store.insert(
+        "candidates", {"mention_id": rows["citekey"], "title": "Heart", "score": 0.8, "rank": 1}
+    )
+    doc.write_text(sentence.replace(" (doi:10.1000/heart.1)", "") + "\n", encoding="utf-8")
+    _ingest(store, doc)
+    assert store.execute("select id, kind from mentions").fetchall() == [
+        (rows["citekey"], "citekey")
+    ]
+    assert store.scalar("select mention_id from candidates") == rows["citekey"]
