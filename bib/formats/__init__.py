@@ -13,17 +13,22 @@ gives them back, so import then export loses nothing the target format can hold.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
-from bib.citekeys import normal_citekey
-from bib.encoding import TooLarge, Undecodable, decode_text, read_capped
 from bib.errors import FormatError
-from bib.formats.bibtex import iter_bibtex, parse_bibtex, write_bibtex
+from bib.formats.bibtex import iter_bibtex, write_bibtex
 from bib.formats.common import Problem, ReadResult
-from bib.formats.csljson import iter_csl_json, parse_csl_json, write_csl_json
-from bib.formats.ris import iter_ris, parse_ris, write_ris
+from bib.formats.csljson import iter_csl_json, write_csl_json
+from bib.formats.reading import (
+    EXTENSIONS,
+    FORMATS,
+    MAX_BYTES,
+    parse_bibliography,
+    read_text,
+    sniff_format,
+)
+from bib.formats.ris import iter_ris, write_ris
 from bib.formats.stream import Bibliography, open_bibliography
 from bib.work import Work
 
@@ -43,17 +48,6 @@ __all__ = [
     "write_bibliography",
 ]
 
-FORMATS = ("bibtex", "csl-json", "ris")
-
-# File extensions of each format (lower-case, with the dot).
-EXTENSIONS = {
-    ".bib": "bibtex",
-    ".bibtex": "bibtex",
-    ".json": "csl-json",
-    ".csl": "csl-json",
-    ".ris": "ris",
-}
-
 
 def read_bibliography(path: str | Path, fmt: str | None = None) -> ReadResult:
     """Read a BibTeX, CSL-JSON or RIS file; the format comes from ``fmt``, the extension,
@@ -63,23 +57,6 @@ def read_bibliography(path: str | Path, fmt: str | None = None) -> ReadResult:
     for chunk in open_bibliography(path, fmt).chunks():
         result.works.extend(chunk.works)
         result.problems.extend(chunk.problems)
-    return result
-
-
-def parse_bibliography(text: str, fmt: str, filename: str = "<string>") -> ReadResult:
-    """Parse bibliography text already in memory (``fmt``: one of FORMATS). Citekeys
-    come back in one Unicode form (bib.citekeys.normal_citekey)."""
-    if fmt == "bibtex":
-        result = parse_bibtex(text, filename)
-    elif fmt == "csl-json":
-        result = parse_csl_json(text, filename)
-    elif fmt == "ris":
-        result = parse_ris(text, filename)
-    else:
-        raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
-    for work in result.works:
-        if work.citekey:
-            work.citekey = normal_citekey(work.citekey)
     return result
 
 
@@ -109,57 +86,3 @@ def iter_bibliography(
     if fmt == "ris":
         return iter_ris(works)
     raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
-
-
-_RIS_START = re.compile(r"^\s*TY  -", re.MULTILINE)
-_BIBTEX_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
-
-
-def sniff_format(text: str) -> str | None:
-    """Guess the format of bibliography text from its content, or None."""
-    head = text.lstrip()[:1]
-    if head in ("[", "{"):
-        return "csl-json"
-    if _RIS_START.search(text, 0, 20000):
-        return "ris"
-    if _BIBTEX_START.search(text):
-        return "bibtex"
-    return None
-
-
-# The largest file read whole (bib.formats.stream says which are): parsing it holds
-# every entry in memory (about ten times the file's size). UTF-8 files stream, whatever
-# their size.
-MAX_BYTES = 200 * 1024 * 1024
-
-
-def read_text(path: Path) -> str:
-    """The text of a bibliography file, whatever its encoding.
-
-    Decoded by bib.encoding.decode_text. Raises FormatError for a missing, oversized,
-    empty, binary or undecodable file.
-    """
-    try:
-        data = read_capped(path, MAX_BYTES)
-    except TooLarge as exc:
-        size = f"is {exc.size / 1e6:,.0f} MB," if exc.size is not None else "holds"
-        raise FormatError(
-            f"{path}: the file {size} more than the "
-            f"{MAX_BYTES / 1e6:,.0f} MB a bibliography may hold here; split it into "
-            "smaller files and import them together"
-        ) from None
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
-    try:
-        return decode_text(data)
-    except Undecodable as exc:
-        raise FormatError(f"{path}: {_UNDECODABLE[exc.reason].format(codec=exc.codec)}") from None
-
-
-_UNDECODABLE = {
-    "empty": "the file is empty",
-    "bad-mark": "not valid {codec} text",
-    "binary": "binary file, not a bibliography",
-    "controls": "binary file, not a bibliography",
-    "unknown": "cannot decode the text (not UTF-8, no other encoding fits)",
-}

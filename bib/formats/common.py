@@ -96,29 +96,29 @@ class SeenKeys:
 
     def __init__(self) -> None:
         self._memory: dict[str, int] = {}
-        self._db: sqlite3.Connection | None = None
+        self._disk: sqlite3.Connection | None = None
 
     def get(self, key: str) -> int | None:
         """The line where ``key`` was first met, or None."""
         folded = key.lower()
         line = self._memory.get(folded)
-        if line is None and self._db is not None:
-            hit = self._db.execute("select line from seen where key = ?", [folded]).fetchone()
+        if line is None and self._disk is not None:
+            hit = self._disk.execute("select line from seen where key = ?", [folded]).fetchone()
             line = None if hit is None else int(hit[0])
         return line
 
     def add(self, key: str, line: int) -> None:
         self._memory[key.lower()] = line
         if len(self._memory) >= self.SPILL:
-            if self._db is None:
+            if self._disk is None:
                 # "": a private temporary database, kept on disk past a small cache.
-                self._db = sqlite3.connect("")
-                self._db.execute("create table seen (key text primary key, line int)")
-            with self._db:
-                self._db.executemany("insert into seen values (?, ?)", self._memory.items())
+                self._disk = sqlite3.connect("")
+                self._disk.execute("create table seen (key text primary key, line int)")
+            with self._disk:
+                self._disk.executemany("insert into seen values (?, ?)", self._memory.items())
             self._memory.clear()
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._disk is not None:
+            self._disk.close()
+            self._disk = None

@@ -32,6 +32,7 @@ from bib.errors import FormatError
 from bib.formats.bibtex_stream import iter_bibtex_entries
 from bib.formats.common import MAX_ENTRY_CHARS, EntryTooLong, Problem, ReadResult
 from bib.formats.csljson import iter_csl_json_array
+from bib.formats.reading import EXTENSIONS, parse_bibliography, read_text, sniff_format
 from bib.formats.ris import iter_ris_records
 from bib.work import Work
 
@@ -101,8 +102,6 @@ def open_bibliography(path: str | Path, fmt: str | None = None) -> Bibliography:
     """Check a BibTeX, CSL-JSON or RIS file and make it ready to read in chunks; the
     format comes from ``fmt``, the extension or (for an unknown extension) the content.
     Raises FormatError for a file that cannot be read at all, as read_bibliography."""
-    from bib.formats import EXTENSIONS, parse_bibliography, read_text, sniff_format
-
     path = Path(path)
     try:
         info = os.stat(path)
