@@ -179,8 +179,7 @@ def export(
             operations.write_atomically(output, pieces, protect=protected_files(ctx))
             err.print(f"Wrote {output}", markup=False)
         else:
-            for piece in pieces:
-                stdout.write(piece)
+            write_pieces(pieces)
             stdout.flush()
 
 
