@@ -21,7 +21,6 @@ id only among the claims that lack sources, which the outline holds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from typing import Any, TypeVar
 from . import render
 from .citation import FormattedReference, format_references
 from .errors import ReportError
+from .jsontext import json_text, key_text
 from .normalise import normal_claim, normal_study, normalise_parts
 from .render import ReportIndex, _json_default, builtin_environment, context_of, template_error
 from .svg import MAP_MAX_CLAIMS
@@ -93,17 +93,6 @@ class StreamedModel(dict):  # type: ignore[type-arg]
 # --- JSON --------------------------------------------------------------------------------
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
-
-
-def _key(key: Any) -> str:
-    """An object key as json.dumps writes it (a number or a constant as text)."""
-    if isinstance(key, str):
-        return _dumps(key)
-    return _dumps({key: 0})[4:-5]
-
-
 def _streamed(value: Any) -> bool:
     """Whether a top-level value is written item by item: a mapping, a list, or a source
     of items that knows its length."""
@@ -119,11 +108,11 @@ def _members(value: Any) -> Iterator[str]:
     pad = "\n    "
     if isinstance(value, Mapping):
         items: Iterable[str] = (
-            _key(k) + ": " + _dumps(v).replace("\n", pad) for k, v in value.items()
+            key_text(k) + ": " + json_text(v, 2, _json_default) for k, v in value.items()
         )
         opening, closing = "{", "}"
     else:
-        items = (_dumps(item).replace("\n", pad) for item in value)
+        items = (json_text(item, 2, _json_default) for item in value)
         opening, closing = "[", "]"
     first = True
     for text in items:
@@ -141,12 +130,12 @@ def iter_json(model: Mapping[str, Any]) -> Iterator[str]:
     def pieces() -> Iterator[str]:
         first = True
         for key, value in model.items():
-            yield ("{\n  " if first else ",\n  ") + _key(key) + ": "
+            yield ("{\n  " if first else ",\n  ") + key_text(key) + ": "
             first = False
             if _streamed(value):
                 yield from _members(value)
             else:
-                yield _dumps(value).replace("\n", "\n  ")
+                yield json_text(value, 1, _json_default)
         yield "{}\n" if first else "\n}\n"
 
     try:
