@@ -272,3 +272,123 @@ def test_layout_is_json_dumps_with_indent(data: Any) -> None:
     expected = json.dumps(data, indent=2, ensure_ascii=False)
     assert cli_listing.layout(data) == expected
     assert cli_listing.layout(data, "    ") == expected.replace("\n", "\n    ")
+
+
+# --- rows the fast layouts must lay out as the study objects do ------------------------
+
+
+@pytest.fixture
+def odd_library(tmp_path: Path) -> Iterator[Store]:
+    """Studies whose JSON columns leave the common shapes: names with quotes, escapes
+    and missing parts, authors stored with escaped non-ASCII, publication types of two
+    sources, several notices, a check with findings, a study whose original is gone."""
+    store = Store(tmp_path / "evidence.db")
+    stamp = now()
+    rows: list[dict[str, Any]] = [
+        {"citekey": "a1", "authors": [{"family": 'O"Brien \\ x', "given": "Ann\tB"}]},
+        {"citekey": "a2", "authors": [{"family": "Solo"}, {"given": "Only", "orcid": "0"}]},
+        {"citekey": "a3", "authors": '[{"family": "M\\u00fcller", "given": "J"}]'},
+        {"citekey": "a4", "authors": [{"family": None, "given": "Z"}], "year": None},
+        {
+            "citekey": "a5",
+            "title": "Line\nbreak \u2028 and \x01 control",
+            "issn": ["1234-5678", "8765-4321"],
+            "keywords": ["massage", "pain"],
+            "publication_types": [
+                {"name": "Journal Article", "source": "crossref"},
+                {"name": "Randomized Controlled Trial", "ui": "D016449", "source": "pubmed"},
+                {"name": "Randomized Controlled Trial", "ui": "D016449"},
+            ],
+            "duplicate_of": 999,
+            "extra": {"bibtex": {"note": "kept"}},
+        },
+        {
+            "citekey": "a6",
+            "publication_types": [{"name": "posted-content", "source": "crossref"}],
+            "pmid": "123",
+            "arxiv": "2101.00001",
+            "retracted": 0,
+        },
+    ]
+    with store.transaction():
+        for row in rows:
+            store.insert(
+                "studies",
+                {"doi": f"10.1/{row['citekey']}", "journal": "J é", "year": 2001, "added_at": stamp}
+                | row,
+            )
+        for notice in (("correction", "b"), ("retraction", "a"), ("retraction", "c")):
+            store.insert(
+                "notices",
+                {"study_id": 5, "kind": notice[0], "source": notice[1], "doi": "", "date": "x"},
+            )
+        store.insert(
+            "checks",
+            {
+                "study_id": 1,
+                "checked_at": stamp,
+                "status": "mismatch",
+                "sources": ["crossref", "pubmed"],
+                "mismatches": [{"field": "year", "ours": 2001, "theirs": 2002.5, "source": "x"}],
+                "reason": "year differs",
+                "verification": {
+                    "likely": "miscited",
+                    "fields": [{"field": "year", "severity": "minor"}],
+                    "matched": {"doi": "10.1/a1", "authors": ["Ann"]},
+                    "searched": [{"service": "crossref", "hits": 3}],
+                },
+            },
+        )
+        store.insert("checks", {"study_id": 2, "checked_at": None, "status": "verified"})
+    yield store
+    store.close()
+
+
+def test_odd_rows_are_laid_out_as_study_objects(odd_library: Store) -> None:
+    code, out, _ = run("studies", "--json")
+    assert code == 0
+    whole = library.study_objects(odd_library, library.list_studies(odd_library))
+    assert out == json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
+    assert [a["family"] for s in whole for a in s["authors"]][:4] == [
+        'O"Brien \\ x',
+        "Solo",
+        "",
+        "Müller",
+    ]
+    assert whole[4]["notices"][0]["kind"] == "correction" and whole[4]["retracted"]
+
+
+def test_odd_rows_piped_and_exported(odd_library: Store) -> None:
+    code, out, _ = run("studies")
+    assert code == 0
+    objs = library.study_objects(odd_library, library.list_studies(odd_library))
+    assert out == "".join(_line_of(s) for s in objs)
+    lines = [line.split("\t") for line in out.split("\n")]
+    assert lines[0][2] == 'O"Brien \\ x' and lines[0][6] == "mismatch"
+    assert lines[2][2] == "Müller" and lines[3][2] == "None"
+    assert lines[4][3] == "Line break and \x01 control"  # runs of white space: one space
+    assert lines[4][7] == "retracted"  # its original is gone: no duplicate flag
+    assert lines[5][5] == "doi:10.1/a6 pmid:123 arxiv:2101.00001"
+    works = [library.row_to_work(r) for r in library.list_studies(odd_library)]
+    for fmt in ("bibtex", "csl-json", "ris"):
+        code, out, _ = run("export", "--format", fmt)
+        assert code == 0
+        assert out == write_bibliography(works, fmt), fmt
+
+
+def _line_of(s: dict[str, Any]) -> str:
+    """The piped line of a study object, by the rules `studies --help` states."""
+    flags = ["retracted"] if s["retracted"] else []
+    if s["duplicate_of"]:
+        flags.append(f"probable duplicate of {s['duplicate_of']}")
+    cells = (
+        s["id"],
+        str(s["year"] or ""),
+        str(s["authors"][0]["family"]) if s["authors"] else "",
+        s["title"] or "",
+        s["journal"] or "",
+        " ".join(f"{k}:{s[k]}" for k in ("doi", "pmid", "arxiv", "isbn") if s[k]),
+        s["verification"]["status"],
+        "; ".join(flags),
+    )
+    return "\t".join(" ".join(str(c).split()) for c in cells) + "\n"
