@@ -150,7 +150,8 @@ def _author_year_names(entries: list[Entry]) -> dict[str, str]:
     would read the same."""
     names: dict[str, str] = {}
     for e in entries:
-        s = e.surnames
+        # An entry without a person's name is cited by its author's (the body's) name.
+        s = [x for x in e.surnames if x] or [e.text.split(".")[0].strip()]
         who = s[0] if len(s) == 1 else f"{s[0]} and {s[1]}" if len(s) == 2 else f"{s[0]} et al."
         names[e.rid] = f"{who}, {e.year}"
     seen = Counter(names.values())

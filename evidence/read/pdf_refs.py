@@ -81,7 +81,10 @@ def _labels_attached(boxes: list[Box]) -> list[Box]:
     box) joined to the line they stand beside; the lines of each page and column
     then in order top to bottom."""
     labels = [(box, line) for box in boxes for line in box.lines if _LABEL_ONLY.match(line.text)]
-    if not labels:
+    # Labels count on ("1." "2." "3." …); a few stray numbers are the ends of page
+    # ranges ("2012;5:" then "140.").
+    numbers = {int(re.sub(r"\D", "", line.text)) for _, line in labels}
+    if len(labels) < 3 or sum(n - 1 in numbers for n in numbers) < 0.5 * len(numbers):
         return boxes
     others = [
         (box, line) for box in boxes for line in box.lines if not _LABEL_ONLY.match(line.text)
@@ -132,29 +135,43 @@ def _labels_attached(boxes: list[Box]) -> list[Box]:
 
 
 def _box_starts(boxes: list[Box]) -> set[int]:
-    """The first lines of the boxes when the list is set one entry to a paragraph (a
-    box of a few lines each, nearly every one with a year), else none."""
+    """The first lines of the paragraphs when the list is set one entry to a paragraph
+    (boxes of a few lines each, nearly every one with a year): the first line of each
+    box, and a line set apart from the one above it by more than a third of its size."""
     lines = sum(len(box.lines) for box in boxes)
     dated = sum(1 for box in boxes if _YEAR.search(box.text))
     if len(boxes) < 2 or dated < 0.8 * len(boxes) or lines > 8 * len(boxes):
         return set()
-    return {id(box.lines[0]) for box in boxes}
+    starts = set()
+    for box in boxes:
+        starts.add(id(box.lines[0]))
+        for above, line in zip(box.lines, box.lines[1:], strict=False):
+            if above.y0 - line.y1 > line.size / 3:
+                starts.add(id(line))
+    return starts
 
 
 def _by_author_start(lines: list[Line], starts: set[int]) -> list[list[Line]]:
     """Entries that start with a surname and initials after a line that ends one, or
-    at one of ``starts``."""
+    at one of ``starts`` that starts with a surname or follows the end of an entry."""
     groups: list[list[Line]] = []
     for line in lines:
+        # A paragraph that goes on from the foot of a column starts no entry.
         if (
             not groups
-            or id(line) in starts
-            or (_AUTHOR_START.match(line.text) and _ENDS.search(groups[-1][-1].text))
+            or (id(line) in starts and (_AUTHOR_START.match(line.text) or _ends(groups[-1])))
+            or (_AUTHOR_START.match(line.text) and _ends(groups[-1]))
         ):
             groups.append([line])
         else:
             groups[-1].append(line)
     return groups
+
+
+def _ends(group: list[Line]) -> bool:
+    """Whether an entry's lines so far end it (its last two lines joined, so that a DOI
+    broken over them counts)."""
+    return _ENDS.search(join_lines([line.text for line in group[-2:]])) is not None
 
 
 def _by_labels(lines: list[Line]) -> list[list[Line]] | None:
