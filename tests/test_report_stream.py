@@ -24,6 +24,8 @@ from evidence.reportmodel import build_report_model
 from evidence.reportstream import open_report_model
 from evidence.store import Store
 from reports import render_json, render_report
+from reports.jsontext import json_text
+from reports.render import _json_default
 from reports.stream import iter_json, iter_report, tidy_markdown
 from tests.test_report_references import STUDIES, build_store
 
@@ -318,3 +320,95 @@ def test_cli_user_template_reads_the_whole_model(store: Store, tmp_path: Path) -
     model = build_report_model(store, "a.md")
     expected = "".join(f"{c['id']}:{c['status']}|" for c in model["claims"])
     assert out == f"{expected}{len(model['studies'])}\n"
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    scalars: list[Any] = [
+        "",
+        "plain",
+        'quote " back \\ slash',
+        "line\nbreak\ttab\x01\u2028é😀",
+        0,
+        -7,
+        2**70,
+        1.5,
+        -0.0,
+        1e300,
+        float("inf"),
+        float("-inf"),
+        True,
+        False,
+        None,
+    ]
+    if depth > 3 or rng.random() < 0.4:
+        return rng.choice(scalars)
+    size = rng.randrange(0, 4)
+    shape = rng.randrange(4)
+    if shape == 0:
+        return [_random_value(rng, depth + 1) for _ in range(size)]
+    if shape == 1:
+        return tuple(_random_value(rng, depth + 1) for _ in range(size))
+    if shape == 2:
+        return {rng.choice([1, 2]), rng.choice(["a", "b"])} if size else set()
+    keys: list[Any] = ["k", "é", 'q"', 3, 2.5, True, False, None]
+    return {rng.choice(keys): _random_value(rng, depth + 1) for _ in range(size)}
+
+
+def test_json_text_is_json_dumps() -> None:
+    rng = random.Random(11)
+    for _ in range(2000):
+        value = _random_value(rng)
+        expected = json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
+        for level in (0, 2):
+            assert json_text(value, level, _json_default) == expected.replace(
+                "\n", "\n" + "  " * level
+            ), repr(value)
+    with pytest.raises(TypeError):
+        json_text({(1, 2): 0}, 0, _json_default)
+    with pytest.raises(TypeError):
+        json_text(object(), 0, _json_default)
+
+
+def test_remembered_style_searches_format_as_citeproc_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from citeproc.model import CitationStylesElement
+
+    from reports import citation
+
+    studies = [
+        {"id": f"s{i}", **spec}
+        for i, spec in enumerate(
+            [
+                {
+                    "title": "A trial",
+                    "authors": [{"family": "Field", "given": "TM"}],
+                    "journal": "J Pain",
+                    "year": 2001,
+                    "volume": "3",
+                    "issue": "2",
+                    "pages": "10-19",
+                    "doi": "10.1/a",
+                },
+                {
+                    "title": "A book",
+                    "type": "book",
+                    "publisher": "OUP",
+                    "year": 1999,
+                    "authors": [{"family": f"A{n}", "given": "B"} for n in range(8)],
+                },
+                {"title": "Chapter <i>x</i>", "type": "chapter", "isbn": "978-0"},
+                {"title": "Untitled preprint", "type": "preprint", "authors": ["Org Name"]},
+                {},
+            ]
+        )
+    ]
+    citation._cache.clear()
+    remembered = [r.marked for r in citation.format_references(studies)]
+    assert getattr(CitationStylesElement.xpath_search, "remembers", False)
+    monkeypatch.setattr(
+        CitationStylesElement, "xpath_search", CitationStylesElement.xpath_search.original
+    )
+    citation._cache.clear()
+    assert [r.marked for r in citation.format_references(studies)] == remembered
+    citation._cache.clear()
