@@ -180,6 +180,12 @@ def extract_by_block(
     for i, key in zip(prose, keys, strict=True):
         if key in stored:
             entries[i] = _Entry.from_json(stored[key])
+    if not entries:
+        # Nothing to re-use (a first ingest): the whole document, as extract gives it.
+        found = extract(document, keys_set)
+        _keep_entries(found, document, lambda index: index, set(prose), entries)
+        out = {key: entries[i].to_json() for i, key in zip(prose, keys, strict=True)}
+        return BlockExtraction(found, out, len(prose), len(prose), True)
     depth: dict[int, int] = {}
     extracted = 0
     for _ in range(MAX_ROUNDS):
@@ -235,14 +241,26 @@ def _extract_some(
     part = dataclasses.replace(
         document, text=_blocks_only(document.text, blocks), blocks=blocks, warnings=[]
     )
-    found = extract(part, known)
-    by_block: dict[int, list[list[Any]]] = {i: [] for i in order}
+    _keep_entries(extract(part, known), document, order.__getitem__, set(dirty), entries)
+    return len(order)
+
+
+def _keep_entries(
+    found: Extraction,
+    document: Document,
+    block_of: Callable[[int], int],
+    wanted: set[int],
+    entries: dict[int, _Entry],
+) -> None:
+    """Store the entries of the ``wanted`` blocks of ``found`` (``block_of``: the index
+    in ``document.blocks`` of a sentence's ``block_index``)."""
+    by_block: dict[int, list[list[Any]]] = {i: [] for i in wanted}
     came_in: dict[int, Context] = {}
     previous: Context = None
     for sentence, claim in zip(found.sentences, found.scored, strict=True):
-        block_index = order[sentence.block_index]
+        block_index = block_of(sentence.block_index)
         base = document.blocks[block_index].start
-        rows = by_block[block_index]
+        rows = by_block.setdefault(block_index, [])
         if not rows:
             came_in[block_index] = previous
         mentions = [_mention_row(m, base) for m in claim.mentions]
@@ -257,9 +275,8 @@ def _extract_some(
             ]
         )
         previous = _passed_on(mentions)
-    for i in set(dirty):
+    for i in wanted:
         entries[i] = _Entry(came_in.get(i), by_block[i], fresh=True)
-    return len(order)
 
 
 def _blocks_only(text: str, blocks: Sequence[Block]) -> str:

@@ -72,13 +72,16 @@ def _rows(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 
 class _Counting:
-    """``extract`` that remembers the blocks it was given."""
+    """``extract`` that remembers the prose blocks it was given (reference entries are
+    never extracted)."""
 
     def __init__(self) -> None:
         self.blocks: list[str] = []
 
     def __call__(self, document: Any, *args: Any, **kwargs: Any) -> Any:
-        self.blocks += [document.text[b.start : b.end] for b in document.blocks]
+        self.blocks += [
+            document.text[b.start : b.end] for b in document.blocks if b.kind != "reference"
+        ]
         return extract(document, *args, **kwargs)
 
 
