@@ -29,6 +29,7 @@ from evidence.reportmodel import (
     documents_of,
 )
 from evidence.store import Store
+from evidence.store.schema import JSON_COLUMNS
 from evidence.vocab import LACKING_SOURCE
 from reports.stream import Outline, StreamedModel
 
@@ -38,6 +39,7 @@ STUDY_COLUMNS = (
     "year, volume, issue, pages, type, publication_types, evidence_level, retracted, "
     "duplicate_of, abstract, url, added_at"
 )
+_JSON_COLUMNS = tuple(c for c in STUDY_COLUMNS.split(", ") if c in JSON_COLUMNS)
 # Rows read per round: whole study objects, claims, and the light rows of the tally.
 STUDY_CHUNK = 500
 CLAIM_CHUNK = 500
@@ -94,10 +96,25 @@ class StudySource(Mapping[str, dict[str, Any]]):
         ids = [self._ids[key] for key in keys]
         if not ids:
             return {}
-        rows = self._store.query(
+        cursor = self._store.execute(
             f"select {STUDY_COLUMNS} from studies where id in (select value from json_each(?))",
             [json.dumps(ids)],
         )
+        names = [d[0] for d in cursor.description]
+        rows = []
+        for values in cursor:
+            row = dict(zip(names, values, strict=True))
+            # the JSON columns, decoded as Store.query decodes them
+            for name in _JSON_COLUMNS:
+                text = row[name]
+                if text == "[]":
+                    row[name] = []
+                elif isinstance(text, str):
+                    try:
+                        row[name] = json.loads(text)
+                    except ValueError:
+                        pass
+            rows.append(row)
         return {study["id"]: study for study in study_objects(self._store, rows)}
 
     def items(self) -> Iterator[tuple[str, dict[str, Any]]]:  # type: ignore[override]
