@@ -1,4 +1,5 @@
-"""Report rendering at scale: 10,000 claims and 2,000 studies, in Markdown, HTML and JSON.
+"""Report rendering at scale: 10,000 claims and 2,000 studies, in Markdown, HTML and JSON;
+then `evidence report` itself on documents of 1,000 and 100,000 claims.
 
 Each format is rendered twice in one run: with an empty model (the fixed cost of the
 templates and the environment) and with the large synthetic model. Time is measured
@@ -7,6 +8,13 @@ with it. The reference cache is cleared before every measurement, so each large
 render pays for citeproc formatting of its 2,000 references. The HTML size budget is
 5 MB.
 
+The second table runs `evidence report --document D` in a subprocess (under
+/usr/bin/time, for its peak RSS) on a generated library of 100,000 studies with two
+documents, of 1,000 and of 100,000 claims, each claim citing a different study (the
+claims, mentions and evidence links written as ingest and resolve write them): a
+report's memory should follow what it shows, and stay under 500 MB at 100,000 claims.
+EVIDENCE_BENCH_REPORT_CLAIMS sets the larger size (it takes minutes).
+
     .venv/bin/python bench/bench_report.py
 """
 
@@ -14,7 +22,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +41,9 @@ from reports import citation, render_report  # noqa: E402
 
 CLAIMS = 10_000
 STUDIES = 2_000
+SCALE_STUDIES = 100_000
+SCALE_CLAIMS = (1_000, int(os.environ.get("EVIDENCE_BENCH_REPORT_CLAIMS", "100000")))
+MEMORY_TARGET_MB = 500
 HTML_BUDGET = 5_000_000  # bytes
 STATUSES = ("supported", "disputed", "retracted", "cited", "attributed", "vague", "unsourced")
 VERDICTS = ("verified", "mismatch", "not_found", "retracted", "unverified")
@@ -254,6 +267,7 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
     citation.format_references(studies)
     warm = time.perf_counter() - start
     html_bytes = results["html"]["large"]["bytes"]
+    scale = measure_scale(tmp)
     return {
         "title": "Report rendering (10,000 claims, 2,000 studies)",
         "rows": rows,
@@ -272,6 +286,155 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         "html_within_budget": html_bytes <= HTML_BUDGET,
         "citeproc_cold_seconds": cold,
         "citeproc_warm_seconds": warm,
+        "tables": [scale],
+    }
+
+
+def build_documents(db: Path, sizes: tuple[int, ...]) -> list[str]:
+    """A library of SCALE_STUDIES studies and one document per size, each claim citing
+    its own study by citekey (mention resolved, citation link), spread over the library."""
+    from bench.bench_scale import build_library, citekey
+    from evidence.store import Store, now
+
+    build_library(db, SCALE_STUDIES)
+    stamp = now()
+    rng = random.Random(3)
+    store = Store(db)
+    names = []
+    try:
+        for number, size in enumerate(sizes, start=1):
+            name = f"doc{size}.md"
+            names.append(name)
+            picked = sorted(rng.sample(range(SCALE_STUDIES), size))
+            with store.transaction():
+                store.insert(
+                    "documents",
+                    {"id": number, "name": name, "format": "markdown", "ingested_at": stamp},
+                )
+            for start in range(0, size, 10_000):
+                chunk = list(enumerate(picked[start : start + 10_000], start=start))
+                claims, mentions, links = [], [], []
+                for position, study in chunk:
+                    claim_id = f"doc{size}-{position:08x}"
+                    key = citekey(study)
+                    words = " ".join(rng.choice(WORDS) for _ in range(10))
+                    text = f"Study {position} found that {words} improved significantly [@{key}]."
+                    claims.append(
+                        {
+                            "id": claim_id,
+                            "document_id": number,
+                            "position": position,
+                            "text": text,
+                            "start": position * 160,
+                            "end": position * 160 + len(text),
+                            "checkworthiness": 0.95,
+                            "reasons": '["states a research finding"]',
+                            "block": "paragraph",
+                        }
+                    )
+                    mentions.append(
+                        {
+                            "claim_id": claim_id,
+                            "document_id": number,
+                            "kind": "citekey",
+                            "text": f"@{key}",
+                            "citekey": key,
+                            "authors": "[]",
+                            "numbers": "[]",
+                            "study_id": study + 1,
+                        }
+                    )
+                    links.append(
+                        {
+                            "claim_id": claim_id,
+                            "study_id": study + 1,
+                            "stance": "mentions",
+                            "origin": "citation",
+                            "created_at": stamp,
+                        }
+                    )
+                with store.transaction():
+                    store.insert_rows("claims", claims)
+                    store.insert_rows("mentions", mentions)
+                    store.insert_rows("evidence", links)
+    finally:
+        store.close()
+    return names
+
+
+def _report(db: Path, document: str, fmt: str, out: Path) -> dict[str, Any]:
+    """`evidence report` in a subprocess under /usr/bin/time: seconds, peak RSS, size."""
+    evidence = str(Path(sys.executable).with_name("evidence"))
+    env = {**os.environ, "EVIDENCE_DB": str(db)}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M",
+            evidence,
+            "report",
+            "--document",
+            document,
+            "--format",
+            fmt,
+            "--output",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    last = (done.stderr.strip().splitlines() or ["0"])[-1]
+    if done.returncode != 0:
+        raise RuntimeError(f"report failed: {done.stderr[-500:]}")
+    return {
+        "seconds": seconds,
+        "peak_mb": int(last) / 1024 if last.isdigit() else None,
+        "output_mb": out.stat().st_size / 1e6,
+    }
+
+
+def measure_scale(tmp: Path) -> dict[str, Any]:
+    """`evidence report` of the 1,000- and the large document, each format."""
+    db = tmp / "scale.db"
+    small, large = build_documents(db, SCALE_CLAIMS)
+    rows, results = [], {}
+    for fmt in ("md", "html", "json"):
+        few = _report(db, small, fmt, tmp / f"small.{fmt}")
+        many = _report(db, large, fmt, tmp / f"large.{fmt}")
+        results[fmt] = {"small": few, "large": many}
+        rows.append(
+            {
+                "format": fmt,
+                f"{SCALE_CLAIMS[0]:,} claims (s)": few["seconds"],
+                f"{SCALE_CLAIMS[0]:,} claims peak (MB)": few["peak_mb"],
+                f"{SCALE_CLAIMS[1]:,} claims (s)": many["seconds"],
+                f"{SCALE_CLAIMS[1]:,} claims peak (MB)": many["peak_mb"],
+                "peak ratio": many["peak_mb"] / few["peak_mb"],
+                "time per claim ratio": (many["seconds"] / SCALE_CLAIMS[1])
+                / (few["seconds"] / SCALE_CLAIMS[0]),
+                "output (MB)": many["output_mb"],
+            }
+        )
+    worst = max(r["large"]["peak_mb"] for r in results.values())
+    return {
+        "title": (
+            f"`evidence report` of {SCALE_CLAIMS[0]:,} and {SCALE_CLAIMS[1]:,} claims "
+            f"({SCALE_STUDIES:,} studies)"
+        ),
+        "rows": rows,
+        "notes": [
+            f"Peak RSS of the {SCALE_CLAIMS[1]:,}-claim report: at most {worst:.0f} MB "
+            f"(target {MEMORY_TARGET_MB} MB): "
+            + ("within target" if worst <= MEMORY_TARGET_MB else "OVER TARGET"),
+            "Each claim cites its own study, so the large report shows "
+            f"{SCALE_CLAIMS[1]:,} studies, each formatted by citeproc once.",
+            "Peak ratio: large report / small report, same library, same run.",
+        ],
+        "formats": results,
     }
 
 
