@@ -340,7 +340,7 @@ _SUPERSCRIPT_HTML = """<!doctype html><html><body style="font: 11pt serif">
 <h2>Introduction</h2>
 <p>Sleep deprivation impairs working memory in healthy adults.<sup>1</sup> The effect grows
 with the length of deprivation,<sup>2,3</sup> and recovery sleep restores performance only
-in part.<sup>4&ndash;6</sup> Each sample covered 5 cm<sup>2</sup> and the dose was
+in part.<sup>4&ndash;6</sup> Naps are reviewed in<sup>5</sup>. Each sample covered 5 cm<sup>2</sup> and the dose was
 10<sup>3</sup> units.</p>
 <h2>References</h2>
 <ol>
@@ -375,11 +375,12 @@ def test_superscript_citations_from_size_and_baseline(tmp_path: Path) -> None:
     doc = read_document(pdf)
     assert "healthy adults.[1] The effect" in doc.text
     assert "deprivation,[2,3] and" in doc.text and "in part.[4–6]" in doc.text
+    assert "reviewed in [5]." in doc.text  # after a short word, set off from it
     assert "5 cm2 and" in doc.text and "was 103 units" in doc.text
     assert len(doc.references) == 6
     assert doc.references[0].identifiers == ("doi:10.1111/j.1365-2869.2010.00001.x",)
     numbered = [m for m in extract(doc).mentions if m.kind == "numbered"]
-    assert [m.numbers for m in numbered] == [[1], [2, 3], [4, 5, 6]]
+    assert [m.numbers for m in numbered] == [[1], [2, 3], [4, 5, 6], [5]]
     assert numbered[0].reference_index == 0
 
 

@@ -54,7 +54,11 @@ _BODY_START = re.compile(r"^\s*(?:\d+\.?\s*)?(?:abstract|summary|introduction|ba
 _SUP_RUN = re.compile(SUP_OPEN + "([^" + SUP_CLOSE + "]*)" + SUP_CLOSE)
 _NOTE_MARK = re.compile("^\\s*" + SUP_OPEN + "([^" + SUP_CLOSE + "]*)" + SUP_CLOSE + "\\s*")
 _CITATION_NUMBERS = re.compile(r"^\d{1,3}(?:\s*[-–—,]\s*\d{1,3})*$")
-_WORD_BEFORE = re.compile(r"([^\W\d_]{3,}|[.,;:)\]”’\"'])\s?$")
+_WORD_BEFORE = re.compile(r"([^\W\d_]{2,}|[.,;:)\]”’\"'])\s?$")
+# Units a superscript squares or cubes ("5 cm²"): a superscript after one is no citation.
+_UNITS = frozenset(
+    "cm mm km nm um μm µm dm kg mg µg μg ng ml mL dl dL µl μl ft yd mi ha kb Mb Gb".split()
+)
 
 
 def read_pdf(text: str, context: ReadContext) -> Document:
@@ -355,9 +359,12 @@ def _citations(text: str, numbered: set[str]) -> str:
             numbered
             and _CITATION_NUMBERS.match(value)
             and all(n in numbered for n in re.findall(r"\d+", value))
-            and _WORD_BEFORE.search(_plain(before))
+            and (word := _WORD_BEFORE.search(_plain(before))) is not None
+            and word.group(1) not in _UNITS
         ):
-            return f"[{value}]"
+            # Set off from a word it touches ("cited in¹⁹" as "cited in [19]").
+            space = " " if before[-1:].isalnum() else ""
+            return f"{space}[{value}]"
         return value
 
     return _SUP_RUN.sub(render, text)
