@@ -34,6 +34,10 @@ _OPENING = re.compile(r"<(?=[A-Za-z/!?]|[^\s<>]*@[^\s<>]*>)")
 _LEADING_QUOTE = re.compile(r"^>")
 _TEMPLATE = re.compile(r"\{(?=[{%])")
 _NEWLINES = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
+# Text none of the patterns above can match: no character they look for anywhere, and
+# no digit (of any script), "-", "+" or "=" first (most titles, names and labels). It is returned as is.
+_INERT = re.compile(r"[^\\`*_\[\]|~#&<>{\r\n\u2028\u2029]*")
+_LEADING_MARKS = frozenset("-+=")
 
 
 def md_escape(text: object) -> str:
@@ -43,7 +47,11 @@ def md_escape(text: object) -> str:
     """
     if isinstance(text, Markup):
         return str(text)
-    value = _NEWLINES.sub(" ", str(text))
+    value = str(text)
+    first = value[:1]
+    if _INERT.fullmatch(value) and first not in _LEADING_MARKS and not first.isdecimal():
+        return value
+    value = _NEWLINES.sub(" ", value)
     # "&" before "#" is escaped: "&#169;" must not become "&\#169;", which Markdown.pl
     # turns back into a reference. The references written below are not escaped again.
     value = _REFERENCE.sub("&amp;", value)

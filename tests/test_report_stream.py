@@ -412,3 +412,29 @@ def test_remembered_style_searches_format_as_citeproc_does(
     citation._cache.clear()
     assert [r.marked for r in citation.format_references(studies)] == remembered
     citation._cache.clear()
+
+
+def _escape_everything(text: str) -> str:
+    """md_escape without its shortcut for text no pattern can match."""
+    from reports import escape as e
+
+    value = e._NEWLINES.sub(" ", text)
+    value = e._REFERENCE.sub("&amp;", value)
+    value = e._INLINE.sub(r"\\\1", value)
+    value = e._OPENING.sub("&lt;", value)
+    value = e._LEADING_QUOTE.sub("&gt;", value)
+    value = e._TEMPLATE.sub("&#123;", value)
+    value = e._LEADING_ORDERED.sub(r"\1\\\2", value)
+    value = e._LEADING_BULLET.sub(r"\\\1", value)
+    return e._SETEXT.sub(lambda m: "\\" + m.group(0), value)
+
+
+def test_md_escape_shortcut_changes_nothing() -> None:
+    from reports.escape import md_escape
+
+    alphabet = [*"ab 1-+=.)&<>{}#*_[]|~\\`\r\n\t\u2028é!\u0663", "&amp;", "&#12;", "<a"]
+    alphabet += ["x@y>", "{{", "{%", "===", "---"]
+    rng = random.Random(2)
+    for _ in range(50_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 8)))
+        assert md_escape(text) == _escape_everything(text), repr(text)
