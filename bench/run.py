@@ -29,6 +29,7 @@ BENCHES = {
     "verify": "bench.bench_verify",
     "refs": "bench.bench_refs",
     "ingest": "bench.bench_ingest",
+    "pdf": "bench.bench_pdf",
     "report": "bench.bench_report",
     "scale": "bench.bench_scale",
 }
