@@ -381,8 +381,8 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "≤ 2, peak ≤ 200 MB); CPU ratio = the same in user + system CPU seconds of each "
             "process, which other work on a shared machine disturbs less.",
             "Times include start-up (about 0.25 s for the command, 0.02 s for the loop): "
-            "for the listings of a few rows (a page, search, the 1,000 claims) the ratio is "
-            "start-up, not reading.",
+            "for the listings of a few rows (a page, search) the ratio is mostly start-up, "
+            "not reading.",
         ],
     }
 
