@@ -14,7 +14,7 @@ from tests.test_verify import RCT
 DOC = """Massage and anxiety
 
 Chair massage lowered anxiety scores in office workers [1]. Meditation improved sleep
-in older adults (Nobody et al., 2003).
+in older adults (Nobody & Somebody, 2003).
 
 References
 
