@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from evidence import claims as claim_list
-from evidence import ingest as ingesting
 from evidence.cli.context import (
     document_option,
     err,
@@ -36,9 +35,6 @@ from evidence.cli.listing import (
 from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
 from evidence.errors import UsageError
-from evidence.library_io import import_files
-from evidence.read import read_stream
-from evidence.read.web import WebPage, looks_like_address
 from evidence.reportmodel import candidates_by_mention
 from evidence.shapes import CheckResult, ClaimObject
 from evidence.store import Store
@@ -46,6 +42,8 @@ from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
 
 if TYPE_CHECKING:
     from bib.http import HttpClient
+    from evidence import ingest as ingesting
+    from evidence.read.web import WebPage
 
 app = typer.Typer()
 
@@ -94,6 +92,13 @@ def ingest(
     a file elsewhere (an absolute path, ../, a symbolic link) and a folder's links to
     Markdown files elsewhere are skipped, each with a line saying so, unless
     --allow-root names their folder."""
+    # The reading and extracting code is imported by the command that uses it, not by
+    # the listings beside it (claims, check).
+    from evidence import ingest as ingesting
+    from evidence.library_io import import_files
+    from evidence.read import read_stream
+    from evidence.read.web import looks_like_address
+
     if name and len(docs) > 1:
         fail("--name works with one document at a time. Ingest the documents separately")
     addresses = {doc for doc in docs if looks_like_address(doc) and not Path(doc).exists()}
@@ -161,6 +166,7 @@ def _check_address(url: str) -> None:
 def _fetch_page(client: HttpClient, url: str) -> WebPage:
     """The page at ``url`` through the process's HTTP session (bib.http.pages)."""
     from bib.http.pages import fetch_page
+    from evidence.read.web import WebPage
 
     answer = fetch_page(client, url)
     if answer.stale:

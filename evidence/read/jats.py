@@ -363,10 +363,8 @@ class _JatsReader:
             for i in range(low, high + 1)
         ]
         if not any(labels):
-            numbers = [_SPACES.sub("", end) for end in shown]
-            if all(n.isdigit() for n in numbers) and int(numbers[1]) - int(numbers[0]) == (
-                high - low
-            ):
+            ends = [_SPACES.sub("", end) for end in shown]
+            if all(n.isdigit() for n in ends) and int(ends[1]) - int(ends[0]) == high - low:
                 return list(range(low + 1, high))
             return []
         if not all(label.isdigit() for label in labels):
