@@ -83,6 +83,22 @@ def test_html_ordered_reference_list_is_numbered_by_position() -> None:
     assert "1. We recruited" not in doc.text and "We recruited adults." in doc.text
 
 
+def test_html_superscript_numbers_after_words_are_citations() -> None:
+    page = (
+        "<html><body><article><h1>T</h1><p>Massage reduced pain in older adults in a "
+        "randomised trial.<sup>1</sup> Exercise improved sleep quality in a large cohort,"
+        '<sup><a href="#r2">2</a>,<a href="#r3">3</a></sup> and yoga helped in several '
+        "trials.<sup>4–6</sup> The lesion measured 5 cm<sup>2</sup> and counts reached "
+        "10<sup>3</sup> in the samples.</p><h2>References</h2><ol>"
+        + "".join(f"<li>Author{n} A. Title {n}. J. 201{n}.</li>" for n in range(1, 7))
+        + "</ol></article></body></html>"
+    )
+    doc = read_document(None, text=page, fmt="html")
+    numbered = [m.numbers for m in extract(doc).mentions if m.kind == "numbered"]
+    assert numbered == [[1], [2, 3], [4, 5, 6]]
+    assert "5 cm2 and counts reached 103 in" in doc.text  # units and powers stay text
+
+
 def test_degrees_of_freedom_and_comparisons_are_not_citations() -> None:
     text = (
         "Milk sugars differed between weeks, F[1,12] = 8.42, and t[23] = 2.10 in males, "

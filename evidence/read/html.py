@@ -39,6 +39,7 @@ def read_html(text: str, context: ReadContext) -> Document:
         tree = trafilatura.load_html(text)
         if tree is not None:
             _captions_as_paragraphs(tree)
+            _superscript_citations(tree)
         xml = trafilatura.extract(
             tree if tree is not None else text,
             output_format="xml",
@@ -102,6 +103,35 @@ def _captions_as_paragraphs(tree: HtmlElement) -> None:
             holder.addnext(caption)
         else:
             holder.addprevious(caption)
+
+
+# A superscript citation: "12", "2,3", "4–6", "1, 5-7".
+_SUP_NUMBERS = re.compile(r"\d{1,3}(?:\s*[,\u2013\u2014\u2012-]\s*\d{1,3})*")
+# What a citation superscript follows: a word of three letters or more, or punctuation
+# (not "cm²", "m²", "10³").
+_SUP_AFTER = re.compile(r"(?:[^\W\d_]{3,}|[.,;:)\]\u201d\"'])\s*$")
+
+
+def _superscript_citations(tree: HtmlElement) -> None:
+    """Superscript numbers after a word or punctuation as bracketed numbers
+    (``adults.<sup>12</sup>`` as ``adults.[12]``), as medical journals and news pages
+    print citations; trafilatura would keep the digits glued to the word."""
+    for sup in list(tree.iter("sup")):
+        numbers = sup.text_content().strip()
+        if not _SUP_NUMBERS.fullmatch(numbers):
+            continue
+        previous = sup.getprevious()
+        if previous is not None:
+            before = previous.tail or previous.text_content()
+        else:
+            parent = sup.getparent()
+            before = parent.text if parent is not None else ""
+        if not _SUP_AFTER.search(before or ""):
+            continue
+        for child in list(sup):
+            sup.remove(child)
+        sup.text = f"[{numbers}]"
+        sup.tag = "span"
 
 
 def _detach(element: HtmlElement) -> None:
