@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from evidence.extract.segment import segment, split_text
@@ -83,19 +81,16 @@ def test_reference_entries_are_not_sentences() -> None:
     assert [s.text for s in segment(doc)] == ["Claim here (Lee, 2020).", "References"]
 
 
-def test_speed_on_a_long_manuscript() -> None:
-    """Segmenting block by block, skipping blocks with no possible boundary, is
-    not slower than pysbd on the whole text at once."""
+def test_a_long_manuscript_splits_about_as_pysbd_splits_it() -> None:
+    """Segmenting block by block, skipping blocks with no possible boundary, finds about
+    as many sentences as pysbd on the whole text at once (fewer: pysbd also cuts at the
+    block boundaries of headings and list items, which blocks already are). Its speed is
+    measured in bench/bench_ingest.py."""
     import pysbd
 
     doc = read_document(shared_path("data", "corpora", "manuscripts", "deep-review", "content"))
     sample = doc.text[:60000]
     sub = read_document(None, text=sample, fmt="text")
-    started = time.perf_counter()
     ours = segment(sub)
-    ours_time = time.perf_counter() - started
-    started = time.perf_counter()
     theirs = pysbd.Segmenter(language="en", clean=False).segment(sample)
-    pysbd_time = time.perf_counter() - started
-    assert ours and theirs
-    assert ours_time < pysbd_time * 1.5 + 0.05
+    assert 0.85 * len(theirs) <= len(ours) <= len(theirs)
