@@ -10,14 +10,12 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bib.errors import BibError, FormatError
 from bib.formats import iter_bibliography, open_bibliography
 from bib.formats.common import EntryTooLong
-from bib.http import HttpClient
 from bib.identifiers import Identifier, inspect_identifier
-from bib.lookup import fetch_works_in_chunks, search_crossref_bibliographic
 from bib.matching.references import choose
 from bib.work import Work
 from evidence.errors import EvidenceError, Interrupted, UsageError
@@ -27,6 +25,11 @@ from evidence.listing import iter_library_works
 from evidence.problems import Problem
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store
+
+if TYPE_CHECKING:
+    # The HTTP stack is imported by the commands that fetch (add), not by import and
+    # ingest, which read files only.
+    from bib.http import HttpClient
 
 # Entries saved per transaction during import: each entry is fully in or absent after a
 # crash (a transaction is all or nothing), and large imports avoid one commit per entry.
@@ -106,6 +109,8 @@ def add_studies(
     progress = progress or NO_PROGRESS
     try:
         with progress.task("Looking up and saving", len(idents)) as advance:
+            from bib.lookup import fetch_works_in_chunks
+
             for results in fetch_works_in_chunks(client, idents):
                 for ident, result in results.items():
                     work = result.work
@@ -124,6 +129,8 @@ def add_studies(
 
 def _match_reference(client: HttpClient, ref: str, report: AddReport) -> Identifier | None:
     try:
+        from bib.lookup import search_crossref_bibliographic
+
         candidates = search_crossref_bibliographic(client, ref, rows=5)
     except BibError as exc:
         report.failures.append(f'reference "{_short(ref)}": {exc}')
