@@ -299,12 +299,6 @@ _MONTH_MACROS = {
 }
 
 
-def _format_value(name: str, value: str) -> str:
-    if name == "month" and value in _MONTH_MACROS:
-        return _MONTH_MACROS[value]
-    return "{" + value + "}"
-
-
 def write_bibtex(works: list[Work]) -> str:
     """BibTeX text (UTF-8) for the works, one entry each, fields in a stable order."""
     written = {key.lower() for key in unique_citekeys(works)}
@@ -315,13 +309,19 @@ def iter_bibtex(works: Iterable[Work], written: Container[str] | None = None) ->
     """The text of :func:`write_bibtex`, an entry at a time. ``written`` answers which
     (lower-case) keys the file holds: a crossref to any other is left out (None keeps
     every crossref)."""
-    first = True
+    months = _MONTH_MACROS
+    separator = ""
     for work, key in iter_unique_citekeys(works):
-        lines = [f"@{entry_type_for(work)}{{{key},"]
-        for name, value in work_to_fields(work, written):
-            lines.append(f"  {name} = {_format_value(name, value)},")
-        lines.append("}")
-        yield ("" if first else "\n\n") + "\n".join(lines)
-        first = False
-    if not first:
+        kind = entry_type_for(work)
+        body = "".join(
+            [
+                f"\n  {name} = {months[value]},"
+                if name == "month" and value in months
+                else f"\n  {name} = {{{value}}},"
+                for name, value in work_to_fields(work, written, kind)
+            ]
+        )
+        yield f"{separator}@{kind}{{{key},{body}\n}}"
+        separator = "\n\n"
+    if separator:
         yield "\n"

@@ -238,9 +238,10 @@ def fields_to_work(
 def _plain_or_raw(raw: dict[str, str], name: str, value: str) -> str:
     """The field as originally written when it still means ``value``, else ``value``
     escaped."""
-    original = raw.get(name)
-    if original is not None and latex_to_unicode(original) == value:
-        return original
+    if raw:
+        original = raw.get(name)
+        if original is not None and latex_to_unicode(original) == value:
+            return original
     return unicode_to_latex(value)
 
 
@@ -252,15 +253,23 @@ def entry_type_for(work: Work) -> str:
     return WORK_TYPES.get(work.type or "", "misc")
 
 
-def work_to_fields(work: Work, keys: Container[str] | None = None) -> list[tuple[str, str]]:
+# A single hyphen between page numbers, written as BibTeX's en dash.
+_PAGE_DASH = re.compile(r"(?<=[^-\s])-(?=[^-\s])")
+
+
+def work_to_fields(
+    work: Work, keys: Container[str] | None = None, kind: str | None = None
+) -> list[tuple[str, str]]:
     """The (field, BibTeX value) pairs of one entry, in a stable order.
 
     ``keys`` (lower-case) are the citation keys written alongside: a crossref to an entry
-    not among them is left out (its fields were inherited on import already)."""
+    not among them is left out (its fields were inherited on import already). ``kind``:
+    the entry type when the caller has it already (:func:`entry_type_for`)."""
     extra = work.extra
     raw: dict[str, str] = extra.get("bibtex_raw") or {}
-    others: dict[str, str] = dict(extra.get("bibtex") or {})
-    kind = entry_type_for(work)
+    others: dict[str, str] = extra.get("bibtex") or {}
+    if kind is None:
+        kind = entry_type_for(work)
     out: list[tuple[str, str]] = []
     if work.authors or extra.get("authors_incomplete"):
         out.append(("author", format_names(work.authors, bool(extra.get("authors_incomplete")))))
@@ -293,7 +302,9 @@ def work_to_fields(work: Work, keys: Container[str] | None = None) -> list[tuple
         out.append((name, _plain_or_raw(raw, name, work.issue)))
     if work.pages:
         pages = unicode_to_latex(work.pages)
-        out.append(("pages", re.sub(r"(?<=[^-\s])-(?=[^-\s])", "--", pages.replace("-{}", "-"))))
+        if "-" in pages:
+            pages = _PAGE_DASH.sub("--", pages.replace("-{}", "-"))
+        out.append(("pages", pages))
     if work.publisher:
         out.append(("publisher", _plain_or_raw(raw, "publisher", work.publisher)))
     for name, value in others.items():

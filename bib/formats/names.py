@@ -84,9 +84,25 @@ def format_name(author: Author) -> str:
     return f"{family}, {given}" if given else family
 
 
+# Names formatted so far, by (family, given): an export meets the same people again and
+# again. Emptied when full, so that it holds a bounded number whatever the export's size.
+_FORMATTED: dict[tuple[str, str], str] = {}
+_FORMATTED_MAX = 50_000
+
+
+def _formatted(author: Author) -> str:
+    key = (author.family, author.given)
+    name = _FORMATTED.get(key)
+    if name is None:
+        if len(_FORMATTED) >= _FORMATTED_MAX:
+            _FORMATTED.clear()
+        name = _FORMATTED[key] = format_name(author)
+    return name
+
+
 def format_names(authors: Iterable[Author], truncated: bool = False) -> str:
     """An author/editor field: names joined by ``and``, ``and others`` when truncated."""
-    names = [format_name(a) for a in authors]
+    names = [_formatted(a) for a in authors]
     if truncated:
         names.append("others")
     return " and ".join(names)

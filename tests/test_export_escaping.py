@@ -1,0 +1,46 @@
+"""The BibTeX writer's escaping, made faster, gives exactly what the pattern-only version
+gave: random text over the characters that matter (TeX specials, doubled dashes and
+quotes, accents, spaces) through both."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from bib.formats.latex import _ESCAPES, unicode_to_latex
+from bib.formats.names import format_name, format_names
+from bib.work import Author
+
+# The escaping as it was: one pattern, every match replaced.
+_REFERENCE = re.compile(r"[\\{}&%$#_~^]|-(?=-)|`(?=`)|'(?=')")
+
+
+def reference_unicode_to_latex(text: str) -> str:
+    return _REFERENCE.sub(lambda m: _ESCAPES[m.group()], text)
+
+
+_ALPHABET = "ab Z09-`'\\{}&%$#_~^é—., and"
+
+
+def _texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(_ALPHABET, k=rng.randint(0, 12))) for _ in range(count)]
+
+
+def test_unicode_to_latex_matches_the_reference_on_random_text() -> None:
+    for text in _texts(14, 20_000):
+        assert unicode_to_latex(text) == reference_unicode_to_latex(text), text
+
+
+def test_unicode_to_latex_keeps_plain_text_and_escapes_specials() -> None:
+    assert unicode_to_latex("Effects of massage: a trial") == "Effects of massage: a trial"
+    assert unicode_to_latex("A--B ``q'' 5% & $x_1$") == (r"A-{}-B `{}`q'{}' 5\% \& \$x\_1\$")
+
+
+def test_format_names_matches_format_name_when_names_repeat() -> None:
+    """Names are remembered between calls: the same people give the same field."""
+    texts = _texts(3, 400)
+    rng = random.Random(5)
+    for _ in range(2_000):
+        people = [Author(rng.choice(texts), rng.choice(texts)) for _ in range(rng.randint(1, 3))]
+        assert format_names(people) == " and ".join(format_name(a) for a in people)
