@@ -30,6 +30,49 @@ def layout(data: Any, indent: str = "") -> str:
 
 
 def _layout(value: Any, newline: str, parts: list[str]) -> None:
+    # The common types by identity first (their items inline where they are strings),
+    # anything else as before.
+    kind = type(value)
+    if kind is str:
+        parts.append(_encode_string(value))
+    elif kind is dict:
+        if not value:
+            parts.append("{}")
+            return
+        start = len(parts)
+        inner = newline + "  "
+        opening = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                del parts[start:]
+                _layout_other(value, newline, parts)
+                return
+            if type(item) is str:
+                parts.append(f"{opening}{_encode_string(key)}: {_encode_string(item)}")
+            else:
+                parts.append(f"{opening}{_encode_string(key)}: ")
+                _layout(item, inner, parts)
+            opening = "," + inner
+        parts.append(newline + "}")
+    elif kind is list:
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        opening = "[" + inner
+        for item in value:
+            if type(item) is str:
+                parts.append(opening + _encode_string(item))
+            else:
+                parts.append(opening)
+                _layout(item, inner, parts)
+            opening = "," + inner
+        parts.append(newline + "]")
+    else:
+        _layout_other(value, newline, parts)
+
+
+def _layout_other(value: Any, newline: str, parts: list[str]) -> None:
     if isinstance(value, str):
         parts.append(_encode_string(value))
     elif value is None:

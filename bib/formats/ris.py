@@ -252,6 +252,12 @@ def iter_ris_records(lines: Iterable[str], filename: str) -> Iterator[Work | Pro
         seen.close()
 
 
+_RIS_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}")
+_PAGE_RANGE = re.compile(r"([^\s-]+)-([^\s-]+)")
+# A value ``' '.join(value.split())`` keeps as it is: words separated by single spaces.
+_ONE_LINE = re.compile(r"(?:\S+(?: \S+)*)?").fullmatch
+
+
 def _name(author: Author) -> str:
     return f"{author.family}, {author.given}" if author.given else author.family
 
@@ -279,14 +285,14 @@ def work_to_lines(work: Work, key: str) -> list[str]:
         out.append(("PY", str(work.year)))
     if "DA" in ris:
         out.append(("DA", ris.pop("DA")[0]))
-    elif work.date and re.fullmatch(r"\d{4}(?:-\d{2}){0,2}", work.date):
+    elif work.date and _RIS_DATE.fullmatch(work.date):
         out.append(("DA", work.date.replace("-", "/")))
     if work.volume:
         out.append(("VL", work.volume))
     if work.issue:
         out.append(("IS", work.issue))
     if work.pages:
-        match = re.fullmatch(r"([^\s-]+)-([^\s-]+)", work.pages)
+        match = _PAGE_RANGE.fullmatch(work.pages)
         if match:
             out.extend((("SP", match.group(1)), ("EP", match.group(2))))
         else:
@@ -320,7 +326,14 @@ def work_to_lines(work: Work, key: str) -> list[str]:
         ris.setdefault("N1", []).append(f"arXiv: {work.arxiv}")
     for tag, found in ris.items():
         out.extend((tag, v) for v in found)
-    lines = [f"{tag}  - {' '.join(str(value).split())}" for tag, value in out]
+    # Each value on one line, its runs of white space as one space (most values have
+    # none to change: a scan says so).
+    lines = [
+        f"{tag}  - {value}"
+        if type(value) is str and _ONE_LINE(value)
+        else f"{tag}  - {' '.join(str(value).split())}"
+        for tag, value in out
+    ]
     lines.append("ER  - ")
     return lines
 
