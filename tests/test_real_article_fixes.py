@@ -177,6 +177,128 @@ def test_vancouver_entries_give_their_authors_and_the_locators_year() -> None:
     )
 
 
+def _ties(text: str) -> dict[str, int | None]:
+    doc = read_document(None, text=text, fmt="text")
+    return {m.text: m.reference_index for m in extract(doc).mentions if m.kind == "author-year"}
+
+
+def test_author_year_entries_by_a_body_are_tied_by_its_name_or_abbreviation() -> None:
+    # As BMC and Hindawi articles cite bodies: the name, with its abbreviation or alone.
+    text = """Semen was examined (World Health Organization (WHO), 2010).
+Older samples were read as before (World Health Organization, 1999).
+Services were classed in two ways (CICES, 2013; WHO, 2010).
+Indicators followed the agency (European Environment Agency (EEA), 1999).
+Bacteria were typed (Clinical Laboratory Standards Institute, 2014).
+
+References
+
+World Health Organization (WHO). WHO Laboratory Manual for the Examination of Human Semen. 2010.
+World Health Organization. WHO Laboratory Manual for the Examination of Semen. 1999.
+CICES. Common International Classification of Ecosystem Services version 4.3. 2013.
+European Environment Agency (EEA). Environmental Indicators: Typology and Overview. 1999.
+Clinical Laboratory Standards Institute. M100-s24: Performance Standards. 2014.
+"""
+    assert _ties(text) == {
+        "World Health Organization (WHO), 2010": 0,
+        "World Health Organization, 1999": 1,
+        "CICES, 2013": 2,
+        "WHO, 2010": 0,
+        "European Environment Agency (EEA), 1999": 3,
+        "Clinical Laboratory Standards Institute, 2014": 4,
+    }
+    # A body no entry names is not a citation: "(Phase II, 2010)" is left alone.
+    assert _ties("Trials ran long (Phase II, 2010).\n\nReferences\n\nCICES. Title. 2013.\n") == {}
+
+
+def test_author_year_surnames_with_a_particle_or_an_apostrophe_are_tied() -> None:
+    # Hindawi's and RSOS's lists: "Van Wijk N", "D'Hooge R, De Deyn PP", "Le Maux S".
+    text = """Rats learned the maze (Tamashiro et al., 2000; Van Wijk et al., 2008). Memory was
+tested (D'Hooge and De Deyn, 2001). Whey was heated (Le Maux et al., 2014).
+
+References
+
+Tamashiro KL, Wakayama T, Yanagimachi R. Title one. J A. 2000;1:1-2.
+Van Wijk N, Rijntjes E, Van De Heijning BJM. Perinatal hypothyroidism. Exp Physiol. 2008;93:1199-1209.
+D'Hooge R, De Deyn PP. Applications of the Morris water maze. Brain Res Rev. 2001;36:60-90.
+Le Maux S, Bouhallab S, Giblin L, Brodkorb A, Croguennec T 2014 Bovine whey. Dairy Sci Technol 94, 409-426.
+"""
+    assert _ties(text) == {
+        "Tamashiro et al., 2000": 0,
+        "Van Wijk et al., 2008": 1,
+        "D'Hooge and De Deyn, 2001": 2,
+        "Le Maux et al., 2014": 3,
+    }
+    assert parse_reference("D'Hooge R, De Deyn PP. Title. Brain Res Rev. 2001;36:60-90.") == (
+        None,
+        ("D'Hooge", "Deyn"),
+        "2001",
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "year"),
+    [
+        # BMC's Hungarian entries: a year inside the title, glued to a word or a range.
+        ("Takács P. Aranyosszék parasztvallomásai 1820-ból. Források 1587–1848. 2002.", "2002"),
+        (
+            "Köpeczi B, Miskolczy A, Szász Z. Erdély története III. 1830-tól napjainkig. 1986.",
+            "1986",
+        ),
+        ("Tagányi K. Oklevéltár: 1743–1807. No. 187. Date 14.02.1787. pp. 527–531. 1896.", "1896"),
+        # The last year before the DOI, not one inside it.
+        ("Smith J. A history. London: Press; 1999. doi:10.1000/x.2008.1", "1999"),
+        # An author-year entry keeps its first year.
+        ("Smith, J. 2001. Events of 1990-1995 revisited. J Hist 3:1-2.", "2001"),
+    ],
+)
+def test_reference_year_is_not_one_glued_into_the_title(entry: str, year: str) -> None:
+    assert parse_reference(entry)[2] == year
+
+
+_SHARKS = """Sharpnose Sharks Rhizoprionodon terraenovae (Richardson, 1836) were tagged (see Ulrich et al., 2007 for longline protocol). Vertebrae were read following the protocol of Frazier et al., 2014. Parameters came from Loefer & Sedberry, 2003 (R. terraenovae). Longevity rose (previously 9+ years [ Loefer & Sedberry, 2003]) and differs [Driggers et al., 2001]. Smith, 2003 is not cited.
+
+Table 2. Longevity of the two species, as observed and backtransformed.
+
+Species | Study | Sex | Observed Maximum Longevity (years) | Backtransformed (years)
+
+R. terraenovae | western North Atlantic Loefer & Sedberry, 2003 | Female | 11+ | -
+
+R. terraenovae | Current | Female | - | 22.9
+
+References
+
+Frazier BS, Driggers WB, Adams DH: Validated age of the bonnethead. J Fish Biol. 2014;85:688-712.
+Loefer JK, Sedberry GR: Life history of the Atlantic sharpnose shark. Fish Bull. 2003;101:75-88.
+Ulrich GF, Jones CM, Driggers WB: Habitat utilization of sharks. Am Fish Soc Symp. 2007;50:125-139.
+"""
+
+
+def test_author_year_without_parentheses_in_brackets_and_with_words_after_the_year() -> None:
+    # F1000's shark article: citations bare, in square brackets, with words after the
+    # year, in table cells; taxonomic authorities are not citations.
+    assert _ties(_SHARKS) == {
+        "see Ulrich et al., 2007": 2,
+        "Frazier et al., 2014": 0,
+        "Loefer & Sedberry, 2003": 1,
+    }
+    doc = read_document(None, text=_SHARKS, fmt="text")
+    mentions = [m for m in extract(doc).mentions if m.kind == "author-year"]
+    # Three in the prose and the table cell: each "Loefer & Sedberry, 2003" once.
+    assert [m.text for m in mentions].count("Loefer & Sedberry, 2003") == 3
+    assert not [m for m in mentions if m.reference_index is None]
+
+
+def test_an_untied_citation_after_a_species_name_is_kept_when_its_author_is_listed() -> None:
+    # Only an author no entry names reads as a taxonomic authority.
+    text = """Sharks of the genus Carcharhinus acronotus (Driggers, 2009) grow fast.
+
+References
+
+Driggers WB, Carlson JK: Age of the blacknose shark. Fish Bull. 2004;102:1-2.
+"""
+    assert _ties(text) == {"Driggers, 2009": None}
+
+
 # ---------------------------------------------------------------------------------------
 # A citation after the full stop belongs to the sentence before
 

@@ -35,16 +35,48 @@ class ReferenceIndex:
         self.by_author_year: dict[tuple[str | None, str], int] = {}
         # (year, first surname folded) -> every entry with both, in order.
         self.all_by_author_year: dict[tuple[str | None, str], list[int]] = {}
+        # (year, author body folded) -> the first entry a body wrote ("World Health
+        # Organization (WHO). WHO Laboratory Manual …. 2010."), by its name and its
+        # abbreviation.
+        self.by_body_year: dict[tuple[str | None, str], int] = {}
+        # Every surname the entries name, folded.
+        self.surnames: set[str] = set()
         for i, r in enumerate(references):
             self.all_of_label.setdefault(r.label, []).append(i)
             if r.surnames:
                 key = (r.year, caseless(r.surnames[0]))
                 self.by_author_year.setdefault(key, i)
                 self.all_by_author_year.setdefault(key, []).append(i)
+                self.surnames.update(caseless(name) for name in r.surnames)
+            if r.year:
+                for body in _entry_bodies(r.text):
+                    self.by_body_year.setdefault((r.year, body), i)
 
     @classmethod
     def of(cls, references: Sequence[Reference] | ReferenceIndex) -> ReferenceIndex:
         return references if isinstance(references, ReferenceIndex) else cls(references)
+
+
+# An entry's lead before its first full stop or colon: its author, when a body wrote it.
+_ENTRY_LABEL = re.compile(r"^\s*(?:\[\d{1,4}\]|\d{1,4}[.)])\s+")
+_ENTRY_LEAD = re.compile(r"^([^.:;]{2,80}?)(?:\.\s|:\s|\.$)")
+_ABBREVIATION = re.compile(r"\(([^()]{2,15})\)")
+
+
+def _body_key(name: str) -> str:
+    """A body's name compared without case, punctuation and parenthesised parts."""
+    return " ".join(re.findall(r"\w+", caseless(_ABBREVIATION.sub(" ", name))))
+
+
+def _entry_bodies(text: str) -> list[str]:
+    """The names an entry's lead may be cited by: "World Health Organization (WHO)" by
+    "world health organization" and "who"."""
+    lead = _ENTRY_LEAD.match(_ENTRY_LABEL.sub("", text, count=1))
+    if lead is None:
+        return []
+    names = [_body_key(lead.group(1))]
+    names += [_body_key(m.group(1)) for m in _ABBREVIATION.finditer(lead.group(1))]
+    return [name for name in names if name]
 
 
 # ---------------------------------------------------------------------------
@@ -229,7 +261,7 @@ def numbered_mentions(
 # possessive run match the same words as "[A-Z][\w'’-]*[a-z][\w'’-]*" without its
 # backtracking, which made author-year scanning the slowest step of extraction.
 _NAME = (
-    r"(?:(?:van|von|de|der|den|da|di|du|le|la|del|dos|ten|ter)\s+)*"
+    r"(?:(?:[Vv][ao]n|[Dd](?:e[rn]?|[aiu]|el|os)|[Ll][ea]|[Tt]e[nr])\s+)*"
     r"[A-Z](?=[\w'’\-]*[a-z])[\w\-]*+(?:['’](?!s\b)[\w\-]++)*+"
 )
 _AUTHORS = (
@@ -237,17 +269,46 @@ _AUTHORS = (
 )
 # A year as citations write it ("2020", "2020a", "in press", "n.d."); layout for re.VERBOSE.
 _YEAR_TOKEN = r"(?:1[6-9]|20)\d{2}[a-z]?|in\ press|n\.d\."
-_PAREN_GROUP = re.compile(r"\(([^()]*?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)[^()]*)\)")
+# A group in parentheses with a year, one parenthesised part allowed inside ("(World
+# Health Organization (WHO), 2010)"), or in square brackets ("[Loefer & Sedberry, 2003]").
+_PAREN_GROUP = re.compile(
+    r"\(((?:[^()]|\([^()]*\))*?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press|n\.d\.)"
+    r"(?:[^()]|\([^()]*\))*)\)"
+    r"|\[([^\[\]]*?(?:(?:1[6-9]|20)\d{2}[a-z]?|in press)[^\[\]]*)\]"
+)
+_LEAD_IN = r"(?:(?:see|e\.g\.|cf\.|i\.e\.|also|reviewed\ in)[,]?\s+)*"
 # One item of a parenthesised group: "see Smith et al., 2020a, p. 4"
 _PAREN_ITEM = re.compile(
     rf"""
-    ^(?:(?:see|e\.g\.|cf\.|i\.e\.|also|reviewed\ in)[,]?\s+)*        # lead-in words
+    ^{_LEAD_IN}                                                      # lead-in words
     (?P<authors>{_AUTHORS}),?\s+
     (?P<years>(?:{_YEAR_TOKEN})(?:\s*,\s*(?:{_YEAR_TOKEN}))*)
-    (?:\s*,\s*(?:p|pp)\.?\s*[\d–\-]+)?\s*$                            # a page: ", p. 4"
+    (?:\s*,\s*(?:p|pp)\.?\s*[\d–\-]+)?                                 # a page: ", p. 4"
+    (?P<rest>\s+[a-z][^;]*)?\s*$                           # words after: "for its protocol"
     """,
     re.X,
 )
+# A body as author: "World Health Organization, 1999", "CICES, 2013"; tied or dropped.
+_BODY_ITEM = re.compile(
+    rf"""
+    ^{_LEAD_IN}
+    (?P<authors>[A-Z][^;]{{1,80}}?),?\s+
+    (?P<years>(?:{_YEAR_TOKEN})(?:\s*,\s*(?:{_YEAR_TOKEN}))*)\s*$
+    """,
+    re.X,
+)
+# Outside any parentheses: "from Loefer & Sedberry, 2003 (R. terraenovae)"; tied or dropped.
+_BARE = re.compile(
+    rf"""
+    (?<![\w(\[])(?P<authors>{_AUTHORS}),?\s+
+    (?P<years>(?:1[6-9]|20)\d{{2}}[a-z]?(?:\s*,\s*(?:1[6-9]|20)\d{{2}}[a-z]?)*)(?![\w])
+    """,
+    re.X,
+)
+_BARE_YEAR = re.compile(r"(?<!\d)(?:1[6-9]|20)\d{2}[a-z]?\b")
+# The end of a genus and species name, "Lamna nasus ", that a taxonomic authority
+# ("(Bonnaterre, 1788)") follows.
+_SPECIES_BEFORE = re.compile(r"\b[A-Z][a-z]+\.?\s+[a-z]{3,}\s*$")
 # "Smith and Jones (2019)", "Lee et al.'s (2020a, 2021)"
 _NARRATIVE = re.compile(
     rf"""
@@ -320,34 +381,104 @@ def _author_part(entry: Reference) -> str:
 def author_year_mentions(
     sentence: Sentence, text: str, references: Sequence[Reference] | ReferenceIndex
 ) -> list[Mention]:
+    """Author-year citations of ``sentence``: in parentheses, kept tied or not, unless a
+    taxonomic authority; in square brackets, by a body or outside any brackets, kept only
+    when tied to an entry."""
     found: list[Mention] = []
-    if not _HAS_YEAR.search(sentence.text):
-        return found
     references = ReferenceIndex.of(references)
-    taken: list[tuple[int, int]] = []
-    for group in _PAREN_GROUP.finditer(sentence.text):
-        offset = group.start(1)
-        for item in group.group(1).split(";"):
-            stripped = item.strip()
-            lead = len(item) - len(item.lstrip())
-            m = _PAREN_ITEM.match(stripped)
-            if m and m.group("authors").split()[0].lower() not in _NOT_AUTHORS:
-                start = sentence.start + offset + lead
-                end = start + len(stripped)
-                found.append(_author_year(text, start, end, m, references))
-                taken.append((start, end))
-            offset += len(item) + 1
-    if not _YEAR_IN_PARENS.search(sentence.text):
+    bare = bool(references.by_author_year) and bool(_BARE_YEAR.search(sentence.text))
+    if not bare and not _HAS_YEAR.search(sentence.text):
         return found
-    for m in _NARRATIVE.finditer(sentence.text):
-        start = sentence.start + m.start()
-        if m.group("authors").split()[0].lower() in _NOT_AUTHORS:
-            continue
-        if any(s <= start < e for s, e in taken):
-            continue
-        mention = _author_year(text, start, sentence.start + m.end(), m, references)
-        found.append(mention)
+    taken: list[tuple[int, int]] = []
+    groups = [
+        (g.group(2), g.start(2), True) if g.group(1) is None else (g.group(1), g.start(1), False)
+        for g in _PAREN_GROUP.finditer(sentence.text)
+    ]
+    while groups:
+        body, offset, square = groups.pop(0)
+        items = body.split(";")
+        before = len(found)
+        for item in items:
+            mention = _group_item(item, sentence.start + offset, text, references)
+            offset += len(item) + 1
+            if mention is None:
+                continue
+            if mention.reference_index is None and (
+                square
+                or (
+                    len(items) == 1
+                    and _is_authority(mention, references, sentence.text[: offset - len(item) - 2])
+                )
+            ):
+                continue
+            found.append(mention)
+            taken.append((mention.start, mention.end))
+        if len(found) == before and "(" in body:
+            # "(Marsh, cited in (Mooney et al., 1997))": the groups inside.
+            start = offset - len(body) - 1
+            groups[:0] = [
+                (inner.group(1), start + inner.start(1), False)
+                for inner in _PAREN_GROUP.finditer(body)
+                if inner.group(1) is not None and inner.start() > 0
+            ]
+    if _YEAR_IN_PARENS.search(sentence.text):
+        for m in _NARRATIVE.finditer(sentence.text):
+            start = sentence.start + m.start()
+            if m.group("authors").split()[0].lower() in _NOT_AUTHORS:
+                continue
+            if any(s <= start < e for s, e in taken):
+                continue
+            mention = _author_year(text, start, sentence.start + m.end(), m, references)
+            found.append(mention)
+            taken.append((start, mention.end))
+    if bare:
+        for m in _BARE.finditer(sentence.text):
+            start = sentence.start + m.start()
+            if any(s <= start < e for s, e in taken):
+                continue
+            if m.group("authors").split()[0].lower() in _NOT_AUTHORS:
+                continue
+            mention = _author_year(text, start, sentence.start + m.end(), m, references)
+            if mention.reference_index is not None:
+                found.append(mention)
     return found
+
+
+def _group_item(item: str, start: int, text: str, references: ReferenceIndex) -> Mention | None:
+    """The citation of one item of a group ("see Smith et al., 2020a, p. 4") starting at
+    ``start`` in ``text``, or None."""
+    stripped = item.strip()
+    start += len(item) - len(item.lstrip())
+    m = _PAREN_ITEM.match(stripped)
+    if m and m.group("authors").split()[0].lower() not in _NOT_AUTHORS:
+        end = start + (m.start("rest") if m.group("rest") else len(stripped))
+        return _author_year(text, start, end, m, references)
+    m = _BODY_ITEM.match(stripped)
+    if m:
+        years = [y.strip() for y in m.group("years").split(",")]
+        index = references.by_body_year.get((years[0], _body_key(m.group("authors"))))
+        if index is not None:
+            return Mention(
+                kind="author-year",
+                text=text[start : start + len(stripped)],
+                start=start,
+                end=start + len(stripped),
+                authors=[m.group("authors").strip()],
+                year=years[0],
+                reference=references.references[index].text,
+                reference_index=index,
+            )
+    return None
+
+
+def _is_authority(mention: Mention, references: ReferenceIndex, before: str) -> bool:
+    """A taxonomic authority, not a citation: one author no entry names, after a genus
+    and species ("Lamna nasus (Bonnaterre, 1788)")."""
+    return (
+        len(mention.authors) == 1
+        and caseless(mention.authors[0].split()[-1]) not in references.surnames
+        and bool(_SPECIES_BEFORE.search(before))
+    )
 
 
 def _author_year(

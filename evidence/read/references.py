@@ -61,7 +61,7 @@ _AUTHOR_SEPARATOR = re.compile(r",|;|\s&\s|\band\b|\bet al\b")
 # year comes after the title): surnames with bare initials, up to the "." or ":" that
 # ends the list.
 _VANCOUVER_NAME = (
-    r"(?:(?:van|von|de|der|den|da|di|du|le|la|del|dos|ten|ter)\s+)*"
+    r"(?:(?i:van|von|de|der|den|da|di|du|le|la|del|dos|ten|ter)\s+)*"
     r"[^\W\d_][\w'’\-]+\s+[A-Z]{1,3}(?:\s+(?:Jr|Sr|II|III|IV))?"
 )
 _VANCOUVER_AUTHORS = re.compile(
@@ -72,8 +72,30 @@ _VANCOUVER_AUTHORS = re.compile(
     """,
     re.VERBOSE,
 )
+# A year that is part of something else: a range ("1743–1807"), a word ("1820-ból"),
+# a date ("14.02.1787").
+_GLUED_BEFORE = re.compile(r"(?:[-–—/]|\d\.)$")
+_GLUED_AFTER = re.compile(r"^[-–—/]\w")
+# Where an entry's publication details end: its DOI, address or access date.
+_AFTER_PUBLICATION = re.compile(
+    r"\b(?:doi:|https?:|accessed\b|cited\b|available\s+(?:at|from|online)\b)", re.IGNORECASE
+)
+_PARTICLES = frozenset("van von de der den da di du le la del dos ten ter".split())
 _INITIALS = re.compile(r"(?:[A-Z]\.?-?)+")
 _SURNAME = re.compile(r"[^\W\d_][\w'’\-]+")
+
+
+def _years(text: str, *, free_only: bool = False) -> list[re.Match[str]]:
+    """The years of ``text`` in order, those glued into a range, a word or a date left
+    out unless there are no others (or always, ``free_only``)."""
+    found = list(_YEAR.finditer(text))
+    free = [
+        m
+        for m in found
+        if m.group(1)
+        or not (_GLUED_BEFORE.search(text[: m.start()]) or _GLUED_AFTER.match(text[m.end() :]))
+    ]
+    return free if free or free_only else found
 
 
 def parse_reference(text: str) -> tuple[str | None, tuple[str, ...], str | None]:
@@ -84,24 +106,34 @@ def parse_reference(text: str) -> tuple[str | None, tuple[str, ...], str | None]
     if m:
         label = m.group(1) or m.group(2)
         body = text[m.end() :]
-    year_match = _YEAR.search(body)
+    years = _years(body)
+    year_match = years[0] if years else None
     year = (year_match.group(1) or year_match.group(2)) if year_match else None
     author_part = body[: year_match.start()] if year_match else body.split(".")[0]
     listed = _VANCOUVER_AUTHORS.match(body)
     if listed and listed.end(1) < len(author_part):
         author_part = listed.group(1)
         # Its year is the locator's ("2003;101:75–88"), not one in the title
-        # ("terraenovae (Richardson 1836)").
+        # ("terraenovae (Richardson 1836)"); without a locator, the last one before a
+        # DOI or address ("… 1820-ból. Források …. 2002.").
         locator = _LOCATOR_YEAR.search(body, listed.end())
         if locator:
             year = locator.group(1)
+        else:
+            details = _AFTER_PUBLICATION.split(body[listed.end() :], 1)[0]
+            tail = _years(details, free_only=True)
+            if tail:
+                year = tail[-1].group(1) or tail[-1].group(2)
     surnames: list[str] = []
     for piece in _AUTHOR_SEPARATOR.split(author_part):
         piece = piece.strip(" .&()")
         words = [w for w in piece.split() if not _INITIALS.fullmatch(w)]
         if not words:
             continue
-        # "Smith J" and "Smith, John" name the surname first, "van der Berg" last.
+        # "Smith J" and "Smith, John" name the surname first, "van der Berg" and
+        # "Van Wijk" last.
+        while len(words) > 1 and words[0].casefold() in _PARTICLES:
+            words = words[1:]
         word = words[0] if len(words) == 1 else words[-1] if piece[:1].islower() else words[0]
         if _SURNAME.fullmatch(word) and word[:1].isupper():
             surnames.append(word)
