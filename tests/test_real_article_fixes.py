@@ -288,6 +288,17 @@ def test_author_year_without_parentheses_in_brackets_and_with_words_after_the_ye
     assert not [m for m in mentions if m.reference_index is None]
 
 
+def test_a_numbered_article_cites_by_number_not_by_the_name_beside_it() -> None:
+    text = """As Feeny and Berkes, 2001 showed, commons endure [1].
+
+References
+
+1. Feeny D, Berkes F. The tragedy of the commons. Hum Ecol. 2001;18:1-19.
+"""
+    doc = read_document(None, text=text, fmt="text")
+    assert [(m.kind, m.text) for m in extract(doc).mentions] == [("numbered", "[1]")]
+
+
 def test_an_untied_citation_after_a_species_name_is_kept_when_its_author_is_listed() -> None:
     # Only an author no entry names reads as a taxonomic authority.
     text = """Sharks of the genus Carcharhinus acronotus (Driggers, 2009) grow fast.

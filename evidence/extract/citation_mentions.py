@@ -386,7 +386,13 @@ def author_year_mentions(
     when tied to an entry."""
     found: list[Mention] = []
     references = ReferenceIndex.of(references)
-    bare = bool(references.by_author_year) and bool(_BARE_YEAR.search(sentence.text))
+    # Without parentheses only where the list is not numbered: a numbered article's
+    # "Smith et al. 2003 [5]" cites entry 5 once, by its number.
+    bare = (
+        bool(references.by_author_year)
+        and not references.numbered
+        and bool(_BARE_YEAR.search(sentence.text))
+    )
     if not bare and not _HAS_YEAR.search(sentence.text):
         return found
     taken: list[tuple[int, int]] = []
