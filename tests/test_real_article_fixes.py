@@ -245,6 +245,9 @@ Le Maux S, Bouhallab S, Giblin L, Brodkorb A, Croguennec T 2014 Bovine whey. Dai
             "1986",
         ),
         ("Tagányi K. Oklevéltár: 1743–1807. No. 187. Date 14.02.1787. pp. 527–531. 1896.", "1896"),
+        # As a PDF's line break leaves a range; a year in a title before the locator.
+        ("Tagányi K. Oklevéltár: 1743– 1807. No. 187. 1896.", "1896"),
+        ("Szmorad F, Haraszthy L. Quercus. Natura 2000 fajok. 2014:904-909.", "2014"),
         # The last year before the DOI, not one inside it.
         ("Smith J. A history. London: Press; 1999. doi:10.1000/x.2008.1", "1999"),
         # An author-year entry keeps its first year.

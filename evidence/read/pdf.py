@@ -321,12 +321,10 @@ def _document(blocks: list[tuple[str, list[str]]], entries: list[str]) -> Docume
 def _reference(entry: str, start: int, end: int) -> Reference:
     """An entry with its label, surnames and year (the reference-list parser every
     reader shares) and the fields and identifiers bib.matching reads from free text."""
+    # parse_reference takes the locator's year ("2003; 101: 75–88") over one in the
+    # title ("(Richardson, 1836)", "Natura 2000", "1743–1807").
     label, surnames, year = parse_reference(entry)
     fields = parse_free_text(entry)
-    # The year of the entry's locator ("2003; 101: 75–88") over the first year written,
-    # which may be in its title ("(Richardson, 1836)").
-    if fields.year is not None and year is not None and str(fields.year) != year[:4]:
-        year = str(fields.year)
     identifiers = tuple(
         f"{found.kind}:{found.value}"
         for found, _, _ in find_identifiers(entry)

@@ -74,7 +74,7 @@ _VANCOUVER_AUTHORS = re.compile(
 )
 # A year that is part of something else: a range ("1743–1807"), a word ("1820-ból"),
 # a date ("14.02.1787").
-_GLUED_BEFORE = re.compile(r"(?:[-–—/]|\d\.)$")
+_GLUED_BEFORE = re.compile(r"(?:[-–—/]\s?|\d\.)$")
 _GLUED_AFTER = re.compile(r"^[-–—/]\w")
 # Where an entry's publication details end: its DOI, address or access date.
 _AFTER_PUBLICATION = re.compile(
