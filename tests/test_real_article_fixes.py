@@ -189,6 +189,7 @@ Older samples were read as before (World Health Organization, 1999).
 Services were classed in two ways (CICES, 2013; WHO, 2010).
 Indicators followed the agency (European Environment Agency (EEA), 1999).
 Bacteria were typed (Clinical Laboratory Standards Institute, 2014).
+Prices were deflated as the office does (Eurostat, 2019).
 
 References
 
@@ -197,6 +198,7 @@ World Health Organization. WHO Laboratory Manual for the Examination of Semen. 1
 CICES. Common International Classification of Ecosystem Services version 4.3. 2013.
 European Environment Agency (EEA). Environmental Indicators: Typology and Overview. 1999.
 Clinical Laboratory Standards Institute. M100-s24: Performance Standards. 2014.
+Eurostat. Harmonised Index of Consumer Prices: Methodological Manual. 2019.
 """
     assert _ties(text) == {
         "World Health Organization (WHO), 2010": 0,
@@ -205,6 +207,7 @@ Clinical Laboratory Standards Institute. M100-s24: Performance Standards. 2014.
         "WHO, 2010": 0,
         "European Environment Agency (EEA), 1999": 3,
         "Clinical Laboratory Standards Institute, 2014": 4,
+        "Eurostat, 2019": 5,
     }
     # A body no entry names is not a citation: "(Phase II, 2010)" is left alone.
     assert _ties("Trials ran long (Phase II, 2010).\n\nReferences\n\nCICES. Title. 2013.\n") == {}

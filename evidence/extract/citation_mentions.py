@@ -455,10 +455,14 @@ def _group_item(item: str, start: int, text: str, references: ReferenceIndex) ->
     ``start`` in ``text``, or None."""
     stripped = item.strip()
     start += len(item) - len(item.lstrip())
+    person: Mention | None = None
     m = _PAREN_ITEM.match(stripped)
     if m and m.group("authors").split()[0].lower() not in _NOT_AUTHORS:
         end = start + (m.start("rest") if m.group("rest") else len(stripped))
-        return _author_year(text, start, end, m, references)
+        person = _author_year(text, start, end, m, references)
+        if person.reference_index is not None:
+            return person
+    # A body whose name reads as a surname too: "(Eurostat, 2019)".
     m = _BODY_ITEM.match(stripped)
     if m:
         years = [y.strip() for y in m.group("years").split(",")]
@@ -474,7 +478,7 @@ def _group_item(item: str, start: int, text: str, references: ReferenceIndex) ->
                 reference=references.references[index].text,
                 reference_index=index,
             )
-    return None
+    return person
 
 
 def _is_authority(mention: Mention, references: ReferenceIndex, before: str) -> bool:
