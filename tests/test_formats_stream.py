@@ -140,3 +140,21 @@ def test_seen_keys_spill_to_disk(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(seen._memory) == 5
     assert seen.get("key3") == 4 and seen.get("KEY34") == 35 and seen.get("other") is None
     seen.close()
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_constants_that_are_not_json_are_refused(
+    tmp_path: Path, window: int, constant: str
+) -> None:
+    # Python's decoder reads them; RFC 8259 has no such values: a problem, nothing saved
+    # from that item on, read whole or in pieces alike.
+    path = tmp_path / "refs.json"
+    path.write_text(
+        '[{"id": "a", "title": "Kept"},\n {"id": "b", "title": ' + constant + "}]",
+        encoding="utf-8",
+    )
+    works, problems, _ = _streamed(path)
+    assert [w["title"] for w in works] == ["Kept"]
+    assert len(problems) == 1 and f"{constant} is not a JSON value" in problems[0]
+    assert ":2:" in problems[0]  # the line of the item
+    assert (works, problems) == _whole(path)

@@ -193,10 +193,22 @@ def item_to_work(item: dict[str, Any]) -> Work:
     return work
 
 
+class _NotJson(json.JSONDecodeError):
+    """NaN, Infinity or -Infinity: Python's decoder reads them, JSON has no such values."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value", "", 0)
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def parse_csl_json(text: str, filename: str = "<string>") -> ReadResult:
     """Read CSL-JSON text (an array of items, or one item) into Works."""
     result = ReadResult()
-    decoder = json.JSONDecoder()
+    decoder = _decoder()
     text = text.lstrip("\ufeff")
     pos = _skip_space(text, 0)
     items: list[tuple[int, Any]] = []
@@ -209,7 +221,7 @@ def parse_csl_json(text: str, filename: str = "<string>") -> ReadResult:
                 try:
                     value, end = decoder.raw_decode(text, pos)
                 except json.JSONDecodeError as exc:
-                    line = text.count("\n", 0, exc.pos) + 1
+                    line = text.count("\n", 0, pos if isinstance(exc, _NotJson) else exc.pos) + 1
                     message = (
                         f"invalid JSON ({exc.msg}); this item and the rest of the file skipped"
                     )
@@ -231,7 +243,7 @@ def parse_csl_json(text: str, filename: str = "<string>") -> ReadResult:
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            line = text.count("\n", 0, exc.pos) + 1
+            line = text.count("\n", 0, pos if isinstance(exc, _NotJson) else exc.pos) + 1
             result.problems.append(Problem(filename, line, None, f"invalid JSON ({exc.msg})"))
             return result
         if isinstance(value, dict) and isinstance(value.get("items"), list):
@@ -297,7 +309,7 @@ def iter_csl_json_array(source: TextIO, filename: str) -> Iterator[Work | Proble
     size is read holding one window and one item. The text must start (after blanks and
     a byte-order mark) with ``[``. Raises EntryTooLong for an item longer than
     MAX_ENTRY_CHARS."""
-    decoder = json.JSONDecoder()
+    decoder = _decoder()
     seen = SeenKeys()
     text = source.read(WINDOW).lstrip("\ufeff")
     at_end = not text
@@ -330,6 +342,13 @@ def iter_csl_json_array(source: TextIO, filename: str) -> Iterator[Work | Proble
                 if end == len(text) and not at_end:
                     raise json.JSONDecodeError("cut", text, end)  # a number may go on
             except json.JSONDecodeError as exc:
+                if isinstance(exc, _NotJson):  # no more text makes it JSON
+                    where = line + text.count("\n", 0, pos)
+                    message = (
+                        f"invalid JSON ({exc.msg}); this item and the rest of the file skipped"
+                    )
+                    yield Problem(filename, where, None, message)
+                    return
                 if len(text) - pos > MAX_ENTRY_CHARS:
                     where = line + text.count("\n", 0, pos)
                     raise EntryTooLong(filename, where, MAX_ENTRY_CHARS) from None
