@@ -392,7 +392,7 @@ ARTICLES = sorted(p.name for p in (CORPORA / "pdf-articles").glob("*/") if p.is_
 # What the reader reaches on each article (measured; docs/documents.md, "PDF"): recall
 # of the XML's citations, and the reference entries found.
 _FLOORS = {
-    "f1000-shark-longevity": 0.6,  # author-year; see docs/documents.md
+    "f1000-shark-longevity": 0.95,  # 25 of 26: one group cut by the reading order
     "hindawi-capsule-endoscopy-review": 0.9,  # one table is printed rotated
 }
 
