@@ -61,7 +61,7 @@ from bib.http.parallel import run_parallel
 from bib.http.policies import POLICIES, ServiceLimits, is_list_request
 from bib.http.redact import redact_library_logs
 from bib.http.redirects import first_hop, next_hop
-from bib.http.session import cache_of, only_if_cached, open_session, save_answer
+from bib.http.session import cache_of, cached_response, open_session, save_answer
 from bib.http.throttle import (
     RETRY_STATUSES,
     GaveUp,
@@ -342,19 +342,18 @@ class HttpClient:
     def _from_cache(self, call: Call, *, any_age: bool) -> Answer | None:
         if not self._cached:
             return None
-        try:
-            resp = self.session.request(
-                call.method,
-                call.url,
-                params=call.query,
-                data=call.form,
-                json=call.json_body,
-                headers={**call.headers, "Cache-Control": only_if_cached(any_age=any_age)},
-                timeout=self._timeout(),
-            )
-        except requests.RequestException:
-            return None
-        if not getattr(resp, "from_cache", False) or resp.status_code != 200:
+        resp = cached_response(
+            self.session,
+            call.method,
+            call.url,
+            headers=call.headers,
+            timeout=self._timeout(),
+            any_age=any_age,
+            params=call.query,
+            data=call.form,
+            json=call.json_body,
+        )
+        if resp is None:
             return None
         with self._lock:
             self.cache_hits[call.service] = self.cache_hits.get(call.service, 0) + 1

@@ -18,6 +18,7 @@ version, without the contact address the services get.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -28,7 +29,7 @@ from bib import __version__
 from bib.errors import NotFound, OfflineMiss, ServiceError
 from bib.http.answer import Answer
 from bib.http.redirects import MAX_REDIRECTS
-from bib.http.session import cache_of, only_if_cached, save_answer
+from bib.http.session import cache_of, cached_response, save_answer
 from bib.http.transport import BodyTooLarge, Deadline, DeadlinePassed
 
 if TYPE_CHECKING:
@@ -87,15 +88,7 @@ def fetch_page(client: HttpClient, url: str) -> Answer:
         stale = _from_cache(client, url, headers)
         if stale is not None:
             log.warning("%s: %s; using the copy in the HTTP cache", url, failure)
-            return Answer(
-                service=stale.service,
-                url=stale.url,
-                status=stale.status,
-                headers=stale.headers,
-                body=stale.body,
-                from_cache=True,
-                stale=True,
-            )
+            return replace(stale, stale=True)
         raise ServiceError(url, failure) from None
     status = resp.status_code
     if status in (404, 410):
@@ -160,17 +153,16 @@ def _from_cache(client: HttpClient, url: str, headers: dict[str, str]) -> Answer
     session = client.session
     if cache_of(session) is None:
         return None
-    try:
-        resp = session.request(
-            "GET",
-            url,
-            headers={**headers, "Cache-Control": only_if_cached(any_age=True)},
-            timeout=(client.config.connect_timeout, client.config.timeout),
-            allow_redirects=False,
-        )
-    except requests.RequestException:
-        return None
-    if not getattr(resp, "from_cache", False) or resp.status_code != 200:
+    resp = cached_response(
+        session,
+        "GET",
+        url,
+        headers=headers,
+        timeout=(client.config.connect_timeout, client.config.timeout),
+        any_age=True,
+        allow_redirects=False,
+    )
+    if resp is None:
         return None
     return Answer(
         service=url,

@@ -153,6 +153,33 @@ def only_if_cached(*, any_age: bool) -> str:
     return value
 
 
+def cached_response(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    timeout: tuple[float, float],
+    any_age: bool,
+    **request: Any,
+) -> requests.Response | None:
+    """The cached 200 answer to this request, without a request over the network; None
+    when nothing usable is cached (or the cache cannot be read)."""
+    try:
+        resp = session.request(
+            method,
+            url,
+            headers={**headers, "Cache-Control": only_if_cached(any_age=any_age)},
+            timeout=timeout,
+            **request,
+        )
+    except requests.RequestException:
+        return None
+    if not getattr(resp, "from_cache", False) or resp.status_code != 200:
+        return None
+    return resp
+
+
 def cache_of(session: requests.Session) -> BaseCache | None:
     """The HTTP cache of a session from :func:`open_session`, None when it has none."""
     return session.cache if isinstance(session, CachedSession) else None
