@@ -49,6 +49,7 @@ from evidence.read.references import REFERENCE_HEADING, mark_references, parse_r
 
 __all__ = [
     "BLOCK_KINDS",
+    "BYTES_FORMATS",
     "FORMATS",
     "MAX_BYTES",
     "READERS",
@@ -64,6 +65,7 @@ __all__ = [
     "decode_bytes",
     "parse_reference",
     "plain_text",
+    "read_bytes_as",
     "read_document",
     "read_stream",
     "read_text_file",
@@ -95,6 +97,8 @@ FORMATS = tuple(f.name for f in READERS)
 SUFFIXES = {suffix: f.name for f in READERS for suffix in f.suffixes}
 _READER = {f.name: f.read for f in READERS}
 _BYTES_READER = {f.name: f.read_bytes for f in READERS if f.read_bytes is not None}
+# The formats read from bytes rather than from decoded text.
+BYTES_FORMATS = frozenset(_BYTES_READER)
 
 
 def read_document(
@@ -121,12 +125,11 @@ def read_document(
     warnings: list[str] = []
     context = ReadContext(source_path, bib_keys, max_bytes, roots)
     if text is None and source_path is not None and not source_path.is_dir():
-        by_suffix = fmt or SUFFIXES.get(source_path.suffix.lower())
-        read_bytes = _BYTES_READER.get(by_suffix or "")
-        if read_bytes is not None:
-            doc = read_bytes(read_file_bytes(source_path, max_bytes=max_bytes), context)
+        by_suffix = fmt or SUFFIXES.get(source_path.suffix.lower()) or ""
+        if by_suffix in BYTES_FORMATS:
+            data = read_file_bytes(source_path, max_bytes=max_bytes)
+            doc = read_bytes_as(by_suffix, data, context)
             doc.path = source_path
-            mark_references(doc)
             return doc
     if text is None:
         if source_path is None:
@@ -159,6 +162,14 @@ def read_document(
     doc = reader(text, context)
     doc.path = source_path
     doc.warnings[:0] = warnings
+    mark_references(doc)
+    return doc
+
+
+def read_bytes_as(fmt: str, data: bytes, context: ReadContext) -> Document:
+    """``data`` read by the reader of bytes of ``fmt``, one of BYTES_FORMATS (PDF, Word,
+    JATS XML), its reference list marked."""
+    doc = _BYTES_READER[fmt](data, context)
     mark_references(doc)
     return doc
 

@@ -26,10 +26,16 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from evidence.errors import DocumentError
-from evidence.read import READERS, SUFFIXES, read_document, sniff_format
+from evidence.read import (
+    BYTES_FORMATS,
+    FORMATS,
+    SUFFIXES,
+    read_bytes_as,
+    read_document,
+    sniff_format,
+)
 from evidence.read.document import MAX_BYTES, Document, ReadContext
 from evidence.read.files import decode_bytes
-from evidence.read.references import mark_references
 
 # An address with an authority ("scheme://…"), and schemes that go without one. A Windows
 # drive ("C:\…") is one letter and never matches.
@@ -177,13 +183,10 @@ def read_web_page(page: WebPage, *, fmt: str | None = None, max_bytes: int = MAX
             f"{page.url[:80]}: the page is over the {max_bytes}-byte limit of a document"
         )
     fmt = fmt or page_format(page)
-    readers = {f.name: f for f in READERS}
-    if fmt not in readers:
-        raise DocumentError(f"Unknown document format {fmt!r}. Use one of: {', '.join(readers)}.")
-    read_bytes = readers[fmt].read_bytes
-    if read_bytes is not None:
-        doc = read_bytes(page.body, ReadContext(None, None, max_bytes, ()))
-        mark_references(doc)
+    if fmt not in FORMATS:
+        raise DocumentError(f"Unknown document format {fmt!r}. Use one of: {', '.join(FORMATS)}.")
+    if fmt in BYTES_FORMATS:
+        doc = read_bytes_as(fmt, page.body, ReadContext(None, None, max_bytes, ()))
     else:
         doc = read_document(None, text=page_text(page), fmt=fmt, max_bytes=max_bytes)
     doc.path = None
