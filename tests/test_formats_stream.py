@@ -158,3 +158,11 @@ def test_json_constants_that_are_not_json_are_refused(
     assert len(problems) == 1 and f"{constant} is not a JSON value" in problems[0]
     assert ":2:" in problems[0]  # the line of the item
     assert (works, problems) == _whole(path)
+
+
+def test_invalid_json_in_the_last_window_names_its_own_line(tmp_path: Path, window: int) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('[\n {"id": "a", "title": "A"},\n {"id": "b", "title": "B",,}\n]\n')
+    works, problems, _ = _streamed(path)
+    assert [w["citekey"] for w in works] == ["a"]
+    assert len(problems) == 1 and problems[0].startswith(f"{path}:3: (no key): invalid JSON")

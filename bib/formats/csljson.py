@@ -10,6 +10,7 @@ kept in ``extra["csl"]`` and written back. arXiv ids, which CSL has no variable 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -208,77 +209,48 @@ def _decoder() -> json.JSONDecoder:
 def parse_csl_json(text: str, filename: str = "<string>") -> ReadResult:
     """Read CSL-JSON text (an array of items, or one item) into Works."""
     result = ReadResult()
-    decoder = _decoder()
     text = text.lstrip("\ufeff")
     pos = _skip_space(text, 0)
-    items: list[tuple[int, Any]] = []
     if text.startswith("[", pos):
-        pos = _skip_space(text, pos + 1)
-        if text.startswith("]", pos):
-            pos += 1
-        else:
-            while True:
-                try:
-                    value, end = decoder.raw_decode(text, pos)
-                except json.JSONDecodeError as exc:
-                    line = text.count("\n", 0, pos if isinstance(exc, _NotJson) else exc.pos) + 1
-                    message = (
-                        f"invalid JSON ({exc.msg}); this item and the rest of the file skipped"
-                    )
-                    result.problems.append(Problem(filename, line, None, message))
-                    return _convert(items, result, filename, text)
-                items.append((pos, value))
-                pos = _skip_space(text, end)
-                if text.startswith(",", pos):
-                    pos = _skip_space(text, pos + 1)
-                    continue
-                if text.startswith("]", pos):
-                    pos += 1
-                    break
-                line = text.count("\n", 0, pos) + 1
-                message = "expected ',' or ']' between items; the rest of the file skipped"
-                result.problems.append(Problem(filename, line, None, message))
-                return _convert(items, result, filename, text)
+        # An array item by item, as a file read in pieces is (one decoder loop for both).
+        for outcome in iter_csl_json_array(io.StringIO(text), filename):
+            if isinstance(outcome, Problem):
+                result.problems.append(outcome)
+            else:
+                result.works.append(outcome)
+        result.problems.sort(key=lambda p: p.line or 0)
+        return result
+    try:
+        value, pos = _decoder().raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        line = text.count("\n", 0, pos if isinstance(exc, _NotJson) else exc.pos) + 1
+        result.problems.append(Problem(filename, line, None, f"invalid JSON ({exc.msg})"))
+        return result
+    if isinstance(value, dict) and isinstance(value.get("items"), list):
+        items = value["items"]
     else:
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            line = text.count("\n", 0, pos if isinstance(exc, _NotJson) else exc.pos) + 1
-            result.problems.append(Problem(filename, line, None, f"invalid JSON ({exc.msg})"))
-            return result
-        if isinstance(value, dict) and isinstance(value.get("items"), list):
-            items = [(0, v) for v in value["items"]]
-        else:
-            items = [(0, value)]
+        items = [value]
     if _skip_space(text, pos) < len(text):
         line = text.count("\n", 0, pos) + 1
         result.problems.append(Problem(filename, line, None, "text after the JSON ignored"))
-    return _convert(items, result, filename, text)
+    seen = SeenKeys()
+    try:
+        for item in items:
+            outcome = _outcome(item, 1, filename, seen)
+            if isinstance(outcome, Problem):
+                result.problems.append(outcome)
+            else:
+                result.works.append(outcome)
+    finally:
+        seen.close()
+    result.problems.sort(key=lambda p: p.line or 0)
+    return result
 
 
 def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
     return pos
-
-
-def _convert(
-    items: list[tuple[int, Any]], result: ReadResult, filename: str, text: str
-) -> ReadResult:
-    seen = SeenKeys()
-    line = 1
-    last = 0
-    for pos, item in items:
-        line += text.count("\n", last, pos)
-        last = pos
-        outcome = _outcome(item, line, filename, seen)
-        if isinstance(outcome, Problem):
-            result.problems.append(outcome)
-        else:
-            result.works.append(outcome)
-    seen.close()
-    result.problems.sort(key=lambda p: p.line or 0)
-    return result
 
 
 def _outcome(item: Any, line: int, filename: str, seen: SeenKeys) -> Work | Problem:
@@ -354,12 +326,15 @@ def iter_csl_json_array(source: TextIO, filename: str) -> Iterator[Work | Proble
                     raise EntryTooLong(filename, where, MAX_ENTRY_CHARS) from None
                 if more():
                     continue
-                if exc.msg == "cut":
+                # The whole rest of the file is in hand (more() moved it to the start of
+                # the text, so exc's position is stale): decode it as it stands.
+                try:
                     value, end = decoder.raw_decode(text, pos)
-                else:
-                    where = line + text.count("\n", 0, exc.pos)
+                except json.JSONDecodeError as final:
+                    at = pos if isinstance(final, _NotJson) else final.pos
+                    where = line + text.count("\n", 0, at)
                     message = (
-                        f"invalid JSON ({exc.msg}); this item and the rest of the file skipped"
+                        f"invalid JSON ({final.msg}); this item and the rest of the file skipped"
                     )
                     yield Problem(filename, where, None, message)
                     return
