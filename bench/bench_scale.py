@@ -333,13 +333,15 @@ def _drain(fd: int) -> None:
         os.close(fd)
 
 
-def measure_listings(db: Path, cwd: Path) -> dict[str, Any]:
+def measure_listings(db: Path, cwd: Path, only: str | None = None) -> dict[str, Any]:
     """Each listing as the user runs it and the cursor loop reading its rows, in turn,
-    LISTING_RUNS times; the fastest of each."""
+    LISTING_RUNS times; the fastest of each (``only``: the listings whose name holds it)."""
     env = {**os.environ, "EVIDENCE_DB": str(db), "COLUMNS": "120"}
     env.pop("EVIDENCE_OFFLINE", None)
     results: dict[str, Any] = {}
     for name, (args, baseline) in LISTINGS.items():
+        if only and only not in name:
+            continue
         tty = baseline == "page"
         ours, loop = [], []
         for _ in range(LISTING_RUNS):
@@ -358,7 +360,8 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """The listings at every size: seconds and peak MB of the command, seconds of the
     cursor loop, and their ratio (target ≤ 2, and ≤ 200 MB)."""
     rows = []
-    for name in LISTINGS:
+    measured = next(iter(by_size.values()), {})
+    for name in [n for n in LISTINGS if n in measured]:
         row: dict[str, Any] = {"listing": name}
         for size, results in by_size.items():
             ours, loop = results[name]["ours"], results[name]["loop"]
@@ -387,14 +390,19 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def measure_size(tmp: Path, size: int, *, ops: bool = True) -> dict[str, Any]:
+def measure_size(
+    tmp: Path, size: int, *, ops: bool = True, keep: Path | None = None, only: str | None = None
+) -> dict[str, Any]:
     """Generate one library and run every operation and listing on it (``ops`` False:
-    the listings only)."""
-    folder = tmp / f"lib-{size}"
+    the listings only; ``only``: the listings whose name holds it). ``keep``: a folder
+    where the generated library stays, and is used again by the next run of the same
+    size instead of being generated anew."""
+    folder = (keep or tmp) / f"lib-{size}"
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "evidence.db"
     start = time.perf_counter()
-    build_library(db, size)
+    if keep is None or not db.exists():
+        build_library(db, size)
     built = time.perf_counter() - start
     doc = folder / "scale.md"
     keys = build_document(doc, size)
@@ -402,7 +410,7 @@ def measure_size(tmp: Path, size: int, *, ops: bool = True) -> dict[str, Any]:
     if ingest["code"] != 0:
         raise RuntimeError(f"ingest failed: {ingest['stderr']}")
     results: dict[str, Any] = {"build_seconds": built, "first_ingest": ingest, "ops": {}}
-    results["listings"] = measure_listings(db, folder)
+    results["listings"] = measure_listings(db, folder, only)
     for name, make_args in _operations(doc, keys, size).items() if ops else ():
         result = _fastest(make_args, db, folder)
         if result["code"] not in (0, 1):
@@ -412,14 +420,19 @@ def measure_size(tmp: Path, size: int, *, ops: bool = True) -> dict[str, Any]:
 
 
 def run(
-    tmpdir: str | Path, sizes: tuple[int, ...] | None = None, *, ops: bool = True
+    tmpdir: str | Path,
+    sizes: tuple[int, ...] | None = None,
+    *,
+    ops: bool = True,
+    keep: Path | None = None,
+    only: str | None = None,
 ) -> dict[str, Any]:
     """Every operation at every size; rows of time and peak memory, and the ratio; the
     listings against the cursor loop as a second table (``tables``)."""
     if sizes is None:
         sizes = SIZES + ((MILLION,) if os.environ.get("EVIDENCE_BENCH_1M") == "1" else ())
     tmp = Path(tmpdir)
-    by_size = {size: measure_size(tmp, size, ops=ops) for size in sizes}
+    by_size = {size: measure_size(tmp, size, ops=ops, keep=keep, only=only) for size in sizes}
     first, last = sizes[0], sizes[-1]
     rows = []
     for name in by_size[first]["ops"]:
@@ -465,12 +478,20 @@ def main() -> int:
     parser.add_argument(
         "--listings-only", action="store_true", help="measure the listings table only"
     )
+    parser.add_argument("--listing", help="measure only the listings whose name holds this")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="folder to keep the generated libraries in and use them again (they are "
+        "written there once; delete the folder after a change to the generator)",
+    )
     args = parser.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
     if args.scale_1m:
         sizes += (MILLION,)
+    ops = not (args.listings_only or args.listing)
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(tmp, sizes, ops=not args.listings_only)
+        result = run(tmp, sizes, ops=ops, keep=args.keep, only=args.listing)
     for table in [result, *result["tables"]]:
         for row in table["rows"]:
             print(json.dumps(row, ensure_ascii=False))
