@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from itertools import count, product
 from string import ascii_lowercase
 
@@ -83,6 +83,11 @@ def make_citekey(work: Work, taken: Container[str] = (), base: str | None = None
     """
     if base is None:
         base = base_citekey(work)
+    return _first_free(base, taken)
+
+
+def _first_free(base: str, taken: Container[str]) -> str:
+    """``base``, else the first of ``base + "a"``, ``base + "b"``… not in ``taken``."""
     if base not in taken:
         return base
     for suffix in _suffixes():
@@ -128,3 +133,67 @@ def iter_unique_citekeys(works: Iterable[Work]) -> Iterator[tuple[Work, str]]:
         key = make_citekey(work, taken, base=own or None)
         taken.add(key)
         yield work, key
+
+
+def key_breakers(key: str) -> bool:
+    """Whether ``key`` holds a character that the keys of a file leave out."""
+    return _KEY_BREAKERS.search(key) is not None
+
+
+class OrderedKeys:
+    """The keys :func:`iter_unique_citekeys` gives, for works that come in the order of
+    their own citekeys (code point order, SQLite's ``order by citekey``), each citekey held
+    by one work only: a library's studies as an export reads them.
+
+    It keeps only the keys that are not a work's own citekey as it is, and those with
+    characters beyond ASCII (``held``, lower-case), not every key handed out. That is
+    enough: a work whose citekey needs no change either writes it or finds its lower-case
+    form taken already, so every earlier citekey without breaking characters is taken in
+    lower case. A key is therefore taken when it is held, or when an earlier ASCII citekey
+    equals it but for the case of ASCII letters, which ``earlier`` answers
+    (``earlier(lower, citekey)``: whether a citekey before ``citekey`` equals ``lower``
+    so compared; SQLite's ``collate nocase``). ``twins`` names the citekeys that equal
+    another citekey so compared: any other citekey of plain ASCII without breaking
+    characters that is not held is its own key, with no question asked.
+    """
+
+    def __init__(self, twins: Container[str], earlier: Callable[[str, str], bool]) -> None:
+        self.twins = twins
+        self.held: set[str] = set()
+        self._earlier = earlier
+
+    def plain(self, citekey: str | None) -> bool:
+        """Whether ``citekey`` is its own key with no question asked (the writers test
+        this inline, then call :meth:`key` for the others)."""
+        return bool(
+            citekey
+            and citekey.isascii()
+            and _KEY_BREAKERS.search(citekey) is None
+            and citekey not in self.twins
+            and citekey.lower() not in self.held
+        )
+
+    def key(self, citekey: str | None, work: Callable[[], Work]) -> str:
+        """The key of the work whose own citekey is ``citekey`` (the next in order);
+        ``work`` gives the Work, read only when a key is made from its metadata."""
+        own = _KEY_BREAKERS.sub("", citekey or "")
+        key = _first_free(own or base_citekey(work()), _Taken(self, citekey or ""))
+        if key != citekey or not key.isascii():
+            self.held.add(key.lower())
+        return key
+
+
+class _Taken:
+    """The keys handed out before the work whose citekey is ``current``."""
+
+    def __init__(self, keys: OrderedKeys, current: str) -> None:
+        self._keys = keys
+        self._current = current
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        lower = key.lower()
+        if lower in self._keys.held:
+            return True
+        return lower.isascii() and self._keys._earlier(lower, self._current)

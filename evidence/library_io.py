@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bib.citekeys import OrderedKeys
 from bib.errors import BibError, FormatError
-from bib.formats import iter_bibliography, open_bibliography
+from bib.formats import FORMATS, iter_bibliography, iter_records, open_bibliography
 from bib.formats.common import EntryTooLong
 from bib.identifiers import Identifier, inspect_identifier
 from bib.matching.references import choose
@@ -21,7 +22,7 @@ from bib.work import Work
 from evidence.errors import EvidenceError, Interrupted, UsageError
 from evidence.library import CitekeyRegistry, save_work
 from evidence.library_bulk import save_new_works
-from evidence.listing import iter_library_works
+from evidence.listing import iter_export_records, iter_library_works, record_work
 from evidence.problems import Problem
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store
@@ -270,9 +271,63 @@ def export_library(store: Store, fmt: str) -> str:
 
 
 def iter_export(store: Store, fmt: str) -> Iterator[str]:
-    """The library as a bibliography in ``fmt``, in pieces, read a chunk of studies at a
-    time: an export of any size holds one chunk. Consume it inside ``store.snapshot()``."""
+    """The library as a bibliography in ``fmt``, in pieces, written from the studies'
+    rows as one cursor reads them (bib.records): an export of any size holds a few
+    entries, and of the keys handed out only those that are not a study's own citekey.
+    Consume it inside ``store.snapshot()``."""
+    if fmt not in FORMATS:
+        raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return _iter_export(store, fmt)
+
+
+def _iter_export(store: Store, fmt: str) -> Iterator[str]:
+    yield from iter_records(
+        iter_export_records(store),
+        fmt,
+        keys=export_keys(store),
+        work_of=record_work,
+        bibtex_keys=_LibraryKeys(store),
+    )
+
+
+def export_keys(store: Store) -> OrderedKeys:
+    """The keys of an export's entries, handed out in citekey order by the file's rule,
+    the library's citekey indexes answering for the keys not held."""
+    return OrderedKeys(_citekey_twins(store), _EarlierCitekey(store))
+
+
+def iter_export_through_works(store: Store, fmt: str) -> Iterator[str]:
+    """:func:`iter_export`'s text, each study built as a Work and written by the Work
+    writers (iter_bibliography): what the record writers are measured against."""
     return iter_bibliography(iter_library_works(store), fmt, bibtex_keys=_LibraryKeys(store))
+
+
+def _citekey_twins(store: Store) -> set[str]:
+    """The citekeys that equal another study's when ASCII letters are compared without
+    case (one scan of the case-blind citekey index)."""
+    return {
+        row[0]
+        for row in store.execute(
+            "select citekey from studies where citekey collate nocase in "
+            "(select citekey collate nocase from studies group by citekey collate nocase "
+            "having count(*) > 1)"
+        )
+    }
+
+
+class _EarlierCitekey:
+    """Whether a citekey before ``current`` (in citekey order) equals ``lower`` when ASCII
+    letters are compared without case: asked of the case-blind citekey index."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __call__(self, lower: str, current: str) -> bool:
+        hit = self._store.scalar(
+            "select 1 from studies where citekey = ? collate nocase and citekey < ? limit 1",
+            [lower, current],
+        )
+        return hit is not None
 
 
 class _LibraryKeys:

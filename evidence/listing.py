@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
+from bib.records import RECORD_FIELDS, Record
 from bib.work import Author, Notice, PublicationType, Work
 from evidence.library import study_objects
 from evidence.listing_text import NOTICES_SQL, PERSON, PLAIN_AUTHORS, decoded
@@ -149,3 +150,46 @@ def iter_library_works(store: Store) -> Iterator[Work]:
             _dict(extra),
             _dict(provenance),
         )
+
+
+# What an export writes: the records of bib.records, in citekey order.
+EXPORT_SQL = f"select {', '.join(RECORD_FIELDS)} from studies order by citekey"
+
+
+def iter_export_records(store: Store) -> Iterator[Record]:
+    """Every study as an export's record (bib.records), in citekey order, read from
+    one cursor (call it inside ``store.snapshot()``)."""
+    return iter(store.execute(EXPORT_SQL))
+
+
+def record_work(record: Record) -> Work:
+    """A record's Work, its values decoded as ``iter_library_works`` decodes them (with
+    no notices, publication types or provenance: no writer reads those)."""
+    citekey, doi, pmid, pmcid, arxiv, isbn, title, authors, journal, abbrev = record[:10]
+    issn, publisher, year, date, volume, issue, pages, kind, abstract = record[10:19]
+    url, language, keywords, extra = record[19:]
+    return Work(
+        doi=doi,
+        pmid=pmid,
+        pmcid=pmcid,
+        arxiv=arxiv,
+        isbn=isbn,
+        title=title,
+        authors=_authors(authors),
+        journal=journal,
+        journal_abbrev=abbrev,
+        issn=_list(issn),
+        publisher=publisher,
+        year=year,
+        date=date,
+        volume=volume,
+        issue=issue,
+        pages=pages,
+        type=kind,
+        abstract=abstract,
+        url=url,
+        language=language,
+        keywords=_list(keywords),
+        citekey=citekey,
+        extra=_dict(extra),
+    )

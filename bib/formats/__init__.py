@@ -13,9 +13,10 @@ gives them back, so import then export loses nothing the target format can hold.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 
+from bib.citekeys import OrderedKeys
 from bib.errors import FormatError
 from bib.formats.bibtex import iter_bibtex, write_bibtex
 from bib.formats.common import Problem, ReadResult
@@ -30,6 +31,7 @@ from bib.formats.reading import (
 )
 from bib.formats.ris import iter_ris, write_ris
 from bib.formats.stream import Bibliography, open_bibliography
+from bib.records import Record
 from bib.work import Work
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Problem",
     "ReadResult",
     "iter_bibliography",
+    "iter_records",
     "open_bibliography",
     "parse_bibliography",
     "read_bibliography",
@@ -85,4 +88,33 @@ def iter_bibliography(
         return iter_csl_json(works)
     if fmt == "ris":
         return iter_ris(works)
+    raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def iter_records(
+    records: Iterable[Record],
+    fmt: str,
+    *,
+    keys: OrderedKeys,
+    work_of: Callable[[Record], Work],
+    bibtex_keys: Container[str] | None = None,
+) -> Iterator[str]:
+    """The text :func:`iter_bibliography` gives for the Works of ``records``
+    (:mod:`bib.records`: a library's rows, in citekey order), written from the
+    records with no Work built, in pieces of a few hundred entries. ``keys`` hands out
+    the keys; ``work_of`` builds a record's Work (for a record of a shape the writers do
+    not read themselves, and for a key made from its metadata); ``bibtex_keys`` answers
+    which lower-case keys the BibTeX file holds, for its crossrefs."""
+    if fmt == "bibtex":
+        from bib.formats.bibtex_rows import iter_bibtex_records
+
+        return iter_bibtex_records(records, keys, work_of, bibtex_keys)
+    if fmt == "csl-json":
+        from bib.formats.csljson_rows import iter_csl_json_records
+
+        return iter_csl_json_records(records, keys, work_of)
+    if fmt == "ris":
+        from bib.formats.ris_rows import iter_ris_records
+
+        return iter_ris_records(records, keys, work_of)
     raise FormatError(f"unknown bibliography format {fmt!r}; use one of {', '.join(FORMATS)}")

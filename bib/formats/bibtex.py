@@ -309,19 +309,24 @@ def iter_bibtex(works: Iterable[Work], written: Container[str] | None = None) ->
     """The text of :func:`write_bibtex`, an entry at a time. ``written`` answers which
     (lower-case) keys the file holds: a crossref to any other is left out (None keeps
     every crossref)."""
-    months = _MONTH_MACROS
     separator = ""
     for work, key in iter_unique_citekeys(works):
-        kind = entry_type_for(work)
-        body = "".join(
-            [
-                f"\n  {name} = {months[value]},"
-                if name == "month" and value in months
-                else f"\n  {name} = {{{value}}},"
-                for name, value in work_to_fields(work, written, kind)
-            ]
-        )
-        yield f"{separator}@{kind}{{{key},{body}\n}}"
+        yield separator + entry_text(work, key, written)
         separator = "\n\n"
     if separator:
         yield "\n"
+
+
+def entry_text(work: Work, key: str, written: Container[str] | None = None) -> str:
+    """One entry of :func:`iter_bibtex` (without the blank line before it)."""
+    months = _MONTH_MACROS
+    kind = entry_type_for(work)
+    body = "".join(
+        [
+            f"\n  {name} = {months[value]},"
+            if name == "month" and value in months
+            else f"\n  {name} = {{{value}}},"
+            for name, value in work_to_fields(work, written, kind)
+        ]
+    )
+    return f"@{kind}{{{key},{body}\n}}"

@@ -1,0 +1,216 @@
+"""CSL-JSON items written from records (:mod:`bib.records`): the text
+:func:`bib.formats.csljson.iter_csl_json` writes for the same Works (each item as
+:func:`bib.formats.csljson.work_to_item` gives it, laid out by :func:`bib.jsonlayout.layout`),
+read from the record's values with no Work built. A record whose ``extra`` holds CSL
+variables of its own (``extra["csl"]``) is written through its Work."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from bib.citekeys import OrderedKeys, key_breakers
+from bib.formats.csljson import _BIBTEX_TO_CSL, _csl_names, work_to_item
+from bib.formats.latex import latex_to_unicode
+from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
+from bib.jsonlayout import layout
+from bib.records import BATCH, Odd, Record, extra_of, names, strings
+from bib.work import Author, Work
+
+_encode = json.encoder.encode_basestring
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+# Top-level variables of an item start a line 4 deep (items are 2 deep in the array).
+_NEXT = ',\n    "'
+_PERSON_OPEN = '\n      {\n        "family": '
+_PERSON_GIVEN = ',\n        "given": '
+_PERSON_SUFFIX = ',\n        "suffix": '
+_PERSON_CLOSE = "\n      }"
+
+# People laid out so far, by (family, given): an export meets the same people again and
+# again. Emptied when full, so that it holds a bounded number whatever the export's size.
+_LAID_OUT: dict[tuple[str, str], str] = {}
+_LAID_OUT_MAX = 50_000
+
+
+def _people(pairs: list[tuple[str, str]]) -> str:
+    """The layout of _csl_names for the Authors ``pairs`` name, as an item's variable."""
+    cache = _LAID_OUT
+    out = []
+    for pair in pairs:
+        text = cache.get(pair)
+        if text is None:
+            family, given = pair
+            given, _, suffix = given.partition(", ")
+            text = _PERSON_OPEN + _encode(family)
+            if given:
+                text += _PERSON_GIVEN + _encode(given)
+            if suffix:
+                text += _PERSON_SUFFIX + _encode(suffix)
+            text += _PERSON_CLOSE
+            if len(cache) >= _LAID_OUT_MAX:
+                cache.clear()
+            cache[pair] = text
+        out.append(text)
+    return "[" + ",".join(out) + "\n    ]"
+
+
+def _date_parts(numbers: list[int]) -> str:
+    inner = ",\n          ".join([int.__repr__(n) for n in numbers])
+    return '{\n      "date-parts": [\n        [\n          ' + inner + "\n        ]\n      ]\n    }"
+
+
+def _issued(year: int | None, date: str | None) -> str | None:
+    """The layout of csljson._issued for a Work with this year and date."""
+    if date:
+        match = _DATE.match(date)
+        if match:
+            return _date_parts([int(p) for p in match.groups() if p])
+        if year is not None and str(year) not in date:
+            return _date_parts([year])
+        return '{\n      "raw": ' + _encode(date) + "\n    }"
+    if year is not None:
+        return _date_parts([year])
+    return None
+
+
+def record_item(record: Record, key: str) -> str:
+    """The layout of one record's item under ``key``; raises Odd for a record to be
+    written through its Work."""
+    (
+        _,
+        doi,
+        pmid,
+        pmcid,
+        arxiv,
+        isbn,
+        title,
+        authors,
+        journal,
+        abbrev,
+        issn,
+        publisher,
+        year,
+        date,
+        volume,
+        issue,
+        pages,
+        kind,
+        abstract,
+        url,
+        language,
+        keywords,
+        extra,
+    ) = record
+    if year is not None and type(year) is not int:
+        raise Odd
+    people = names(authors)
+    issns = strings(issn)
+    words = strings(keywords)
+    ext = extra_of(extra)
+    editors = others = None
+    csl_type = WORK_TO_CSL.get(kind or "", "document")
+    if ext:
+        if ext.get("csl"):
+            raise Odd
+        original = ext.get("csl_type")
+        if isinstance(original, str) and CSL_TO_WORK.get(original, "other") == kind:
+            csl_type = original
+        editors = ext.get("editors")
+        others = ext.get("bibtex")
+    out = ['{\n    "id": ', _encode(key), _NEXT, 'type": ', _encode(csl_type)]
+    if title is not None:
+        out += (_NEXT, 'title": ', _encode(title))
+    if people:
+        out += (_NEXT, 'author": ', _people(people))
+    if editors:
+        named = _csl_names([Author(e.get("family", ""), e.get("given", "")) for e in editors])
+        out += (_NEXT, 'editor": ', layout(named, "    "))
+    if journal:
+        out += (_NEXT, 'container-title": ', _encode(journal))
+    if abbrev:
+        out += (_NEXT, 'container-title-short": ', _encode(abbrev))
+    if publisher:
+        out += (_NEXT, 'publisher": ', _encode(publisher))
+    issued = _issued(year, date)
+    if issued:
+        out += (_NEXT, 'issued": ', issued)
+    if volume:
+        out += (_NEXT, 'volume": ', _encode(volume))
+    if issue:
+        out += (_NEXT, 'issue": ', _encode(issue))
+    if pages:
+        out += (_NEXT, 'page": ', _encode(pages))
+    if doi:
+        out += (_NEXT, 'DOI": ', _encode(doi))
+    if pmid:
+        out += (_NEXT, 'PMID": ', _encode(pmid))
+    if pmcid:
+        out += (_NEXT, 'PMCID": ', _encode(pmcid))
+    if isbn:
+        out += (_NEXT, 'ISBN": ', _encode(isbn))
+    if url:
+        out += (_NEXT, 'URL": ', _encode(url))
+    if abstract:
+        out += (_NEXT, 'abstract": ', _encode(abstract))
+    if language:
+        out += (_NEXT, 'language": ', _encode(language))
+    if issns:
+        out += (_NEXT, 'ISSN": ', _encode(", ".join(issns)))
+    if words:
+        out += (_NEXT, 'keyword": ', _encode(", ".join(words)))
+    notes = []
+    if others:
+        # Fields kept from a BibTeX import that CSL has a variable for.
+        present = {"publisher"} if publisher else set()
+        for name, value in others.items():
+            variable = _BIBTEX_TO_CSL.get(name)
+            if variable == "note":
+                notes.append(latex_to_unicode(value))
+            elif variable and variable not in present:
+                present.add(variable)
+                out += (_NEXT, variable, '": ', _encode(latex_to_unicode(value)))
+    if arxiv:
+        notes.append(f"arXiv: {arxiv}")
+    if notes:
+        out += (_NEXT, 'note": ', _encode("\n".join(notes)))
+    out.append("\n  }")
+    return "".join(out)
+
+
+def _item_of_work(work: Work, key: str) -> str:
+    return layout(work_to_item(work, key), "  ")
+
+
+def iter_csl_json_records(
+    records: Iterable[Record], keys: OrderedKeys, work_of: Callable[[Record], Work]
+) -> Iterator[str]:
+    """The text of :func:`bib.formats.csljson.iter_csl_json` for the records' Works,
+    BATCH items a piece."""
+    twins, held = keys.twins, keys.held
+    batch: list[str] = []
+    opening = "[\n  "
+    for record in records:
+        citekey = record[0]
+        if (
+            citekey
+            and citekey.isascii()
+            and not key_breakers(citekey)
+            and citekey not in twins
+            and citekey.lower() not in held
+        ):
+            key = citekey
+        else:
+            key = keys.key(citekey, lambda: work_of(record))  # noqa: B023 (called at once)
+        try:
+            text = record_item(record, key)
+        except Odd:
+            text = _item_of_work(work_of(record), key)
+        batch.append(opening + text)
+        opening = ",\n  "
+        if len(batch) >= BATCH:
+            yield "".join(batch)
+            batch.clear()
+    batch.append("[]\n" if opening == "[\n  " else "\n]\n")
+    yield "".join(batch)

@@ -1,0 +1,213 @@
+"""RIS records written from records (:mod:`bib.records`): the text
+:func:`bib.formats.ris.iter_ris` writes for the same Works (each record as
+:func:`bib.formats.ris.work_to_lines` gives it), read from the record's values with no
+Work built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from bib.citekeys import OrderedKeys, key_breakers
+from bib.formats.latex import latex_to_unicode
+from bib.formats.ris import _BIBTEX_TO_RIS, _ONE_LINE, _PAGE_RANGE, _RIS_DATE, work_to_lines
+from bib.formats.types import RIS_TYPES, WORK_TO_RIS
+from bib.records import BATCH, Odd, Record, extra_of, names, strings
+from bib.work import Work
+
+
+def record_lines(record: Record, key: str) -> str:
+    """The lines of one record under ``key``, TY first and ER last, joined; raises Odd
+    for a record to be written through its Work."""
+    (
+        _,
+        doi,
+        pmid,
+        pmcid,
+        arxiv,
+        isbn,
+        title,
+        authors,
+        journal,
+        abbrev,
+        issn,
+        publisher,
+        year,
+        date,
+        volume,
+        issue,
+        pages,
+        kind,
+        abstract,
+        url,
+        language,
+        keywords,
+        extra,
+    ) = record
+    if year is not None and type(year) is not int:
+        raise Odd
+    people = names(authors)
+    issns = strings(issn)
+    words = strings(keywords)
+    ext = extra_of(extra)
+    ris_type = WORK_TO_RIS.get(kind or "", "GEN")
+    ris: dict[str, list[str]] = {}
+    editors = others = None
+    if ext:
+        ris = {t: list(v) for t, v in (ext.get("ris") or {}).items()}
+        for tag, found in ris.items():
+            # (each line's value starts after its two-letter tag and "  - ")
+            if len(tag) != 2 or not all(type(value) is str for value in found):
+                raise Odd
+        original = ext.get("ris_type")
+        if isinstance(original, str) and RIS_TYPES.get(original, "other") == kind:
+            ris_type = original
+        editors = ext.get("editors")
+        others = ext.get("bibtex")
+    # The lines, and the values they hold (every line is a tag, "  - " and its value).
+    lines = [f"TY  - {ris_type}", f"ID  - {key}"]
+    values = [ris_type, key]
+    if title:
+        lines.append(f"TI  - {title}")
+        values.append(title)
+    for family, given in people:
+        name = f"{family}, {given}" if given else family
+        lines.append(f"AU  - {name}")
+        values.append(name)
+    for editor in editors or ():
+        if type(editor) is not dict:
+            raise Odd
+        family, given = editor.get("family", ""), editor.get("given", "")
+        if type(family) is not str or type(given) is not str:
+            raise Odd
+        name = f"{family}, {given}" if given else family
+        lines.append(f"A2  - {name}")
+        values.append(name)
+    if journal:
+        lines.append(f"T2  - {journal}")
+        values.append(journal)
+    if abbrev:
+        lines.append(f"J2  - {abbrev}")
+        values.append(abbrev)
+    if ris:
+        if "PY" in ris:
+            value = ris.pop("PY")[0]
+            lines.append(f"PY  - {value}")
+            values.append(value)
+        elif year is not None:
+            lines.append(f"PY  - {year}")
+        if "DA" in ris:
+            value = ris.pop("DA")[0]
+            lines.append(f"DA  - {value}")
+            values.append(value)
+        elif date and _RIS_DATE.fullmatch(date):
+            lines.append(f"DA  - {date.replace('-', '/')}")
+    else:
+        if year is not None:
+            lines.append(f"PY  - {year}")
+        if date and _RIS_DATE.fullmatch(date):
+            lines.append(f"DA  - {date.replace('-', '/')}")
+    if volume:
+        lines.append(f"VL  - {volume}")
+        values.append(volume)
+    if issue:
+        lines.append(f"IS  - {issue}")
+        values.append(issue)
+    if pages:
+        match = _PAGE_RANGE.fullmatch(pages)
+        if match:
+            start, end = match.groups()
+            lines += (f"SP  - {start}", f"EP  - {end}")
+        else:
+            lines.append(f"SP  - {pages}")
+            values.append(pages)
+    if publisher:
+        lines.append(f"PB  - {publisher}")
+        values.append(publisher)
+    for number in issns:
+        lines.append(f"SN  - {number}")
+        values.append(number)
+    if isbn:
+        lines.append(f"SN  - {isbn}")
+        values.append(isbn)
+    if doi:
+        lines.append(f"DO  - {doi}")
+        values.append(doi)
+    if pmid:
+        lines.append(f"AN  - {pmid}")
+        values.append(pmid)
+    if pmcid:
+        lines.append(f"C2  - {pmcid}")
+        values.append(pmcid)
+    if url:
+        lines.append(f"UR  - {url}")
+        values.append(url)
+    for word in words:
+        lines.append(f"KW  - {word}")
+        values.append(word)
+    if language:
+        lines.append(f"LA  - {language}")
+        values.append(language)
+    if abstract:
+        lines.append(f"AB  - {abstract}")
+        values.append(abstract)
+    if others:
+        # Fields kept from a BibTeX import that RIS has a tag for.
+        for name, value in others.items():
+            mapped = _BIBTEX_TO_RIS.get(name)
+            if name == "note":
+                ris.setdefault("N1", []).append(latex_to_unicode(value))
+            elif mapped and mapped not in ris and not (mapped == "PB" and publisher):
+                ris[mapped] = [latex_to_unicode(value)]
+    if arxiv:
+        ris.setdefault("N1", []).append(f"arXiv: {arxiv}")
+    for tag, found in ris.items():
+        for value in found:
+            lines.append(f"{tag}  - {value}")
+            values.append(value)
+    # Each value on one line, its runs of white space as one space. Most records have
+    # none to change: their values joined by single spaces hold no other white space
+    # (every white space character but the space is unprintable), no doubled space and
+    # none at either end.
+    joined = " ".join(values)
+    if not (joined.isprintable() and "  " not in joined and joined[:1] != " " != joined[-1:]):
+        lines = [
+            line if _ONE_LINE(line[6:]) else f"{line[:6]}{' '.join(line[6:].split())}"
+            for line in lines
+        ]
+    lines.append("ER  - ")
+    return "\n".join(lines)
+
+
+def iter_ris_records(
+    records: Iterable[Record], keys: OrderedKeys, work_of: Callable[[Record], Work]
+) -> Iterator[str]:
+    """The text of :func:`bib.formats.ris.iter_ris` for the records' Works, BATCH
+    records a piece."""
+    twins, held = keys.twins, keys.held
+    batch: list[str] = []
+    separator = ""
+    for record in records:
+        citekey = record[0]
+        if (
+            citekey
+            and citekey.isascii()
+            and not key_breakers(citekey)
+            and citekey not in twins
+            and citekey.lower() not in held
+        ):
+            key = citekey
+        else:
+            key = keys.key(citekey, lambda: work_of(record))  # noqa: B023 (called at once)
+        try:
+            text = record_lines(record, key)
+        except Odd:
+            text = "\n".join(work_to_lines(work_of(record), key))
+        batch.append(separator + text)
+        separator = "\n\n"
+        if len(batch) >= BATCH:
+            yield "".join(batch)
+            batch.clear()
+    if separator:
+        batch.append("\n")
+    if batch:
+        yield "".join(batch)

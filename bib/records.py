@@ -1,0 +1,136 @@
+"""Bibliographies written from records: a library's rows as tuples, with no Work per entry.
+
+A record holds what the writers read of a Work, in :data:`RECORD_FIELDS` order: the
+scalars as they are, the lists (authors, ISSNs, keywords) and ``extra`` as the JSON text
+the library keeps them in (each author as ``Author.to_dict`` gives it). The record writers
+(:mod:`bib.formats.bibtex_rows`, :mod:`bib.formats.csljson_rows`,
+:mod:`bib.formats.ris_rows`) give exactly the text :func:`bib.formats.iter_bibliography`
+gives for the same Works; a record they cannot read as they expect (JSON of another
+shape, a year that is not a number) is written through its Work, which ``work_of``
+builds.
+
+Records come in the order of their citekeys, each citekey held by one record only, so
+that keys are handed out by :class:`bib.citekeys.OrderedKeys`
+(:func:`bib.formats.iter_records`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# The Work fields a record holds, in order (the library's columns of the same names).
+RECORD_FIELDS = (
+    "citekey",
+    "doi",
+    "pmid",
+    "pmcid",
+    "arxiv",
+    "isbn",
+    "title",
+    "authors",
+    "journal",
+    "journal_abbrev",
+    "issn",
+    "publisher",
+    "year",
+    "date",
+    "volume",
+    "issue",
+    "pages",
+    "type",
+    "abstract",
+    "url",
+    "language",
+    "keywords",
+    "extra",
+)
+
+Record = tuple[Any, ...]
+
+# Entries joined into one piece of text: few pieces for a caller to write, little held.
+BATCH = 200
+
+
+class Odd(Exception):
+    """A record whose JSON the record writers do not read themselves: its Work is
+    written instead."""
+
+
+# Authors as the library writes them, with no escape in any name: split by their
+# separators, not decoded.
+_NAME = r'"([^"\\\x00-\x1f]*)"'
+_PERSON = r'\{"family": ' + _NAME + r', "given": ' + _NAME + r"\}"
+_PEOPLE = re.compile(_PERSON)
+_PLAIN_PEOPLE = re.compile(r"\[" + _PERSON + r"(?:, " + _PERSON + r")*\]").fullmatch
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:  # text that is not JSON: the library reads it as it is
+        raise Odd from None
+
+
+def names(text: str | None) -> list[tuple[str, str]]:
+    """The (family, given) names of an authors column, as the Work's Authors hold them
+    (a missing name is an empty one)."""
+    if text is None or text == "[]":
+        return []
+    # json.dumps of Author.to_dict: without a backslash, no quote is inside a name.
+    if text[:13] == '[{"family": "' and text[-3:] == '"}]' and "\\" not in text:
+        out = []
+        for person in text[13:-3].split('"}, {"family": "'):
+            family, given_is, given = person.partition('", "given": "')
+            if not given_is or '"' in family or '"' in given:
+                break
+            out.append((family, given))
+        else:
+            return out
+    if _PLAIN_PEOPLE(text):
+        return _PEOPLE.findall(text)
+    value = _loads(text)
+    if type(value) is not list:
+        raise Odd
+    out = []
+    for person in value:
+        if type(person) is not dict:
+            raise Odd
+        family = person.get("family") or ""
+        given = person.get("given") or ""
+        if type(family) is not str or type(given) is not str:
+            raise Odd
+        out.append((family, given))
+    return out
+
+
+def strings(text: str | None) -> list[str]:
+    """A list-of-strings column (ISSNs, keywords)."""
+    if text is None or text == "[]":
+        return []
+    # json.dumps of strings: without a backslash, no quote is inside a value.
+    if len(text) > 3 and text[:2] == '["' and text[-2:] == '"]' and "\\" not in text:
+        parts = text[2:-2].split('", "')
+        for part in parts:
+            if '"' in part:
+                break
+        else:
+            return parts
+    value = _loads(text)
+    if type(value) is not list:
+        raise Odd
+    for item in value:
+        if type(item) is not str:
+            raise Odd
+    return value
+
+
+def extra_of(text: str | None) -> dict[str, Any]:
+    """The ``extra`` column (empty: ``{}``)."""
+    if text is None or text == "{}":
+        return {}
+    value = _loads(text)
+    if type(value) is not dict:
+        raise Odd
+    return value
