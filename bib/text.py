@@ -96,7 +96,12 @@ def title_similarity(a: str | None, b: str | None) -> float:
     """Similarity of two titles in [0, 1], tolerant of case, markup, punctuation and a
     dropped subtitle or truncation (one title is the start of the other and the shorter
     still has at least four words: slightly below an exact match)."""
-    na, nb = normalize_title(a), normalize_title(b)
+    return normalized_title_similarity(normalize_title(a), normalize_title(b))
+
+
+def normalized_title_similarity(na: str, nb: str) -> float:
+    """``title_similarity`` of two titles already through ``normalize_title``: a caller
+    comparing one title with many normalises each once."""
     if not na or not nb:
         return 0.0
     best = fuzz.ratio(na, nb)

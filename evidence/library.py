@@ -62,6 +62,17 @@ def dedup_key(work: Work) -> str | None:
     return f"{family_key(work.authors[0].family)}|{work.year}"
 
 
+def study_first_page(pages: str | None) -> str | None:
+    """The first page stored beside ``pages`` (the studies' ``first_page`` column): the
+    first page probable_duplicate compares, so the duplicate search can narrow by it."""
+    if not pages:
+        return None
+    # Imported here: see _find_probable_duplicate.
+    from bib.matching.duplicates import first_page
+
+    return first_page(pages)
+
+
 def work_to_row(work: Work) -> dict[str, Any]:
     row: dict[str, Any] = {c: getattr(work, c) for c in ID_COLUMNS + META_COLUMNS}
     if isinstance(row["year"], int) and not -9999 <= row["year"] <= 9999:
@@ -77,6 +88,7 @@ def work_to_row(work: Work) -> dict[str, Any]:
     row["extra"] = dict(work.extra)
     row["provenance"] = dict(work.provenance)
     row["dedup_key"] = dedup_key(work)
+    row["first_page"] = study_first_page(work.pages)
     row["source"] = work.source
     return row
 
@@ -196,17 +208,26 @@ def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
 def duplicate_candidates(store: Store, work: Work) -> Iterator[tuple[dict[str, Any], str | None]]:
     """The studies ``work`` may probably duplicate, in id order, each with its first
     author's family name: same first author and year (``dedup_key``), not flagged
-    themselves, volume and issue the same where both give them, and, for a work with a
-    DOI, only studies without one (two DOIs are two works; identifiers are stored in
-    their standard form, so one shared by both would have found the study itself). One
-    search of the probable-duplicate index (schema.EXPRESSION_INDEXES), however many
-    studies share the author and year."""
+    themselves, first page, volume and issue the same where both give them, and, for a
+    work with a DOI, only studies without one (two DOIs are two works; identifiers are
+    stored in their standard form, so one shared by both would have found the study
+    itself). One search of the probable-duplicate index (schema.EXPRESSION_INDEXES),
+    however many studies share the author and year.
+
+    The first page narrows exactly as probable_duplicate compares it (the stored
+    ``first_page`` is the same reading of ``pages``), so it changes what is read, never
+    what is flagged. A work without pages is still compared with every study of its
+    author and year whose volume and issue agree."""
     key = dedup_key(work)
     if not key or not work.title:
         return
     columns = ", ".join(DUPLICATE_COLUMNS)
     terms = ["dedup_key = :key", "duplicate_of is null"]
     terms.append("(doi is null) = 1" if work.doi else "(doi is null) in (0, 1)")
+    page = study_first_page(work.pages)
+    if page is not None:
+        # A study whose first page is unknown (null) may still be this work.
+        terms.append("ifnull(first_page, '') in (:page, '')")
     # The index's terms narrow; the comparisons after them decide (an empty volume is
     # not a missing one).
     if work.volume is not None:
@@ -218,7 +239,7 @@ def duplicate_candidates(store: Store, work: Work) -> Iterator[tuple[dict[str, A
     cursor = store.execute(
         f"select {columns}, json_extract(authors, '$[0].family') from studies "
         f"where {' and '.join(terms)} order by id",
-        {"key": key, "volume": work.volume, "issue": work.issue},
+        {"key": key, "volume": work.volume, "issue": work.issue, "page": page},
     )
     for values in cursor.fetchall():
         yield dict(zip(DUPLICATE_COLUMNS, values[:-1], strict=True)), values[-1]
@@ -333,7 +354,7 @@ def _update_existing(
     user_fields = set(existing.get("user_fields") or [])
     updates: dict[str, Any] = {}
     for key, value in row.items():
-        if key in ("source", "dedup_key") or _empty(value):
+        if key in ("source", "dedup_key", "first_page") or _empty(value):
             continue
         if key in user_fields and not by_user:
             continue
@@ -355,6 +376,8 @@ def _update_existing(
     if "authors" in updates or "year" in updates:
         merged = row_to_work({**existing, **updates})
         updates["dedup_key"] = dedup_key(merged)
+    if "pages" in updates:
+        updates["first_page"] = study_first_page(updates["pages"])
     if updates:
         updates["updated_at"] = stamp
         if work.source not in _FILE_SOURCES:

@@ -98,7 +98,7 @@ def save_new_works(
             facts = duplicate_facts(work)
             # Works of the chunk that ask the same question share the answer (a file
             # of one author's papers of one year asks it again and again).
-            question = (key, bool(work.doi), volume, issue)
+            question = (key, bool(work.doi), row["first_page"], volume, issue)
             saved = asked.get(question)
             if saved is None:
                 saved = [_Candidate(r, family) for r, family in duplicate_candidates(store, work)]

@@ -60,6 +60,7 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         "m004_citekey_nocase",
         "m005_extraction_blocks",
         "m006_probable_duplicate_index",
+        "m007_first_page",
     ]
     assert store.pending_migrations() == []
 

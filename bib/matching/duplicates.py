@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from bib.text import family_key, title_similarity
+from bib.text import family_key, normalize_title, normalized_title_similarity
 from bib.work import Work
 
 _FIRST_PAGE = re.compile(r"\s*([A-Za-z]?\d+[A-Za-z]?)")
@@ -27,10 +27,11 @@ def first_page(pages: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DuplicateFacts:
     """What probable_duplicate compares about one record, computed once: a library
-    comparing one entry with many studies prepares each side a single time."""
+    comparing one entry with many studies prepares each side a single time (the title
+    the first time a comparison gets as far as the titles)."""
 
     # doi, pmid, pmcid, arxiv, isbn, lower-cased (None where absent)
     ids: tuple[str | None, ...]
@@ -39,6 +40,14 @@ class DuplicateFacts:
     locators: tuple[str | None, ...]
     family: str
     title: str | None
+    # the title through bib.text.normalize_title, once normal_title() has been asked
+    normal: str | None = field(default=None, repr=False, compare=False)
+
+    def normal_title(self) -> str:
+        """The title through bib.text.normalize_title ("" where absent)."""
+        if self.normal is None:
+            self.normal = normalize_title(self.title)
+        return self.normal
 
     @classmethod
     def of(
@@ -102,7 +111,7 @@ def probable_duplicate(a: Work | DuplicateFacts, b: Work | DuplicateFacts) -> bo
             return False
     if fa.family and fb.family and fa.family != fb.family:
         return False
-    return title_similarity(fa.title, fb.title) >= 0.9
+    return normalized_title_similarity(fa.normal_title(), fb.normal_title()) >= 0.9
 
 
 def same_candidate(a: Work, b: Work) -> bool:

@@ -77,6 +77,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "duplicate_of": int,
             # first author (folded) and year: narrows probable-duplicate searches
             "dedup_key": str,
+            # the first page of ``pages`` as bib.matching.duplicates.first_page reads it
+            # (lower-cased, "e1002" of "e1002-e1010"; null without one): narrows them too
+            "first_page": str,
             "source": str,
             "added_at": str,
             "updated_at": str,
@@ -285,13 +288,16 @@ COLLATED_INDEXES: list[tuple[str, str, str]] = [("studies", "citekey", "nocase")
 # (name, table, terms, where): indexes on expressions, partial ones. The probable-
 # duplicate search (library.duplicate_candidates) asks for the studies of one first
 # author and year that are not themselves flagged, DOI-less ones only for an entry that
-# has a DOI (two DOIs are two works), and among them those whose volume and issue agree
-# or are missing: one indexed step, however many studies share the author and year.
+# has a DOI (two DOIs are two works), and among them those whose first page, volume and
+# issue agree or are missing: one indexed step, however many studies share the author
+# and year. The first page comes before volume and issue: an entry with pages but no
+# volume (a paper in proceedings) is still narrowed to its page.
 EXPRESSION_INDEXES: list[tuple[str, str, str, str]] = [
     (
         "idx_studies_probable_duplicates",
         "studies",
-        "dedup_key, doi is null, ifnull(lower(volume), ''), ifnull(lower(issue), '')",
+        "dedup_key, doi is null, ifnull(first_page, ''), ifnull(lower(volume), ''), "
+        "ifnull(lower(issue), '')",
         "duplicate_of is null",
     )
 ]
@@ -407,6 +413,44 @@ def narrow_fts_update_trigger(db: sqlite_utils.Database, table: str) -> None:
 def m006_probable_duplicate_index(db: sqlite_utils.Database) -> None:
     # The index on the author-and-year key alone gives way to the narrower one.
     db.execute("drop index if exists idx_studies_dedup_key")
+    ensure_declared(db)
+
+
+# Studies whose first page one statement of m007 fills in.
+FIRST_PAGE_BATCH = 50_000
+
+
+@_migration
+def m007_first_page(db: sqlite_utils.Database) -> None:
+    """The studies' first page, stored (no SQL expression reads a first page as
+    bib.matching.duplicates.first_page does) and filled in for the studies saved
+    before, and the probable-duplicate index re-made to narrow by it. The full-text
+    update trigger of studies runs only when an indexed column changes, so filling the
+    column does not re-index every study."""
+    # Imported here: opening a store must not load the matching rules.
+    from bib.matching.duplicates import first_page
+
+    db.execute("drop index if exists idx_studies_probable_duplicates")
+    studies = table_of(db, "studies")
+    if "first_page" not in studies.columns_dict:
+        studies.add_column("first_page", str)
+    narrow_fts_update_trigger(db, "studies")
+
+    def first_page_of(pages: object) -> str | None:
+        # Text only: a value some other program stored as a blob has no first page.
+        return first_page(pages) if isinstance(pages, str) else None
+
+    db.conn.create_function("evidence_first_page", 1, first_page_of, deterministic=True)
+    try:
+        last = db.execute("select coalesce(max(id), 0) from studies").fetchone()[0]
+        for start in range(0, last, FIRST_PAGE_BATCH):
+            db.execute(
+                "update studies set first_page = evidence_first_page(pages) "
+                "where id > ? and id <= ? and pages is not null",
+                [start, start + FIRST_PAGE_BATCH],
+            )
+    finally:
+        db.conn.create_function("evidence_first_page", 1, None)
     ensure_declared(db)
 
 
