@@ -16,6 +16,8 @@ import pytest
 
 from bib.citekeys import OrderedKeys, iter_unique_citekeys
 from bib.formats import iter_records
+from bib.formats.bibtex_rows import _dashes, _pages, decodes_to
+from bib.formats.latex import latex_to_unicode
 from bib.work import Author, Work
 from evidence.library_io import (
     export_keys,
@@ -399,6 +401,37 @@ def test_plain_keys_are_not_held() -> None:
     keys = _ordered_keys(citekeys)
     assert all(keys.plain(k) for k in citekeys)
     assert not keys.held
+
+
+# --------------------------------------------------------------------------------------
+# The shortcuts the record writers take, against what they stand for
+
+_LATEX_ALPHABET = "ab {}{}\\~$-`'\t\n  é"
+
+
+def test_decodes_to_agrees_with_decoding() -> None:
+    rng = random.Random(21)
+    for _ in range(20_000):
+        original = "".join(rng.choices(_LATEX_ALPHABET, k=rng.randint(0, 10)))
+        decoded = latex_to_unicode(original)
+        for value in (decoded, decoded + " ", original, original.replace("{", "")):
+            assert decodes_to(original, value) == (decoded == value), (original, value)
+
+
+def test_page_dashes_agree_with_escaping() -> None:
+    rng = random.Random(8)
+    for _ in range(20_000):
+        pages = "".join(rng.choices("12a -\u2013\t\u00a0", k=rng.randint(0, 7)))
+        assert _dashes(pages) == _pages(pages), repr(pages)
+
+
+def test_every_space_but_the_space_is_unprintable() -> None:
+    """What the RIS writer's one test over a record's values rests on: a value whose
+    white space str.split() would change holds an unprintable character or a doubled,
+    leading or trailing space."""
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert " " in spaces and "\u3000" in spaces
+    assert all(not c.isprintable() for c in spaces if c != " ")
 
 
 # --------------------------------------------------------------------------------------

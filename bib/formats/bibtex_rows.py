@@ -14,11 +14,10 @@ from bib.formats.bibtex_fields import (
     _PAGE_DASH,
     _YEAR,
     BOOKTITLE_TYPES,
-    _plain_or_raw,
     derived_date,
 )
 from bib.formats.common import first_isbn, parse_issns
-from bib.formats.latex import unicode_to_latex
+from bib.formats.latex import latex_to_unicode, unicode_to_latex
 from bib.formats.names import format_name, format_names
 from bib.formats.types import ENTRY_TYPES, WORK_TYPES
 from bib.records import BATCH, Odd, Record, extra_of, names, strings
@@ -54,9 +53,49 @@ def _type(extra: dict[str, Any], kind: str | None) -> str:
     return WORK_TYPES.get(kind or "", "misc")
 
 
+def _no_specials(text: str) -> bool:
+    """Whether unicode_to_latex gives ``text`` back as it is: none of TeX's special
+    characters, and no doubled dash or quote."""
+    return not (
+        "\\" in text
+        or "{" in text
+        or "}" in text
+        or "&" in text
+        or "%" in text
+        or "$" in text
+        or "#" in text
+        or "_" in text
+        or "~" in text
+        or "^" in text
+        or "--" in text
+        or "``" in text
+        or "''" in text
+    )
+
+
+def decodes_to(original: str, value: str) -> bool:
+    """``latex_to_unicode(original) == value``, without decoding the common case: a
+    value in case-protecting braces and nothing else LaTeX would change."""
+    if "{" in original and not (
+        "\\" in original
+        or "~" in original
+        or "$" in original
+        or "--" in original
+        or "``" in original
+        or "''" in original
+    ):
+        # latex_to_unicode drops the braces, then makes each run of spaces, tabs and
+        # line ends one space and strips spaces at either end.
+        plain = original.replace("{", "").replace("}", "")
+        if not ("\t" in plain or "\r" in plain or "\n" in plain or "  " in plain):
+            return plain.strip(" ") == value
+    return latex_to_unicode(original) == value
+
+
 def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> str:
-    """The entry of one record under ``key`` (without the blank line before it); raises
-    Odd for a record to be written through its Work."""
+    """The entry of one record under ``key`` (without the blank line before it), as
+    work_to_fields gives its fields; raises Odd for a record to be written through its
+    Work."""
     (
         _,
         doi,
@@ -87,97 +126,140 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
     people = names(authors)
     issns = strings(issn)
     words = strings(keywords)
+    keyword = ", ".join(words)
     ext = extra_of(extra)
-    if ext:
-        return _full_entry(record, key, crossrefs, people, issns, words, ext)
-    # No extra, and (the common case) no value that escaping would change: the fields
-    # as they are. Otherwise, work_to_fields step by step.
-    joined = "\n".join(
-        (
-            title or "",
-            journal or "",
-            abbrev or "",
-            date or "",
-            volume or "",
-            issue or "",
-            publisher or "",
-            language or "",
-            abstract or "",
-            pages or "",
-            *words,
+    # Escaping changes none of the values in most entries: one test over them all.
+    same = _no_specials(
+        "\n".join(
+            (
+                title or "",
+                journal or "",
+                abbrev or "",
+                date or "",
+                volume or "",
+                issue or "",
+                publisher or "",
+                language or "",
+                abstract or "",
+                pages or "",
+                keyword,
+            )
         )
     )
-    if (
-        "\\" in joined
-        or "{" in joined
-        or "}" in joined
-        or "&" in joined
-        or "%" in joined
-        or "$" in joined
-        or "#" in joined
-        or "_" in joined
-        or "~" in joined
-        or "^" in joined
-        or "--" in joined
-        or "``" in joined
-        or "''" in joined
-    ):
-        return _full_entry(record, key, crossrefs, people, issns, words, ext)
-    etype = WORK_TYPES.get(kind or "", "misc")
+    if ext:
+        raw: dict[str, str] = ext.get("bibtex_raw") or {}
+        others: dict[str, str] = ext.get("bibtex") or {}
+        etype = _type(ext, kind)
+        container = ext.get("bibtex_container")
+        abbrev_field = ext.get("bibtex_abbrev_field")
+        issue_field = ext.get("bibtex_issue_field")
+    else:
+        raw = others = ext
+        etype = WORK_TYPES.get(kind or "", "misc")
+        container = abbrev_field = issue_field = None
+
+    def field(name: str, value: str) -> str:
+        """_plain_or_raw: the field as written when it still means ``value``."""
+        if raw:
+            original = raw.get(name)
+            if original is not None and decodes_to(original, value):
+                return original
+        return value if same else unicode_to_latex(value)
+
     out = [f"@{etype}{{{key},"]
-    if people:
-        out.append(f"\n  author = {{{_people(people, False)}}},")
+    incomplete = ext.get("authors_incomplete") if ext else None
+    if people or incomplete:
+        out.append(f"\n  author = {{{_people(people, bool(incomplete))}}},")
+    if ext:
+        editors = ext.get("editors")
+        if editors:
+            named = [Author(family=e.get("family", ""), given=e.get("given", "")) for e in editors]
+            editor = format_names(named, bool(ext.get("editors_incomplete")))
+            out.append(f"\n  editor = {{{editor}}},")
     if title is not None:
-        out.append(f"\n  title = {{{title}}},")
+        out.append(f"\n  title = {{{field('title', title)}}},")
     if journal:
-        name = "booktitle" if etype in BOOKTITLE_TYPES else "journal"
-        out.append(f"\n  {name} = {{{journal}}},")
+        name = container or ("booktitle" if etype in BOOKTITLE_TYPES else "journal")
+        out.append(_line(name, field(name, journal)))
     if abbrev:
-        out.append(f"\n  shortjournal = {{{abbrev}}},")
+        name = abbrev_field or "shortjournal"
+        out.append(_line(name, field(name, abbrev)))
+    original = raw.get("year") if raw else None
     if year is not None:
-        out.append(f"\n  year = {{{year}}},")
-        if date and date != f"{year:04d}":
-            out.append(f"\n  date = {{{date}}},")
-    elif date:
-        out.append(f"\n  date = {{{date}}},")
+        if original is not None:
+            found = _YEAR.search(original)
+            if found is None or int(found.group(1)) != year:
+                original = None
+        out.append(f"\n  year = {{{year if original is None else original}}},")
+    elif original is not None:
+        out.append(f"\n  year = {{{original}}},")
+    if date:
+        if others:
+            derived = derived_date(year, others.get("month"), others.get("day"))
+        else:
+            derived = None if year is None else f"{year:04d}"
+        if date != derived:
+            out.append(f"\n  date = {{{date if same else unicode_to_latex(date)}}},")
     if volume:
-        out.append(f"\n  volume = {{{volume}}},")
+        out.append(f"\n  volume = {{{field('volume', volume)}}},")
     if issue:
-        out.append(f"\n  number = {{{issue}}},")
+        name = issue_field or "number"
+        out.append(_line(name, field(name, issue)))
     if pages:
-        if "-" in pages:
-            # One hyphen between two characters that are not spaces: _PAGE_DASH's case.
-            start, _, end = pages.partition("-")
-            if start and end and "-" not in end:
-                if not start[-1].isspace() and not end[0].isspace():
-                    pages = f"{start}--{end}"
-            else:
-                pages = _PAGE_DASH.sub("--", pages)
-        out.append(f"\n  pages = {{{pages}}},")
+        out.append(f"\n  pages = {{{_pages(pages) if not same else _dashes(pages)}}},")
     if publisher:
-        out.append(f"\n  publisher = {{{publisher}}},")
+        out.append(f"\n  publisher = {{{field('publisher', publisher)}}},")
+    if others:
+        months = _MONTH_MACROS
+        for name, value in others.items():
+            if name == "month" and value in months:
+                out.append(f"\n  month = {months[value]},")
+            elif (
+                crossrefs is None or name not in ("crossref", "xref") or value.lower() in crossrefs
+            ):
+                out.append(f"\n  {name} = {{{value}}},")
     if issns:
-        out.append(f"\n  issn = {{{', '.join(issns)}}},")
-    if isbn:
+        original = raw.get("issn") if raw else None
+        joined = original if original and parse_issns(original) == issns else ", ".join(issns)
+        out.append(f"\n  issn = {{{joined}}},")
+    if raw and "isbn" in raw:
+        original = raw["isbn"]
+        if isbn:
+            same_isbn = original is not None and first_isbn(original) == isbn
+            out.append(f"\n  isbn = {{{original if same_isbn else isbn}}},")
+        else:
+            out.append(f"\n  isbn = {{{original}}},")
+    elif isbn:
         out.append(f"\n  isbn = {{{isbn}}},")
-    if doi:
+    if doi and not (ext and ext.get("doi_from_url")):
         out.append(f"\n  doi = {{{doi}}},")
     if pmid:
         out.append(f"\n  pmid = {{{pmid}}},")
     if pmcid:
         out.append(f"\n  pmcid = {{{pmcid}}},")
-    if arxiv:
-        out.append(f"\n  eprint = {{{arxiv}}},\n  archiveprefix = {{arXiv}},")
+    if arxiv and not (ext and ext.get("arxiv_from_journal")):
+        original = raw.get("eprint") if raw else None
+        same_id = original is not None and original[6:].strip() == arxiv
+        out.append(f"\n  eprint = {{{original if same_id else arxiv}}},")
+        if "archiveprefix" not in others and "eprinttype" not in others:
+            out.append("\n  archiveprefix = {arXiv},")
     if url:
         out.append(f"\n  url = {{{url}}},")
     if words:
-        out.append(f"\n  keywords = {{{', '.join(words)}}},")
+        out.append(f"\n  keywords = {{{field('keywords', keyword)}}},")
     if language:
-        out.append(f"\n  language = {{{language}}},")
+        out.append(f"\n  language = {{{field('language', language)}}},")
     if abstract:
-        out.append(f"\n  abstract = {{{abstract}}},")
+        out.append(f"\n  abstract = {{{field('abstract', abstract)}}},")
     out.append("\n}")
     return "".join(out)
+
+
+def _line(name: str, value: str) -> str:
+    """One field whose name the record gives (a month is written as its macro)."""
+    if name == "month" and value in _MONTH_MACROS:
+        return f"\n  month = {_MONTH_MACROS[value]},"
+    return f"\n  {name} = {{{value}}},"
 
 
 def _pages(pages: str) -> str:
@@ -187,127 +269,17 @@ def _pages(pages: str) -> str:
     return pages
 
 
-def _full_entry(
-    record: Record,
-    key: str,
-    crossrefs: Container[str] | None,
-    people: list[tuple[str, str]],
-    issns: list[str],
-    words: list[str],
-    extra: dict[str, Any],
-) -> str:
-    """An entry whose ``extra`` holds something: work_to_fields step by step."""
-    (
-        _,
-        doi,
-        pmid,
-        pmcid,
-        arxiv,
-        isbn,
-        title,
-        _,
-        journal,
-        abbrev,
-        _,
-        publisher,
-        year,
-        date,
-        volume,
-        issue,
-        pages,
-        kind,
-        abstract,
-        url,
-        language,
-        _,
-        _,
-    ) = record
-    raw: dict[str, str] = extra.get("bibtex_raw") or {}
-    others: dict[str, str] = extra.get("bibtex") or {}
-    etype = _type(extra, kind)
-    out: list[tuple[str, str]] = []
-    incomplete = extra.get("authors_incomplete")
-    if people or incomplete:
-        out.append(("author", _people(people, bool(incomplete))))
-    editors = extra.get("editors")
-    if editors:
-        named = [Author(family=e.get("family", ""), given=e.get("given", "")) for e in editors]
-        out.append(("editor", format_names(named, bool(extra.get("editors_incomplete")))))
-    if title is not None:
-        out.append(("title", _plain_or_raw(raw, "title", title)))
-    if journal:
-        default = "booktitle" if etype in BOOKTITLE_TYPES else "journal"
-        name = extra.get("bibtex_container") or default
-        out.append((name, _plain_or_raw(raw, name, journal)))
-    if abbrev:
-        name = extra.get("bibtex_abbrev_field") or "shortjournal"
-        out.append((name, _plain_or_raw(raw, name, abbrev)))
-    original = raw.get("year")
-    if year is not None:
-        found = _YEAR.search(original) if original is not None else None
-        same = found is not None and int(found.group(1)) == year
-        out.append(("year", original if same and original is not None else str(year)))
-    elif original is not None:
-        out.append(("year", original))
-    if date and date != derived_date(year, others.get("month"), others.get("day")):
-        out.append(("date", unicode_to_latex(date)))
-    if volume:
-        out.append(("volume", _plain_or_raw(raw, "volume", volume)))
-    if issue:
-        name = extra.get("bibtex_issue_field") or "number"
-        out.append((name, _plain_or_raw(raw, name, issue)))
-    if pages:
-        out.append(("pages", _pages(pages)))
-    if publisher:
-        out.append(("publisher", _plain_or_raw(raw, "publisher", publisher)))
-    for name, value in others.items():
-        if (
-            crossrefs is not None
-            and name in ("crossref", "xref")
-            and value.lower() not in crossrefs
-        ):
-            continue
-        out.append((name, value))
-    if issns:
-        joined = ", ".join(issns)
-        original = raw.get("issn")
-        out.append(("issn", original if original and parse_issns(original) == issns else joined))
-    if isbn:
-        original = raw.get("isbn")
-        same = original is not None and first_isbn(original) == isbn
-        out.append(("isbn", original if same and original is not None else isbn))
-    elif "isbn" in raw:
-        out.append(("isbn", raw["isbn"]))
-    if doi and not extra.get("doi_from_url"):
-        out.append(("doi", doi))
-    if pmid:
-        out.append(("pmid", pmid))
-    if pmcid:
-        out.append(("pmcid", pmcid))
-    if arxiv and not extra.get("arxiv_from_journal"):
-        original = raw.get("eprint")
-        same = original is not None and original[6:].strip() == arxiv
-        out.append(("eprint", original if same and original is not None else arxiv))
-        if "archiveprefix" not in others and "eprinttype" not in others:
-            out.append(("archiveprefix", "arXiv"))
-    if url:
-        out.append(("url", url))
-    if words:
-        out.append(("keywords", _plain_or_raw(raw, "keywords", ", ".join(words))))
-    if language:
-        out.append(("language", _plain_or_raw(raw, "language", language)))
-    if abstract:
-        out.append(("abstract", _plain_or_raw(raw, "abstract", abstract)))
-    months = _MONTH_MACROS
-    body = "".join(
-        [
-            f"\n  {name} = {months[value]},"
-            if name == "month" and value in months
-            else f"\n  {name} = {{{value}}},"
-            for name, value in out
-        ]
-    )
-    return f"@{etype}{{{key},{body}\n}}"
+def _dashes(pages: str) -> str:
+    """_pages of pages that escaping leaves as they are."""
+    if "-" not in pages:
+        return pages
+    start, _, end = pages.partition("-")
+    if start and end and "-" not in end:
+        # One hyphen between two characters that are not spaces: _PAGE_DASH's case.
+        if not start[-1].isspace() and not end[0].isspace():
+            return f"{start}--{end}"
+        return pages
+    return _PAGE_DASH.sub("--", pages)
 
 
 def iter_bibtex_records(
