@@ -135,9 +135,8 @@ def iter_unique_citekeys(works: Iterable[Work]) -> Iterator[tuple[Work, str]]:
         yield work, key
 
 
-def key_breakers(key: str) -> bool:
-    """Whether ``key`` holds a character that the keys of a file leave out."""
-    return _KEY_BREAKERS.search(key) is not None
+# The first character of a key that the keys of a file leave out (None: there is none).
+KEY_BREAKS = _KEY_BREAKERS.search
 
 
 class OrderedKeys:

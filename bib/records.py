@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+from bib.citekeys import KEY_BREAKS, OrderedKeys
+from bib.work import Work
 
 # The Work fields a record holds, in order (the library's columns of the same names).
 RECORD_FIELDS = (
@@ -105,6 +109,31 @@ def names(text: str | None) -> list[tuple[str, str]]:
     return out
 
 
+_FAMILY = '"family": "'
+_GIVEN = '", "given": "'
+
+
+def person_chunks(text: str) -> list[str] | None:
+    """The people of an authors column as the library writes them, each as its text
+    between braces (``"family": "Doe", "given": "Jane"``), unparsed: writers keep what
+    they make of each by that text, as people come again and again. None for a column
+    of another shape (escapes in it, say): :func:`names` reads those."""
+    if text[:2] == "[{" and text[-2:] == "}]" and "\\" not in text:
+        return text[2:-2].split("}, {")
+    return None
+
+
+def person(chunk: str) -> tuple[str, str] | None:
+    """The (family, given) of one of :func:`person_chunks`'s pieces; None when it is
+    not one person as the library writes them (a name that held ``}, {`` was cut)."""
+    # Without a backslash, the only quotes are the eight around the keys and names.
+    if chunk[:11] == _FAMILY and chunk[-1:] == '"' and chunk.count('"') == 8:
+        family, given_is, given = chunk[11:-1].partition(_GIVEN)
+        if given_is:
+            return family, given
+    return None
+
+
 def strings(text: str | None) -> list[str]:
     """A list-of-strings column (ISSNs, keywords)."""
     if text is None or text == "[]":
@@ -134,3 +163,40 @@ def extra_of(text: str | None) -> dict[str, Any]:
     if type(value) is not dict:
         raise Odd
     return value
+
+
+def keyed_batches(
+    records: Iterable[Record],
+    keys: OrderedKeys,
+    work_of: Callable[[Record], Work],
+    write: Callable[[Record, str], str],
+    write_work: Callable[[Work, str], str],
+) -> Iterator[list[str]]:
+    """The text of each record under the key ``keys`` hands out, BATCH records at a
+    time: ``write`` writes it from the record, or ``write_work`` from its Work (which
+    ``work_of`` builds) when ``write`` raises Odd."""
+    twins, held = keys.twins, keys.held
+    breaks = KEY_BREAKS
+    batch: list[str] = []
+    for record in records:
+        citekey = record[0]
+        # A plain key is the record's own (OrderedKeys.plain, inline).
+        if (
+            citekey
+            and citekey.isascii()
+            and breaks(citekey) is None
+            and citekey not in twins
+            and (not held or citekey.lower() not in held)
+        ):
+            key = citekey
+        else:
+            key = keys.key(citekey, lambda: work_of(record))  # noqa: B023 (called at once)
+        try:
+            batch.append(write(record, key))
+        except Odd:
+            batch.append(write_work(work_of(record), key))
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

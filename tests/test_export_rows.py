@@ -107,6 +107,8 @@ PEOPLE = [
     ("Sand and Stone", "Ltd"),
     ("Group Name", ""),
     ("others", ""),
+    ("Cut}, {Here", "Name"),
+    ("Cut", "Name}, {X"),
 ]
 
 

@@ -6,9 +6,10 @@ values with no Work built."""
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator
+from functools import partial
 from typing import Any
 
-from bib.citekeys import OrderedKeys, key_breakers
+from bib.citekeys import OrderedKeys
 from bib.formats.bibtex import _MONTH_MACROS, entry_text
 from bib.formats.bibtex_fields import (
     _PAGE_DASH,
@@ -20,13 +21,53 @@ from bib.formats.common import first_isbn, parse_issns
 from bib.formats.latex import latex_to_unicode, unicode_to_latex
 from bib.formats.names import format_name, format_names
 from bib.formats.types import ENTRY_TYPES, WORK_TYPES
-from bib.records import BATCH, Odd, Record, extra_of, names, strings
+from bib.records import (
+    Odd,
+    Record,
+    extra_of,
+    keyed_batches,
+    names,
+    person,
+    person_chunks,
+    strings,
+)
 from bib.work import Author, Work
 
 # Names formatted so far, by (family, given): an export meets the same people again and
 # again. Emptied when full, so that it holds a bounded number whatever the export's size.
 _FORMATTED: dict[tuple[str, str], str] = {}
 _FORMATTED_MAX = 50_000
+
+
+# The same, by the text of each person in the authors column (bib.records.person_chunks).
+_BY_TEXT: dict[str, str] = {}
+
+
+def _author_field(authors: str | None, truncated: bool) -> str | None:
+    """The author field of an authors column (format_names of its Authors), None when
+    there is none to write."""
+    if authors is None or authors == "[]":
+        return "others" if truncated else None
+    chunks = person_chunks(authors)
+    if chunks is not None:
+        cache = _BY_TEXT
+        out = []
+        for chunk in chunks:
+            name = cache.get(chunk)
+            if name is None:
+                pair = person(chunk)
+                if pair is None:
+                    break
+                if len(cache) >= _FORMATTED_MAX:
+                    cache.clear()
+                name = cache[chunk] = format_name(Author(*pair))
+            out.append(name)
+        else:
+            if truncated:
+                out.append("others")
+            return " and ".join(out)
+    people = names(authors)
+    return _people(people, truncated) if people or truncated else None
 
 
 def _people(pairs: list[tuple[str, str]], truncated: bool) -> str:
@@ -123,7 +164,6 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
     ) = record
     if year is not None and type(year) is not int:
         raise Odd
-    people = names(authors)
     issns = strings(issn)
     words = strings(keywords)
     keyword = ", ".join(words)
@@ -167,9 +207,9 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
         return value if same else unicode_to_latex(value)
 
     out = [f"@{etype}{{{key},"]
-    incomplete = ext.get("authors_incomplete") if ext else None
-    if people or incomplete:
-        out.append(f"\n  author = {{{_people(people, bool(incomplete))}}},")
+    author = _author_field(authors, bool(ext.get("authors_incomplete")) if ext else False)
+    if author is not None:
+        out.append(f"\n  author = {{{author}}},")
     if ext:
         editors = ext.get("editors")
         if editors:
@@ -290,31 +330,14 @@ def iter_bibtex_records(
 ) -> Iterator[str]:
     """The text of :func:`bib.formats.bibtex.iter_bibtex` for the records' Works, BATCH
     entries a piece."""
-    twins, held = keys.twins, keys.held
-    batch: list[str] = []
+
+    def through_work(work: Work, key: str) -> str:
+        return entry_text(work, key, crossrefs)
+
+    write = partial(record_entry, crossrefs=crossrefs)
     separator = ""
-    for record in records:
-        citekey = record[0]
-        if (
-            citekey
-            and citekey.isascii()
-            and not key_breakers(citekey)
-            and citekey not in twins
-            and citekey.lower() not in held
-        ):
-            key = citekey
-        else:
-            key = keys.key(citekey, lambda: work_of(record))  # noqa: B023 (called at once)
-        try:
-            text = record_entry(record, key, crossrefs)
-        except Odd:
-            text = entry_text(work_of(record), key, crossrefs)
-        batch.append(separator + text)
+    for batch in keyed_batches(records, keys, work_of, write, through_work):
+        yield separator + "\n\n".join(batch)
         separator = "\n\n"
-        if len(batch) >= BATCH:
-            yield "".join(batch)
-            batch.clear()
     if separator:
-        batch.append("\n")
-    if batch:
-        yield "".join(batch)
+        yield "\n"

@@ -10,12 +10,21 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from bib.citekeys import OrderedKeys, key_breakers
+from bib.citekeys import OrderedKeys
 from bib.formats.csljson import _BIBTEX_TO_CSL, _csl_names, work_to_item
 from bib.formats.latex import latex_to_unicode
 from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
 from bib.jsonlayout import layout
-from bib.records import BATCH, Odd, Record, extra_of, names, strings
+from bib.records import (
+    Odd,
+    Record,
+    extra_of,
+    keyed_batches,
+    names,
+    person,
+    person_chunks,
+    strings,
+)
 from bib.work import Author, Work
 
 _encode = json.encoder.encode_basestring
@@ -28,32 +37,49 @@ _PERSON_GIVEN = ',\n        "given": '
 _PERSON_SUFFIX = ',\n        "suffix": '
 _PERSON_CLOSE = "\n      }"
 
-# People laid out so far, by (family, given): an export meets the same people again and
-# again. Emptied when full, so that it holds a bounded number whatever the export's size.
-_LAID_OUT: dict[tuple[str, str], str] = {}
+# People laid out so far, by their text in the authors column: an export meets the same
+# people again and again. Emptied when full, so that it holds a bounded number whatever
+# the export's size.
+_LAID_OUT: dict[str, str] = {}
 _LAID_OUT_MAX = 50_000
 
 
-def _people(pairs: list[tuple[str, str]]) -> str:
-    """The layout of _csl_names for the Authors ``pairs`` name, as an item's variable."""
+def _person(family: str, given: str) -> str:
+    """The layout of one of _csl_names's people, in an item's author list."""
+    given, _, suffix = given.partition(", ")
+    text = _PERSON_OPEN + _encode(family)
+    if given:
+        text += _PERSON_GIVEN + _encode(given)
+    if suffix:
+        text += _PERSON_SUFFIX + _encode(suffix)
+    return text + _PERSON_CLOSE
+
+
+def _authors(authors: str | None) -> str | None:
+    """The layout of an authors column's people as an item's variable, None when it
+    names none; each person laid out once by the text the column gives it."""
+    if authors is None or authors == "[]":
+        return None
     cache = _LAID_OUT
-    out = []
-    for pair in pairs:
-        text = cache.get(pair)
-        if text is None:
-            family, given = pair
-            given, _, suffix = given.partition(", ")
-            text = _PERSON_OPEN + _encode(family)
-            if given:
-                text += _PERSON_GIVEN + _encode(given)
-            if suffix:
-                text += _PERSON_SUFFIX + _encode(suffix)
-            text += _PERSON_CLOSE
-            if len(cache) >= _LAID_OUT_MAX:
-                cache.clear()
-            cache[pair] = text
-        out.append(text)
-    return "[" + ",".join(out) + "\n    ]"
+    chunks = person_chunks(authors)
+    if chunks is not None:
+        out = []
+        for chunk in chunks:
+            text = cache.get(chunk)
+            if text is None:
+                pair = person(chunk)
+                if pair is None:
+                    break
+                if len(cache) >= _LAID_OUT_MAX:
+                    cache.clear()
+                text = cache[chunk] = _person(*pair)
+            out.append(text)
+        else:
+            return "[" + ",".join(out) + "\n    ]"
+    people = names(authors)
+    if not people:
+        return None
+    return "[" + ",".join([_person(*pair) for pair in people]) + "\n    ]"
 
 
 def _date_parts(numbers: list[int]) -> str:
@@ -105,7 +131,7 @@ def record_item(record: Record, key: str) -> str:
     ) = record
     if year is not None and type(year) is not int:
         raise Odd
-    people = names(authors)
+    people = _authors(authors)
     issns = strings(issn)
     words = strings(keywords)
     ext = extra_of(extra)
@@ -123,7 +149,7 @@ def record_item(record: Record, key: str) -> str:
     if title is not None:
         out += (_NEXT, 'title": ', _encode(title))
     if people:
-        out += (_NEXT, 'author": ', _people(people))
+        out += (_NEXT, 'author": ', people)
     if editors:
         named = _csl_names([Author(e.get("family", ""), e.get("given", "")) for e in editors])
         out += (_NEXT, 'editor": ', layout(named, "    "))
@@ -188,29 +214,8 @@ def iter_csl_json_records(
 ) -> Iterator[str]:
     """The text of :func:`bib.formats.csljson.iter_csl_json` for the records' Works,
     BATCH items a piece."""
-    twins, held = keys.twins, keys.held
-    batch: list[str] = []
     opening = "[\n  "
-    for record in records:
-        citekey = record[0]
-        if (
-            citekey
-            and citekey.isascii()
-            and not key_breakers(citekey)
-            and citekey not in twins
-            and citekey.lower() not in held
-        ):
-            key = citekey
-        else:
-            key = keys.key(citekey, lambda: work_of(record))  # noqa: B023 (called at once)
-        try:
-            text = record_item(record, key)
-        except Odd:
-            text = _item_of_work(work_of(record), key)
-        batch.append(opening + text)
+    for batch in keyed_batches(records, keys, work_of, record_item, _item_of_work):
+        yield opening + ",\n  ".join(batch)
         opening = ",\n  "
-        if len(batch) >= BATCH:
-            yield "".join(batch)
-            batch.clear()
-    batch.append("[]\n" if opening == "[\n  " else "\n]\n")
-    yield "".join(batch)
+    yield "[]\n" if opening == "[\n  " else "\n]\n"

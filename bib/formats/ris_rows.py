@@ -7,12 +7,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from bib.citekeys import OrderedKeys, key_breakers
+from bib.citekeys import OrderedKeys
 from bib.formats.latex import latex_to_unicode
 from bib.formats.ris import _BIBTEX_TO_RIS, _ONE_LINE, _PAGE_RANGE, _RIS_DATE, work_to_lines
 from bib.formats.types import RIS_TYPES, WORK_TO_RIS
-from bib.records import BATCH, Odd, Record, extra_of, names, strings
+from bib.records import (
+    Odd,
+    Record,
+    extra_of,
+    keyed_batches,
+    names,
+    person,
+    person_chunks,
+    strings,
+)
 from bib.work import Work
+
+# Names as written (``family, given``), by their text in the authors column: an export
+# meets the same people again and again. Emptied when full, so that it holds a bounded
+# number whatever the export's size.
+_NAMED: dict[str, str] = {}
+_NAMED_MAX = 50_000
+
+
+def _names(authors: str) -> list[str]:
+    """The AU values of an authors column."""
+    chunks = person_chunks(authors)
+    if chunks is not None:
+        cache = _NAMED
+        out = []
+        for chunk in chunks:
+            name = cache.get(chunk)
+            if name is None:
+                pair = person(chunk)
+                if pair is None:
+                    break
+                family, given = pair
+                if len(cache) >= _NAMED_MAX:
+                    cache.clear()
+                name = cache[chunk] = f"{family}, {given}" if given else family
+            out.append(name)
+        else:
+            return out
+    return [f"{family}, {given}" if given else family for family, given in names(authors)]
 
 
 def record_lines(record: Record, key: str) -> str:
@@ -45,7 +82,6 @@ def record_lines(record: Record, key: str) -> str:
     ) = record
     if year is not None and type(year) is not int:
         raise Odd
-    people = names(authors)
     issns = strings(issn)
     words = strings(keywords)
     ext = extra_of(extra)
@@ -69,10 +105,10 @@ def record_lines(record: Record, key: str) -> str:
     if title:
         lines.append(f"TI  - {title}")
         values.append(title)
-    for family, given in people:
-        name = f"{family}, {given}" if given else family
-        lines.append(f"AU  - {name}")
-        values.append(name)
+    if authors is not None and authors != "[]":
+        for name in _names(authors):
+            lines.append(f"AU  - {name}")
+            values.append(name)
     for editor in editors or ():
         if type(editor) is not dict:
             raise Odd
@@ -178,36 +214,18 @@ def record_lines(record: Record, key: str) -> str:
     return "\n".join(lines)
 
 
+def _lines_of_work(work: Work, key: str) -> str:
+    return "\n".join(work_to_lines(work, key))
+
+
 def iter_ris_records(
     records: Iterable[Record], keys: OrderedKeys, work_of: Callable[[Record], Work]
 ) -> Iterator[str]:
     """The text of :func:`bib.formats.ris.iter_ris` for the records' Works, BATCH
     records a piece."""
-    twins, held = keys.twins, keys.held
-    batch: list[str] = []
     separator = ""
-    for record in records:
-        citekey = record[0]
-        if (
-            citekey
-            and citekey.isascii()
-            and not key_breakers(citekey)
-            and citekey not in twins
-            and citekey.lower() not in held
-        ):
-            key = citekey
-        else:
-            key = keys.key(citekey, lambda: work_of(record))  # noqa: B023 (called at once)
-        try:
-            text = record_lines(record, key)
-        except Odd:
-            text = "\n".join(work_to_lines(work_of(record), key))
-        batch.append(separator + text)
+    for batch in keyed_batches(records, keys, work_of, record_lines, _lines_of_work):
+        yield separator + "\n\n".join(batch)
         separator = "\n\n"
-        if len(batch) >= BATCH:
-            yield "".join(batch)
-            batch.clear()
     if separator:
-        batch.append("\n")
-    if batch:
-        yield "".join(batch)
+        yield "\n"
