@@ -198,13 +198,7 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
         etype = WORK_TYPES.get(kind or "", "misc")
         container = abbrev_field = issue_field = None
 
-    def field(name: str, value: str) -> str:
-        """_plain_or_raw: the field as written when it still means ``value``."""
-        if raw:
-            original = raw.get(name)
-            if original is not None and decodes_to(original, value):
-                return original
-        return value if same else unicode_to_latex(value)
+    plain = same and not raw  # every value written as it is
 
     out = [f"@{etype}{{{key},"]
     author = _author_field(authors, bool(ext.get("authors_incomplete")) if ext else False)
@@ -217,13 +211,18 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
             editor = format_names(named, bool(ext.get("editors_incomplete")))
             out.append(f"\n  editor = {{{editor}}},")
     if title is not None:
-        out.append(f"\n  title = {{{field('title', title)}}},")
+        out.append(f"\n  title = {{{title if plain else _field(raw, same, 'title', title)}}},")
     if journal:
-        name = container or ("booktitle" if etype in BOOKTITLE_TYPES else "journal")
-        out.append(_line(name, field(name, journal)))
+        if container:
+            out.append(_line(container, _field(raw, same, container, journal)))
+        else:
+            name = "booktitle" if etype in BOOKTITLE_TYPES else "journal"
+            out.append(
+                f"\n  {name} = {{{journal if plain else _field(raw, same, name, journal)}}},"
+            )
     if abbrev:
         name = abbrev_field or "shortjournal"
-        out.append(_line(name, field(name, abbrev)))
+        out.append(_line(name, _field(raw, same, name, abbrev)))
     original = raw.get("year") if raw else None
     if year is not None:
         if original is not None:
@@ -241,14 +240,14 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
         if date != derived:
             out.append(f"\n  date = {{{date if same else unicode_to_latex(date)}}},")
     if volume:
-        out.append(f"\n  volume = {{{field('volume', volume)}}},")
+        out.append(f"\n  volume = {{{volume if plain else _field(raw, same, 'volume', volume)}}},")
     if issue:
         name = issue_field or "number"
-        out.append(_line(name, field(name, issue)))
+        out.append(_line(name, _field(raw, same, name, issue)))
     if pages:
         out.append(f"\n  pages = {{{_pages(pages) if not same else _dashes(pages)}}},")
     if publisher:
-        out.append(f"\n  publisher = {{{field('publisher', publisher)}}},")
+        out.append(f"\n  publisher = {{{_field(raw, same, 'publisher', publisher)}}},")
     if others:
         months = _MONTH_MACROS
         for name, value in others.items():
@@ -286,13 +285,23 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
     if url:
         out.append(f"\n  url = {{{url}}},")
     if words:
-        out.append(f"\n  keywords = {{{field('keywords', keyword)}}},")
+        out.append(f"\n  keywords = {{{_field(raw, same, 'keywords', keyword)}}},")
     if language:
-        out.append(f"\n  language = {{{field('language', language)}}},")
+        out.append(f"\n  language = {{{_field(raw, same, 'language', language)}}},")
     if abstract:
-        out.append(f"\n  abstract = {{{field('abstract', abstract)}}},")
+        out.append(f"\n  abstract = {{{_field(raw, same, 'abstract', abstract)}}},")
     out.append("\n}")
     return "".join(out)
+
+
+def _field(raw: dict[str, str], same: bool, name: str, value: str) -> str:
+    """_plain_or_raw: the field as written when it still means ``value``, else ``value``
+    escaped (``same``: escaping leaves it as it is)."""
+    if raw:
+        original = raw.get(name)
+        if original is not None and decodes_to(original, value):
+            return original
+    return value if same else unicode_to_latex(value)
 
 
 def _line(name: str, value: str) -> str:

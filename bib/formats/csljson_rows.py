@@ -87,8 +87,19 @@ def _date_parts(numbers: list[int]) -> str:
     return '{\n      "date-parts": [\n        [\n          ' + inner + "\n        ]\n      ]\n    }"
 
 
+# The layout of a year alone, by year.
+_YEARS: dict[int, str] = {}
+
+
 def _issued(year: int | None, date: str | None) -> str | None:
     """The layout of csljson._issued for a Work with this year and date."""
+    if not date and year is not None:
+        text = _YEARS.get(year)
+        if text is None:
+            if len(_YEARS) >= 10_000:
+                _YEARS.clear()
+            text = _YEARS[year] = _date_parts([year])
+        return text
     if date:
         match = _DATE.match(date)
         if match:
@@ -145,47 +156,47 @@ def record_item(record: Record, key: str) -> str:
             csl_type = original
         editors = ext.get("editors")
         others = ext.get("bibtex")
-    out = ['{\n    "id": ', _encode(key), _NEXT, 'type": ', _encode(csl_type)]
+    out = ['{\n    "id": ' + _encode(key) + ',\n    "type": ' + _encode(csl_type)]
     if title is not None:
-        out += (_NEXT, 'title": ', _encode(title))
+        out.append(',\n    "title": ' + _encode(title))
     if people:
-        out += (_NEXT, 'author": ', people)
+        out.append(',\n    "author": ' + people)
     if editors:
         named = _csl_names([Author(e.get("family", ""), e.get("given", "")) for e in editors])
-        out += (_NEXT, 'editor": ', layout(named, "    "))
+        out.append(',\n    "editor": ' + layout(named, "    "))
     if journal:
-        out += (_NEXT, 'container-title": ', _encode(journal))
+        out.append(',\n    "container-title": ' + _encode(journal))
     if abbrev:
-        out += (_NEXT, 'container-title-short": ', _encode(abbrev))
+        out.append(',\n    "container-title-short": ' + _encode(abbrev))
     if publisher:
-        out += (_NEXT, 'publisher": ', _encode(publisher))
+        out.append(',\n    "publisher": ' + _encode(publisher))
     issued = _issued(year, date)
     if issued:
-        out += (_NEXT, 'issued": ', issued)
+        out.append(',\n    "issued": ' + issued)
     if volume:
-        out += (_NEXT, 'volume": ', _encode(volume))
+        out.append(',\n    "volume": ' + _encode(volume))
     if issue:
-        out += (_NEXT, 'issue": ', _encode(issue))
+        out.append(',\n    "issue": ' + _encode(issue))
     if pages:
-        out += (_NEXT, 'page": ', _encode(pages))
+        out.append(',\n    "page": ' + _encode(pages))
     if doi:
-        out += (_NEXT, 'DOI": ', _encode(doi))
+        out.append(',\n    "DOI": ' + _encode(doi))
     if pmid:
-        out += (_NEXT, 'PMID": ', _encode(pmid))
+        out.append(',\n    "PMID": ' + _encode(pmid))
     if pmcid:
-        out += (_NEXT, 'PMCID": ', _encode(pmcid))
+        out.append(',\n    "PMCID": ' + _encode(pmcid))
     if isbn:
-        out += (_NEXT, 'ISBN": ', _encode(isbn))
+        out.append(',\n    "ISBN": ' + _encode(isbn))
     if url:
-        out += (_NEXT, 'URL": ', _encode(url))
+        out.append(',\n    "URL": ' + _encode(url))
     if abstract:
-        out += (_NEXT, 'abstract": ', _encode(abstract))
+        out.append(',\n    "abstract": ' + _encode(abstract))
     if language:
-        out += (_NEXT, 'language": ', _encode(language))
+        out.append(',\n    "language": ' + _encode(language))
     if issns:
-        out += (_NEXT, 'ISSN": ', _encode(", ".join(issns)))
+        out.append(',\n    "ISSN": ' + _encode(", ".join(issns)))
     if words:
-        out += (_NEXT, 'keyword": ', _encode(", ".join(words)))
+        out.append(',\n    "keyword": ' + _encode(", ".join(words)))
     notes = []
     if others:
         # Fields kept from a BibTeX import that CSL has a variable for.
@@ -196,11 +207,11 @@ def record_item(record: Record, key: str) -> str:
                 notes.append(latex_to_unicode(value))
             elif variable and variable not in present:
                 present.add(variable)
-                out += (_NEXT, variable, '": ', _encode(latex_to_unicode(value)))
+                out.append(f'{_NEXT}{variable}": {_encode(latex_to_unicode(value))}')
     if arxiv:
         notes.append(f"arXiv: {arxiv}")
     if notes:
-        out += (_NEXT, 'note": ', _encode("\n".join(notes)))
+        out.append(',\n    "note": ' + _encode("\n".join(notes)))
     out.append("\n  }")
     return "".join(out)
 
