@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +21,12 @@ from bib.citekey_lookup import case_twins_message
 from bib.citekeys import make_citekey, normal_citekey
 from bib.design import evidence_level
 from bib.identifiers import Identifier, parse_identifier
-from bib.text import family_key
 from bib.work import ID_FIELDS, Author, Notice, PublicationType, Work
 from evidence.errors import AmbiguousCitekey, StudyNotFound
+from evidence.library_duplicates import dedup_key, find_probable_duplicate, study_first_page
+
+# Also named here, where the search was defined before it had a module of its own.
+from evidence.library_duplicates import duplicate_candidates as duplicate_candidates
 from evidence.store import Store, now
 
 # Identifier columns, in the order used to recognise an existing study.
@@ -56,25 +60,12 @@ class SaveResult:
     changed: list[str] = field(default_factory=list)
 
 
-def dedup_key(work: Work) -> str | None:
-    if not work.authors or not work.year:
-        return None
-    return f"{family_key(work.authors[0].family)}|{work.year}"
-
-
-def study_first_page(pages: str | None) -> str | None:
-    """The first page stored beside ``pages`` (the studies' ``first_page`` column): the
-    first page probable_duplicate compares, so the duplicate search can narrow by it."""
-    if not pages:
-        return None
-    # Imported here: see _find_probable_duplicate.
-    from bib.matching.duplicates import first_page
-
-    return first_page(pages)
+# The columns work_to_row copies from a Work as they are.
+_COPIED_COLUMNS = ID_COLUMNS + META_COLUMNS
 
 
 def work_to_row(work: Work) -> dict[str, Any]:
-    row: dict[str, Any] = {c: getattr(work, c) for c in ID_COLUMNS + META_COLUMNS}
+    row: dict[str, Any] = {c: getattr(work, c) for c in _COPIED_COLUMNS}
     if isinstance(row["year"], int) and not -9999 <= row["year"] <= 9999:
         # An absurd year (a file or service said 10**30) is no year; SQLite could not
         # even hold some of them.
@@ -127,13 +118,28 @@ class CitekeyRegistry:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._claimed: set[str] = set()
+        # Keys the caller has just found absent from the library (see known_free).
+        self._free: set[str] = set()
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and (key in self._claimed or self._stored(key))
 
     def _stored(self, key: str) -> bool:
+        if key in self._free:
+            return False
         hit = self._store.execute("select 1 from studies where citekey = ?", [key]).fetchone()
         return hit is not None
+
+    @contextmanager
+    def known_free(self, keys: Iterable[str]) -> Iterator[None]:
+        """Within the block, take ``keys`` as absent from the library without asking it
+        again: the caller found them absent in the transaction it holds, in which any
+        study added claims its key through this registry first."""
+        self._free = set(keys)
+        try:
+            yield
+        finally:
+            self._free = set()
 
     def claim(self, work: Work) -> str:
         wanted = normal_citekey(work.citekey) if work.citekey else None
@@ -169,23 +175,6 @@ def find_study_row(store: Store, work: Work) -> dict[str, Any] | None:
     return None
 
 
-# What probable_duplicate compares: identifiers, title, year and first author.
-DUPLICATE_COLUMNS = (
-    "id",
-    "citekey",
-    "doi",
-    "pmid",
-    "pmcid",
-    "arxiv",
-    "isbn",
-    "title",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-)
-
-
 def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
     """The study saved earlier from this same bibliography entry: same citekey, no
     identifier that disagrees, probably the same work. Importing a file again (after an
@@ -200,66 +189,10 @@ def _same_entry(store: Store, work: Work) -> dict[str, Any] | None:
         ours, theirs = getattr(work, column), row.get(column)
         if ours and theirs and str(ours).lower() != str(theirs).lower():
             return None
-    from bib.matching.duplicates import probable_duplicate  # see _find_probable_duplicate
-
-    return row if probable_duplicate(work, row_to_work(row)) else None
-
-
-def duplicate_candidates(store: Store, work: Work) -> Iterator[tuple[dict[str, Any], str | None]]:
-    """The studies ``work`` may probably duplicate, in id order, each with its first
-    author's family name: same first author and year (``dedup_key``), not flagged
-    themselves, first page, volume and issue the same where both give them, and, for a
-    work with a DOI, only studies without one (two DOIs are two works; identifiers are
-    stored in their standard form, so one shared by both would have found the study
-    itself). One search of the probable-duplicate index (schema.EXPRESSION_INDEXES),
-    however many studies share the author and year.
-
-    The first page narrows exactly as probable_duplicate compares it (the stored
-    ``first_page`` is the same reading of ``pages``), so it changes what is read, never
-    what is flagged. A work without pages is still compared with every study of its
-    author and year whose volume and issue agree."""
-    key = dedup_key(work)
-    if not key or not work.title:
-        return
-    columns = ", ".join(DUPLICATE_COLUMNS)
-    terms = ["dedup_key = :key", "duplicate_of is null"]
-    terms.append("(doi is null) = 1" if work.doi else "(doi is null) in (0, 1)")
-    page = study_first_page(work.pages)
-    if page is not None:
-        # A study whose first page is unknown (null) may still be this work.
-        terms.append("ifnull(first_page, '') in (:page, '')")
-    # The index's terms narrow; the comparisons after them decide (an empty volume is
-    # not a missing one).
-    if work.volume is not None:
-        terms.append("ifnull(lower(volume), '') in (lower(:volume), '')")
-    if work.issue is not None:
-        terms.append("ifnull(lower(issue), '') in (lower(:issue), '')")
-    terms.append("(volume is null or :volume is null or lower(volume) = lower(:volume))")
-    terms.append("(issue is null or :issue is null or lower(issue) = lower(:issue))")
-    cursor = store.execute(
-        f"select {columns}, json_extract(authors, '$[0].family') from studies "
-        f"where {' and '.join(terms)} order by id",
-        {"key": key, "volume": work.volume, "issue": work.issue, "page": page},
-    )
-    for values in cursor.fetchall():
-        yield dict(zip(DUPLICATE_COLUMNS, values[:-1], strict=True)), values[-1]
-
-
-def _find_probable_duplicate(store: Store, work: Work) -> dict[str, Any] | None:
-    """The first study with the same first author and year that probably is this work
-    (see duplicate_candidates)."""
-    # Imported here: the matching rules (journals, venues) are only needed to save a
-    # study, and commands that only read start without them.
+    # Imported here: see library_duplicates.find_probable_duplicate.
     from bib.matching.duplicates import probable_duplicate
 
-    for row, family in duplicate_candidates(store, work):
-        candidate = Work(
-            **{c: row[c] for c in DUPLICATE_COLUMNS[2:]},
-            authors=[Author(family or "")] if family is not None else [],
-        )
-        if probable_duplicate(work, candidate):
-            return row
-    return None
+    return row if probable_duplicate(work, row_to_work(row)) else None
 
 
 def save_work(
@@ -318,7 +251,7 @@ def _save_work(
         # No identifier of this work belongs to a study yet (find_study_row probed each
         # one), so none of its unique columns can clash.
         registry = citekeys or CitekeyRegistry(store)
-        duplicate = _find_probable_duplicate(store, work)
+        duplicate = find_probable_duplicate(store, work)
         fill_new_row(row, work, registry.claim(work), duplicate, by_user=by_user, stamp=stamp)
         study_id = store.insert("studies", row)
         _save_notices(store, study_id, work.notices)

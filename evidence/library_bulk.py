@@ -15,14 +15,18 @@ from typing import Any
 from bib.matching.duplicates import DuplicateFacts, duplicate_facts, probable_duplicate
 from bib.work import Work
 from evidence.library import (
-    DUPLICATE_COLUMNS,
     ID_COLUMNS,
     CitekeyRegistry,
     SaveResult,
-    duplicate_candidates,
     fill_new_row,
     save_work,
     work_to_row,
+)
+from evidence.library_duplicates import (
+    DUPLICATE_COLUMNS,
+    dedup_key,
+    duplicate_candidates_many,
+    study_first_page,
 )
 from evidence.store import Store, now
 
@@ -67,17 +71,33 @@ def save_new_works(
     far are written, so each sees exactly what the one-by-one path would. One result
     per work, in order: its SaveResult, or the IntegrityError that kept it out.
     """
-    results: list[SaveResult | sqlite3.IntegrityError] = []
     taken = _taken_identifiers(store, works)
+    # The entries' own keys the library does not hold: claimed without asking again.
+    free = {w.citekey for w in works if w.citekey} - taken["citekey"]
+    with citekeys.known_free(free):
+        return _save_new(store, works, taken, by_user=by_user, citekeys=citekeys)
+
+
+def _save_new(
+    store: Store,
+    works: list[Work],
+    taken: dict[str, set[Any]],
+    *,
+    by_user: bool,
+    citekeys: CitekeyRegistry,
+) -> list[SaveResult | sqlite3.IntegrityError]:
+    results: list[SaveResult | sqlite3.IntegrityError] = []
+    questions = [_question(work) for work in works]
     # Studies of this chunk not flagged themselves, by dedup key, in id order: the
     # candidates the library does not hold yet.
     candidates: dict[str, list[_Candidate]] = {}
+    # The library's answer to each question of the chunk, asked ahead (see _ask_ahead).
     asked: dict[tuple[Any, ...], list[_Candidate]] = {}
     next_id = int(store.scalar("select coalesce(max(id), 0) + 1 from studies"))
     pending: list[dict[str, Any]] = []
     stamp = now()
     for position, work in enumerate(works):
-        ids = [(c, getattr(work, c)) for c in ID_COLUMNS if getattr(work, c)]
+        ids = [(c, v) for c in ID_COLUMNS if (v := getattr(work, c))]
         if (
             work.notices
             or any(value in taken[column] for column, value in ids)
@@ -93,25 +113,23 @@ def save_new_works(
         row = work_to_row(work)
         duplicate = None
         key = row["dedup_key"]
-        if key and work.title:
-            volume, issue = _sql_lower(work.volume), _sql_lower(work.issue)
-            facts = duplicate_facts(work)
-            # Works of the chunk that ask the same question share the answer (a file
-            # of one author's papers of one year asks it again and again).
-            question = (key, bool(work.doi), row["first_page"], volume, issue)
+        question = questions[position]
+        if question is not None:
+            volume, issue = question[3:]
+            facts = None
             saved = asked.get(question)
             if saved is None:
-                saved = [_Candidate(r, family) for r, family in duplicate_candidates(store, work)]
-                asked[question] = saved
+                _ask_ahead(store, works[position:], questions[position:], asked)
+                saved = asked[question]
             for candidate in (*saved, *candidates.get(key, ())):
-                # The SQL filter of library._find_probable_duplicate, then probable_duplicate.
-                if (
-                    (candidate.volume is None or volume is None or candidate.volume == volume)
-                    and (candidate.issue is None or issue is None or candidate.issue == issue)
-                    and probable_duplicate(facts, candidate.facts)
+                # The volume and issue terms of the library's search, then probable_duplicate.
+                if (candidate.volume is None or volume is None or candidate.volume == volume) and (
+                    candidate.issue is None or issue is None or candidate.issue == issue
                 ):
-                    duplicate = candidate.row
-                    break
+                    facts = facts or duplicate_facts(work)
+                    if probable_duplicate(facts, candidate.facts):
+                        duplicate = candidate.row
+                        break
         fill_new_row(row, work, citekeys.claim(work), duplicate, by_user=by_user, stamp=stamp)
         row["id"] = next_id
         next_id += 1
@@ -136,6 +154,45 @@ def save_new_works(
     return results
 
 
+def _question(work: Work) -> tuple[Any, ...] | None:
+    """What the library is asked about a work's probable duplicates; works of a chunk
+    that ask the same question share the answer (a file of one author's papers of one
+    year may ask it again and again). None for a work that is not compared."""
+    key = dedup_key(work)
+    if not key or not work.title:
+        return None
+    page = study_first_page(work.pages)
+    return (key, bool(work.doi), page, _sql_lower(work.volume), _sql_lower(work.issue))
+
+
+def _ask_ahead(
+    store: Store,
+    works: list[Work],
+    questions: list[tuple[Any, ...] | None],
+    asked: dict[tuple[Any, ...], list[_Candidate]],
+) -> None:
+    """Ask the library the ``questions`` of ``works`` not asked yet, a statement for
+    many (library_duplicates.duplicate_candidates_many), and keep the answers in
+    ``asked``. The library does not change while a chunk is being gathered, so an
+    answer asked ahead is the one the work would have had when its turn came."""
+    todo: dict[tuple[Any, ...], Work] = {}
+    for work, question in zip(works, questions, strict=True):
+        if question is not None and question not in asked and question not in todo:
+            todo[question] = work
+    # One _Candidate for a study that answers several questions.
+    built: dict[int, _Candidate] = {}
+    for question, found in zip(
+        todo, duplicate_candidates_many(store, list(todo.values())), strict=True
+    ):
+        answer = []
+        for row, family in found:
+            candidate = built.get(row["id"])
+            if candidate is None:
+                candidate = built[row["id"]] = _Candidate(row, family)
+            answer.append(candidate)
+        asked[question] = answer
+
+
 def _taken_identifiers(store: Store, works: list[Work]) -> dict[str, set[Any]]:
     """The chunk's identifier values and citekeys that already belong to a study."""
     taken: dict[str, set[Any]] = {}
@@ -152,6 +209,11 @@ def _taken_identifiers(store: Store, works: list[Work]) -> dict[str, set[Any]]:
     return taken
 
 
+# The JSON columns of a new study's row that hold a list, and those that hold a dict.
+_JSON_LISTS = ("authors", "issn", "keywords", "publication_types", "user_fields")
+_JSON_DICTS = ("extra", "provenance")
+
+
 def _insert_rows(
     store: Store,
     rows: list[dict[str, Any]],
@@ -161,6 +223,15 @@ def _insert_rows(
     them one by one so that only that one is left out (and reported in ``results``)."""
     if not rows:
         return
+    for row in rows:
+        # The JSON text the store would write for an empty list or dict (most entries
+        # have no ISSN, keywords or publication types), without encoding each.
+        for column in _JSON_LISTS:
+            if row[column] == []:
+                row[column] = "[]"
+        for column in _JSON_DICTS:
+            if row[column] == {}:
+                row[column] = "{}"
     try:
         with store.savepoint():
             store.insert_rows("studies", rows)

@@ -18,17 +18,19 @@ import pytest
 from conftest import shared_path
 
 import evidence.library as library
+import evidence.library_bulk as library_bulk
+import evidence.library_duplicates as library_duplicates
 from bib.matching.duplicates import first_page, probable_duplicate
 from bib.work import Author, Work
-from evidence.library import (
-    CitekeyRegistry,
-    _find_probable_duplicate,
+from evidence.library import CitekeyRegistry, row_to_work, save_work
+from evidence.library_bulk import save_new_works
+from evidence.library_duplicates import (
+    DUPLICATE_COLUMNS,
     dedup_key,
     duplicate_candidates,
-    row_to_work,
-    save_work,
+    duplicate_candidates_many,
+    find_probable_duplicate,
 )
-from evidence.library_bulk import save_new_works
 from evidence.library_io import import_files
 from evidence.store import Store
 
@@ -183,11 +185,11 @@ def test_a_study_whose_first_page_is_not_stored_is_still_compared(store: Store) 
     other = store.scalar("select id from studies where citekey = 'other-program'")
     assert store.scalar("select first_page from studies where id = ?", [other]) is None
     same = Work(title=TITLES[0], authors=[Author("Field")], year=2001, pages="12", source="user")
-    assert _find_probable_duplicate(store, same) == store.one(
-        f"select {', '.join(library.DUPLICATE_COLUMNS)} from studies where id = ?", [other]
+    assert find_probable_duplicate(store, same) == store.one(
+        f"select {', '.join(DUPLICATE_COLUMNS)} from studies where id = ?", [other]
     )
     elsewhere = Work(title=TITLES[0], authors=[Author("Field")], year=2001, pages="13")
-    assert _find_probable_duplicate(store, elsewhere) is None
+    assert find_probable_duplicate(store, elsewhere) is None
 
 
 def test_first_page_is_stored_wherever_pages_are_written(store: Store) -> None:
@@ -223,7 +225,8 @@ def test_first_page_is_stored_wherever_pages_are_written(store: Store) -> None:
 def _without_narrowing(monkeypatch: pytest.MonkeyPatch) -> None:
     """The search as it was before the first page was stored: none is stored or asked
     for, so every study of the author and year whose volume and issue agree is read."""
-    monkeypatch.setattr(library, "study_first_page", lambda pages: None)
+    for module in (library, library_duplicates, library_bulk):
+        monkeypatch.setattr(module, "study_first_page", lambda pages: None)
 
 
 def _renamed(text: str, suffix: str) -> str:
@@ -350,6 +353,55 @@ def test_the_search_narrows_by_first_page_in_one_index_range(
     assert ("first_page" in sql) == bool(pages)
 
 
+def _library_of_generated(store: Store, count: int, seed: int) -> None:
+    works = _generated(count, seed)
+    for start in range(0, len(works), 100):
+        with store.transaction():
+            save_new_works(
+                store, works[start : start + 100], by_user=True, citekeys=CitekeyRegistry(store)
+            )
+
+
+def _probes() -> list[Work]:
+    """Entries of every shape of search (DOI, first page, volume, issue given or not),
+    and some the search does not compare (no author, year or title)."""
+    probes = _generated(300, 23)
+    probes += [
+        Work(title="Massage", year=2001, source="user"),
+        Work(title="", authors=[Author("Field")], year=2001, source="user"),
+        Work(title="Massage", authors=[Author("Field")], source="user"),
+        Work(title=TITLES[0], authors=[Author("Field")], year=2001, pages="??", volume="3"),
+    ]
+    return probes
+
+
+def test_the_search_for_many_works_answers_as_the_search_for_each(store: Store) -> None:
+    _library_of_generated(store, 300, 17)
+    probes = _probes()
+    many = duplicate_candidates_many(store, probes)
+    each = [list(duplicate_candidates(store, probe)) for probe in probes]
+    assert many == each
+    assert sum(len(found) for found in each) > 300
+    assert duplicate_candidates_many(store, []) == []
+
+
+def test_the_search_for_many_works_reads_index_ranges(store: Store) -> None:
+    _library_of_generated(store, 50, 3)
+    seen: list[tuple[str, Any]] = []
+    store.trace(lambda sql, params: seen.append((sql, params)))
+    duplicate_candidates_many(store, _probes())
+    store.trace(None)
+    searches = [s for s in seen if "dedup_key" in s[0]]
+    assert len(searches) == 16  # one statement for each shape of search
+    for sql, params in searches:
+        plan = [str(r[-1]) for r in store.execute(f"explain query plan {sql}", params)]
+        index = [step for step in plan if "idx_studies_probable_duplicates" in step]
+        assert index and index[0].startswith("SEARCH s USING INDEX"), plan
+        assert not any(step.startswith(("SCAN s", "SCAN studies")) for step in plan), plan
+        # dedup_key, the DOI term, and the first page where the works give one: seeks
+        assert index[0].count("<expr>=?") >= 1 + ("first_page" in sql)
+
+
 # --- the migration -----------------------------------------------------------------------
 
 # The index and full-text trigger of a version-6 database (before m007).
@@ -413,7 +465,7 @@ def test_version_6_database_gains_filled_first_pages_and_the_same_answers(
         assert store.integrity_problems() == []
         # the same answers as comparing every study
         for probe in _generated(120, 99):
-            found = _find_probable_duplicate(store, probe)
+            found = find_probable_duplicate(store, probe)
             assert (found and found["id"]) == _plainly_flagged(rows, probe), probe
         # the full-text index still follows an update of an indexed column
         store.update("studies", rows[0]["id"], {"title": "Zygomorphic flowers"})

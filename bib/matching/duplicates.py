@@ -61,11 +61,14 @@ class DuplicateFacts:
         first_author: str | None,
         title: str | None,
     ) -> DuplicateFacts:
+        page = first_page(pages)
         return cls(
-            tuple(str(v).lower() if v else None for v in ids),
+            tuple([str(v).lower() if v else None for v in ids]),
             year,
-            tuple(
-                str(v).strip().lower() if v else None for v in (volume, issue, first_page(pages))
+            (
+                str(volume).strip().lower() if volume else None,
+                str(issue).strip().lower() if issue else None,
+                page,  # first_page gives it lower-cased, without spaces
             ),
             family_key(first_author),
             title,
