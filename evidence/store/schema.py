@@ -427,14 +427,20 @@ def m007_first_page(db: sqlite_utils.Database) -> None:
     before, and the probable-duplicate index re-made to narrow by it. The full-text
     update trigger of studies runs only when an indexed column changes, so filling the
     column does not re-index every study."""
-    # Imported here: opening a store must not load the matching rules.
-    from bib.matching.duplicates import first_page
-
     db.execute("drop index if exists idx_studies_probable_duplicates")
     studies = table_of(db, "studies")
     if "first_page" not in studies.columns_dict:
         studies.add_column("first_page", str)
     narrow_fts_update_trigger(db, "studies")
+    fill_first_pages(db)
+    ensure_declared(db)
+
+
+def fill_first_pages(db: sqlite_utils.Database) -> None:
+    """Set every study's ``first_page`` from its ``pages``, FIRST_PAGE_BATCH studies
+    (by id) a statement, the pages read by the same function that saving uses."""
+    # Imported here: opening a store must not load the matching rules.
+    from bib.matching.duplicates import first_page
 
     def first_page_of(pages: object) -> str | None:
         # Text only: a value some other program stored as a blob has no first page.
@@ -451,7 +457,6 @@ def m007_first_page(db: sqlite_utils.Database) -> None:
             )
     finally:
         db.conn.create_function("evidence_first_page", 1, None)
-    ensure_declared(db)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
