@@ -1,4 +1,4 @@
-"""Bibliographies written from records: a library's rows as tuples, with no Work per entry.
+"""Records: a library's rows as the bibliography writers read them, with no Work per entry.
 
 A record holds what the writers read of a Work, in :data:`RECORD_FIELDS` order: the
 scalars as they are, the lists (authors, ISSNs, keywords) and ``extra`` as the JSON text
@@ -10,14 +10,13 @@ shape, a year that is not a number) is written through its Work, which ``work_of
 builds.
 
 Records come in the order of their citekeys, each citekey held by one record only, so
-that keys are handed out by :class:`bib.citekeys.OrderedKeys`
-(:func:`bib.formats.iter_records`).
+that keys are handed out by :class:`bib.citekeys.OrderedKeys` (:func:`keyed_batches`,
+behind :func:`bib.formats.iter_records`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -62,14 +61,6 @@ class Odd(Exception):
     written instead."""
 
 
-# Authors as the library writes them, with no escape in any name: split by their
-# separators, not decoded.
-_NAME = r'"([^"\\\x00-\x1f]*)"'
-_PERSON = r'\{"family": ' + _NAME + r', "given": ' + _NAME + r"\}"
-_PEOPLE = re.compile(_PERSON)
-_PLAIN_PEOPLE = re.compile(r"\[" + _PERSON + r"(?:, " + _PERSON + r")*\]").fullmatch
-
-
 def _loads(text: str) -> Any:
     try:
         return json.loads(text)
@@ -92,8 +83,6 @@ def names(text: str | None) -> list[tuple[str, str]]:
             out.append((family, given))
         else:
             return out
-    if _PLAIN_PEOPLE(text):
-        return _PEOPLE.findall(text)
     value = _loads(text)
     if type(value) is not list:
         raise Odd

@@ -18,6 +18,7 @@ from bib.citekeys import OrderedKeys, iter_unique_citekeys
 from bib.formats import iter_records
 from bib.formats.bibtex_rows import _dashes, _pages, decodes_to
 from bib.formats.latex import latex_to_unicode
+from bib.formats.ris_rows import _spaced
 from bib.work import Author, Work
 from evidence.library_io import (
     export_keys,
@@ -92,6 +93,7 @@ PAGES = [
     "12–19",
     "3-{}4",
 ]
+PAGES += ["²-³", "١٢-١٣", "12-x", "1-2 ", "1\t-2", "1-\u00a02"]
 DATES = ["2001", "2001-02", "2001-02-03", "Spring 2001", "1999", "2001-13-45", "", "2001\n"]
 TYPES = ["journal-article", "book", "proceedings-article", "book-chapter", "report", None]
 TYPES += ["weird-type", "posted-content", "dataset", "other"]
@@ -425,6 +427,18 @@ def test_page_dashes_agree_with_escaping() -> None:
     for _ in range(20_000):
         pages = "".join(rng.choices("12a -\u2013\t\u00a0", k=rng.randint(0, 7)))
         assert _dashes(pages) == _pages(pages), repr(pages)
+
+
+def test_spaced_finds_every_white_space_but_the_space() -> None:
+    rng = random.Random(4)
+    alphabet = "ab \t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u2028é"
+    for _ in range(20_000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 6)))
+        only_spaces = all(c == " " or not c.isspace() for c in text)
+        if text.isascii():
+            assert _spaced(text) == only_spaces, repr(text)
+        elif _spaced(text):
+            assert only_spaces, repr(text)
 
 
 def test_every_space_but_the_space_is_unprintable() -> None:

@@ -52,6 +52,24 @@ def _names(authors: str) -> list[str]:
     return [f"{family}, {given}" if given else family for family, given in names(authors)]
 
 
+def _spaced(text: str) -> bool:
+    """Whether the only white space in ``text`` is the space: in ASCII, none of the
+    other white space characters is there; beyond it, every character is printable."""
+    if text.isascii():
+        return not (
+            "\t" in text
+            or "\n" in text
+            or "\r" in text
+            or "\x0b" in text
+            or "\x0c" in text
+            or "\x1c" in text
+            or "\x1d" in text
+            or "\x1e" in text
+            or "\x1f" in text
+        )
+    return text.isprintable()
+
+
 def record_lines(record: Record, key: str) -> str:
     """The lines of one record under ``key``, TY first and ER last, joined; raises Odd
     for a record to be written through its Work."""
@@ -149,9 +167,12 @@ def record_lines(record: Record, key: str) -> str:
         lines.append(f"IS  - {issue}")
         values.append(issue)
     if pages:
-        match = _PAGE_RANGE.fullmatch(pages)
-        if match:
-            start, end = match.groups()
+        # _PAGE_RANGE's range: two runs of digits (no space nor hyphen) need no pattern.
+        start, _, end = pages.partition("-")
+        if not (start.isdigit() and end.isdigit()):
+            match = _PAGE_RANGE.fullmatch(pages)
+            start, end = match.groups() if match else ("", "")
+        if end:
             lines += (f"SP  - {start}", f"EP  - {end}")
         else:
             lines.append(f"SP  - {pages}")
@@ -202,10 +223,9 @@ def record_lines(record: Record, key: str) -> str:
             values.append(value)
     # Each value on one line, its runs of white space as one space. Most records have
     # none to change: their values joined by single spaces hold no other white space
-    # (every white space character but the space is unprintable), no doubled space and
-    # none at either end.
+    # (_spaced), no doubled space and none at either end.
     joined = " ".join(values)
-    if not (joined.isprintable() and "  " not in joined and joined[:1] != " " != joined[-1:]):
+    if not (_spaced(joined) and "  " not in joined and joined[:1] != " " != joined[-1:]):
         lines = [
             line if _ONE_LINE(line[6:]) else f"{line[:6]}{' '.join(line[6:].split())}"
             for line in lines
