@@ -144,6 +144,12 @@ def strings(text: str | None) -> list[str]:
     return value
 
 
+# What an empty list column and an empty extra give: shared, never changed, so that the
+# writers skip the call for the common columns.
+NO_STRINGS: list[str] = []
+NO_EXTRA: dict[str, Any] = {}
+
+
 def extra_of(text: str | None) -> dict[str, Any]:
     """The ``extra`` column (empty: ``{}``)."""
     if text is None or text == "{}":
@@ -169,11 +175,12 @@ def keyed_batches(
     batch: list[str] = []
     for record in records:
         citekey = record[0]
-        # A plain key is the record's own (OrderedKeys.plain, inline).
+        # A plain key is the record's own (OrderedKeys.plain, inline; an ASCII identifier
+        # holds no breaking character).
         if (
             citekey
             and citekey.isascii()
-            and breaks(citekey) is None
+            and (citekey.isidentifier() or breaks(citekey) is None)
             and citekey not in twins
             and (not held or citekey.lower() not in held)
         ):

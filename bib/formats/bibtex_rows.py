@@ -6,7 +6,6 @@ values with no Work built."""
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator
-from functools import partial
 from typing import Any
 
 from bib.citekeys import OrderedKeys
@@ -22,6 +21,8 @@ from bib.formats.latex import latex_to_unicode, unicode_to_latex
 from bib.formats.names import format_name, format_names
 from bib.formats.types import ENTRY_TYPES, WORK_TYPES
 from bib.records import (
+    NO_EXTRA,
+    NO_STRINGS,
     Odd,
     Record,
     extra_of,
@@ -164,10 +165,10 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
     ) = record
     if year is not None and type(year) is not int:
         raise Odd
-    issns = strings(issn)
-    words = strings(keywords)
-    keyword = ", ".join(words)
-    ext = extra_of(extra)
+    issns = strings(issn) if issn is not None and issn != "[]" else NO_STRINGS
+    words = strings(keywords) if keywords is not None and keywords != "[]" else NO_STRINGS
+    keyword = ", ".join(words) if words else ""
+    ext = extra_of(extra) if extra is not None and extra != "{}" else NO_EXTRA
     # Escaping changes none of the values in most entries: one test over them all.
     same = _no_specials(
         "\n".join(
@@ -343,7 +344,9 @@ def iter_bibtex_records(
     def through_work(work: Work, key: str) -> str:
         return entry_text(work, key, crossrefs)
 
-    write = partial(record_entry, crossrefs=crossrefs)
+    def write(record: Record, key: str) -> str:
+        return record_entry(record, key, crossrefs)
+
     separator = ""
     for batch in keyed_batches(records, keys, work_of, write, through_work):
         yield separator + "\n\n".join(batch)
