@@ -16,9 +16,9 @@ The budget, for (b) and for (c), is at most 1.5x pybtex's time and 2x its peak m
 (2) Imports the same 10,000 generated entries into an empty library and into a library
 of 100,000 studies (1,000,000 with ``--scale-1m`` / ``EVIDENCE_BENCH_1M=1``) generated
 by bench_scale.build_library: the time per entry should not follow the library's size
-(the probable-duplicate search is one index range). Once with DOIs on the entries, once
-without (then every study of the same first author and year whose volume and issue
-agree is compared by title).
+(the probable-duplicate search is one index range). With DOIs on the entries, without,
+without DOI, volume or issue (narrowed by the first page alone), and without pages
+either (then every study of the same first author and year is compared by title).
 
 (3) Runs ``evidence import`` on generated files of 10,000 and 100,000 entries (and
 1,000,000 under the same option), BibTeX and CSL-JSON, each into an empty library: the
@@ -93,7 +93,7 @@ _ENTRY_KEY = re.compile(
 
 # Each path runs this many times, in turn with the others; its fastest run counts, so
 # that a slow spell of a shared machine does not fall on one side only.
-RUNS = 2
+RUNS = 3
 
 
 def build_file(tmpdir: str | Path, copies: int = COPIES) -> tuple[Path, int]:
@@ -158,8 +158,9 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         "by library_bulk.save_new_works: one query per identifier column and one for the "
         "citekeys tell which entries touch an existing study; each entry's probable-"
         "duplicate candidates are one range of a partial index (first author and year, "
-        "DOI-less studies only for an entry with a DOI, volume and issue that agree; one "
-        "query per distinct question in the chunk), compared in memory "
+        "DOI-less studies only for an entry with a DOI, first page, volume and issue that "
+        "agree), the chunk's distinct searches asked together, one statement for each "
+        "shape of search (library_duplicates.duplicate_candidates_many), compared in memory "
         "(bib.matching.duplicates.DuplicateFacts, prepared once per record) with the "
         "chunk's own entries; the new rows go in with "
         "one executemany and are added to the FTS5 index by one INSERT … SELECT, the "

@@ -290,8 +290,9 @@ COLLATED_INDEXES: list[tuple[str, str, str]] = [("studies", "citekey", "nocase")
 # author and year that are not themselves flagged, DOI-less ones only for an entry that
 # has a DOI (two DOIs are two works), and among them those whose first page, volume and
 # issue agree or are missing: one indexed step, however many studies share the author
-# and year. The first page comes before volume and issue: an entry with pages but no
-# volume (a paper in proceedings) is still narrowed to its page.
+# and year. The first page comes before volume and issue: an entry with pages, with or
+# without a volume (a paper in proceedings), is searched on its page; one without pages
+# has volume and issue read off the index's entries of its author and year.
 EXPRESSION_INDEXES: list[tuple[str, str, str, str]] = [
     (
         "idx_studies_probable_duplicates",
