@@ -82,6 +82,7 @@ def _study_row(i: int, rng: random.Random, stamp: str) -> dict[str, Any]:
         "volume": str(1 + i % 60),
         "issue": str(1 + i % 12),
         "pages": f"{1 + i % 900}-{10 + i % 900}",
+        "first_page": str(1 + i % 900),  # as saving a study stores it beside its pages
         "type": "journal-article",
         "publication_types": "[]",
         "evidence_level": None,

@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_scale import FAMILIES, JOURNALS, WORDS, build_library  # noqa: E402
-from evidence.store.schema import fill_first_pages  # noqa: E402
 
 TIME = "/usr/bin/time"
 EVIDENCE = str(Path(sys.executable).with_name("evidence"))
@@ -133,13 +132,7 @@ def library_growth(tmp: Path, size: int, entries: int = 10_000) -> tuple[list[di
     start = time.perf_counter()
     build_library(big, size)
     built = time.perf_counter() - start
-    # build_library writes rows straight, without the first page that saving a study
-    # stores beside its pages: fill it as migration m007 fills an older library's.
     db = sqlite_utils.Database(big)
-    start = time.perf_counter()
-    fill_first_pages(db)
-    db.conn.commit()
-    filled = time.perf_counter() - start
     per_key = db.execute(
         "select count(*) * 1.0 / count(distinct dedup_key) from studies"
     ).fetchone()[0]
@@ -208,9 +201,8 @@ def library_growth(tmp: Path, size: int, entries: int = 10_000) -> tuple[list[di
         "issue and five first pages each. The entries are generated alike (same authors, "
         "years, journals and words) but draw author, year, volume, issue and pages at "
         "random: one entry in five meets the studies of its author and year, and few "
-        "agree with them on volume, issue or first page. build_library stores no first "
-        f"page; it was filled as migration m007 fills it ({filled:.1f} s for {size:,} "
-        "studies). An entry with pages reads only the studies of its author and year on "
+        "agree with them on volume, issue or first page. build_library stores each "
+        "study's first page as saving a study does. An entry with pages reads only the studies of its author and year on "
         "the same first page or without one, whether or not it gives a volume and issue. "
         "An entry without pages, DOI, volume or issue is compared by title with every "
         "study of its first author and year: that last row is the cost the index cannot "
