@@ -33,6 +33,7 @@ from evidence.library_duplicates import (
 )
 from evidence.library_io import import_files
 from evidence.store import Store
+from evidence.store.schema import SCHEMA_VERSION
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -472,3 +473,28 @@ def test_version_6_database_gains_filled_first_pages_and_the_same_answers(
         assert [r["id"] for r in store.search("studies", "zygomorphic")] == [rows[0]["id"]]
     finally:
         store.close()
+
+
+def test_upgrading_an_older_library_says_so_before_it_waits(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    store = Store(path)
+    with store.transaction():
+        save_new_works(store, _generated(20, 3), by_user=True, citekeys=CitekeyRegistry(store))
+    store.close()
+    _as_version_6(path)
+
+    told: list[str] = []
+    store = Store(path, on_wait=told.append)
+    try:
+        assert store.applied_migrations()[-1] == "m007_first_page"
+    finally:
+        store.close()
+    assert told == [
+        f"Upgrading {path} from schema 6 to {SCHEMA_VERSION} (once; a large library takes a minute)."
+    ]
+
+    # a library already at this schema, and a new one, open without a word
+    told.clear()
+    Store(path, on_wait=told.append).close()
+    Store(tmp_path / "new.db", on_wait=told.append).close()
+    assert told == []

@@ -105,7 +105,8 @@ class Store:
         ``readonly``: for commands that only read; nothing can be written through this
         store, and a file or folder that cannot be written is fine. ``lock_timeout``:
         how long a write waits for another process's write to finish; ``on_wait`` is
-        told, once, when that wait has lasted a second.
+        told, once, when that wait has lasted a second, and before a library saved by an
+        older version is upgraded.
         """
         self.path = Path(path)
         self.readonly = readonly
@@ -160,6 +161,14 @@ class Store:
         if self.pending_migrations() or opening.schema_version(self._db) < SCHEMA_VERSION:
             if self.readonly:
                 opening.refuse_damaged(self._db, self.path)
+            older = opening.schema_version(self._db)
+            if older and self._on_wait is not None:
+                # A library saved by an older version: its upgrade may rewrite every
+                # study (m007 reads each one's pages), so say why the command waits.
+                self._on_wait(
+                    f"Upgrading {self.path} from schema {older} to {SCHEMA_VERSION} "
+                    "(once; a large library takes a minute)."
+                )
             with self.transaction():
                 opening.refuse_newer(self._db, self.path)
                 migrations.apply(self._db)
