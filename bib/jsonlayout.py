@@ -29,9 +29,29 @@ def layout(data: Any, indent: str = "") -> str:
     return "".join(parts)
 
 
+_INFINITY = float("inf")
+
+
+def _scalar(value: Any) -> str | None:
+    """The JSON of a string, None, boolean, int or finite float, as json writes it;
+    None for anything else (containers, NaN and the infinities, other types)."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and value == value and value != _INFINITY and value != -_INFINITY:
+        return float.__repr__(value)
+    return None
+
+
 def _layout(value: Any, newline: str, parts: list[str]) -> None:
-    # The common types by identity first (their items inline where they are strings),
-    # anything else as before.
+    # The common types by identity first (their scalar items inline), anything else as
+    # before.
     kind = type(value)
     if kind is str:
         parts.append(_encode_string(value))
@@ -49,6 +69,8 @@ def _layout(value: Any, newline: str, parts: list[str]) -> None:
                 return
             if type(item) is str:
                 parts.append(f"{opening}{_encode_string(key)}: {_encode_string(item)}")
+            elif (text := _scalar(item)) is not None:
+                parts.append(f"{opening}{_encode_string(key)}: {text}")
             else:
                 parts.append(f"{opening}{_encode_string(key)}: ")
                 _layout(item, inner, parts)
@@ -61,15 +83,20 @@ def _layout(value: Any, newline: str, parts: list[str]) -> None:
         inner = newline + "  "
         opening = "[" + inner
         for item in value:
-            if type(item) is str:
-                parts.append(opening + _encode_string(item))
+            text = _scalar(item)
+            if text is not None:
+                parts.append(opening + text)
             else:
                 parts.append(opening)
                 _layout(item, inner, parts)
             opening = "," + inner
         parts.append(newline + "]")
     else:
-        _layout_other(value, newline, parts)
+        text = _scalar(value)
+        if text is not None:
+            parts.append(text)
+        else:
+            _layout_other(value, newline, parts)
 
 
 def _layout_other(value: Any, newline: str, parts: list[str]) -> None:

@@ -71,7 +71,18 @@ def test_json_layout_matches_json_dumps_on_random_data() -> None:
         if choice == 1:
             return rng.randint(-5, 2000)
         if choice == 2:
-            return rng.random()
+            return rng.choice(
+                [
+                    rng.random(),
+                    -rng.random() * 1e300,
+                    0.0,
+                    -0.0,
+                    1e-320,
+                    float("inf"),
+                    -float("inf"),
+                    float("nan"),
+                ]
+            )
         if choice in (3, 4):
             return "".join(rng.choices('a "\\\n\u2028é', k=rng.randint(0, 5)))
         if choice == 5:
