@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bib.citekeys import OrderedKeys
 from bib.errors import BibError, FormatError
-from bib.formats import FORMATS, iter_bibliography, iter_records, open_bibliography
+from bib.formats import FORMATS, iter_records, open_bibliography
 from bib.formats.common import EntryTooLong
 from bib.identifiers import Identifier, inspect_identifier
 from bib.matching.references import choose
@@ -22,7 +22,7 @@ from bib.work import Work
 from evidence.errors import EvidenceError, Interrupted, UsageError
 from evidence.library import CitekeyRegistry, save_work
 from evidence.library_bulk import save_new_works
-from evidence.listing import iter_export_records, iter_library_works, record_work
+from evidence.listing import iter_export_records, record_work
 from evidence.problems import Problem
 from evidence.progress import NO_PROGRESS, Progress
 from evidence.store import Store
@@ -294,12 +294,6 @@ def export_keys(store: Store) -> OrderedKeys:
     """The keys of an export's entries, handed out in citekey order by the file's rule,
     the library's citekey indexes answering for the keys not held."""
     return OrderedKeys(_citekey_twins(store), _EarlierCitekey(store))
-
-
-def iter_export_through_works(store: Store, fmt: str) -> Iterator[str]:
-    """:func:`iter_export`'s text, each study built as a Work and written by the Work
-    writers (iter_bibliography): what the record writers are measured against."""
-    return iter_bibliography(iter_library_works(store), fmt, bibtex_keys=_LibraryKeys(store))
 
 
 def _citekey_twins(store: Store) -> set[str]:

@@ -5,15 +5,14 @@ consistent view of the database, whatever other processes write meanwhile."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
 from bib.records import RECORD_FIELDS, Record
-from bib.work import Author, Notice, PublicationType, Work
+from bib.work import Author, Work
 from evidence.library import study_objects
-from evidence.listing_text import NOTICES_SQL, PERSON, PLAIN_AUTHORS, decoded
+from evidence.listing_text import PERSON, PLAIN_AUTHORS, decoded
 from evidence.store import Store
 
 # Rows turned into objects per round of queries (their notices, checks, originals): enough
@@ -60,17 +59,6 @@ def iter_study_objects(store: Store, rows: Iterable[dict[str, Any]]) -> Iterator
         yield from study_objects(store, chunk)
 
 
-# What a Work holds, in the order of its fields (bib.work.Work): an export reads these
-# columns only, as tuples, and builds each Work as library.row_to_work does.
-_WORK_SQL = (
-    "select s.doi, s.pmid, s.pmcid, s.arxiv, s.isbn, s.openalex, s.s2, s.title, s.authors, "
-    "s.journal, s.journal_abbrev, s.issn, s.publisher, s.year, s.date, s.volume, s.issue, "
-    "s.pages, s.type, s.publication_types, s.abstract, s.url, s.language, s.keywords, "
-    f"s.retracted, {NOTICES_SQL}, s.citekey, s.source, s.extra, s.provenance "
-    "from studies s order by s.citekey"
-)
-
-
 def _list(text: Any) -> list[Any]:
     if text is None or text == "[]":
         return []
@@ -91,67 +79,6 @@ def _authors(text: Any) -> list[Author]:
     return [Author(a.get("family") or "", a.get("given") or "") for a in decoded(text) or []]
 
 
-def _publication_types(text: Any) -> list[PublicationType]:
-    if text is None or text == "[]":
-        return []
-    return [
-        PublicationType(p["name"], p.get("ui"), p.get("source", "pubmed"))
-        for p in decoded(text) or []
-    ]
-
-
-def _notices(text: str | None) -> list[Notice]:
-    if text is None:
-        return []
-    return [
-        Notice(kind, source, date, doi, pmid)
-        for _, kind, source, date, doi, pmid in sorted(json.loads(text))
-    ]
-
-
-def iter_library_works(store: Store) -> Iterator[Work]:
-    """Every study as a Work with its notices (what an export writes), in citekey order,
-    read from one cursor (call it inside ``store.snapshot()``)."""
-    for row in store.execute(_WORK_SQL):
-        doi, pmid, pmcid, arxiv, isbn, openalex, s2 = row[:7]
-        title, authors, journal, abbrev, issn = row[7:12]
-        publisher, year, date, volume, issue, pages, kind, types = row[12:20]
-        abstract, url, language, keywords, retracted, notices = row[20:26]
-        citekey, source, extra, provenance = row[26:]
-        yield Work(
-            doi,
-            pmid,
-            pmcid,
-            arxiv,
-            isbn,
-            openalex,
-            s2,
-            title,
-            _authors(authors),
-            journal,
-            abbrev,
-            _list(issn),
-            publisher,
-            year,
-            date,
-            volume,
-            issue,
-            pages,
-            kind,
-            _publication_types(types),
-            abstract,
-            url,
-            language,
-            _list(keywords),
-            None if retracted is None else bool(retracted),
-            _notices(notices),
-            citekey,
-            source or "user",
-            _dict(extra),
-            _dict(provenance),
-        )
-
-
 # What an export writes: the records of bib.records, in citekey order.
 EXPORT_SQL = f"select {', '.join(RECORD_FIELDS)} from studies order by citekey"
 
@@ -163,8 +90,8 @@ def iter_export_records(store: Store) -> Iterator[Record]:
 
 
 def record_work(record: Record) -> Work:
-    """A record's Work, its values decoded as ``iter_library_works`` decodes them (with
-    no notices, publication types or provenance: no writer reads those)."""
+    """A record's Work, its values decoded as ``library.row_to_work`` decodes a study
+    row's (with no notices, publication types or provenance: no writer reads those)."""
     citekey, doi, pmid, pmcid, arxiv, isbn, title, authors, journal, abbrev = record[:10]
     issn, publisher, year, date, volume, issue, pages, kind, abstract = record[10:19]
     url, language, keywords, extra = record[19:]

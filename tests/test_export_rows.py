@@ -1,5 +1,6 @@
 """Exports written from the library's rows (bib.records) give, byte for byte, the text
-the Work writers give for the same studies (evidence.library_io.iter_export_through_works):
+the Work writers give for the same studies (``iter_export_through_works``: each study built by
+library.row_to_work, written by bib.formats.iter_bibliography):
 on generated libraries of every shape the writers meet, and on real BibTeX files imported
 into a store. The keys are handed out by the file's rule, holding only the changed ones."""
 
@@ -15,22 +16,31 @@ from typing import Any
 import pytest
 
 from bib.citekeys import OrderedKeys, iter_unique_citekeys
-from bib.formats import iter_records
+from bib.formats import iter_bibliography, iter_records
 from bib.formats.bibtex_rows import _dashes, _pages, decodes_to
 from bib.formats.latex import latex_to_unicode
 from bib.formats.ris_rows import _spaced
 from bib.work import Author, Work
-from evidence.library_io import (
-    export_keys,
-    import_files,
-    iter_export,
-    iter_export_through_works,
-)
+from evidence.library import row_to_work
+from evidence.library_io import _LibraryKeys, export_keys, import_files, iter_export
 from evidence.listing import iter_export_records, record_work
 from evidence.store import Store, now
 from tests.conftest import shared_path
 
 FORMATS = ("bibtex", "csl-json", "ris")
+
+
+def iter_export_through_works(store: Store, fmt: str) -> Iterator[str]:
+    """The export's text through Works: every study (citekey order) with its notices
+    built by library.row_to_work and written by the Work writers, the crossrefs kept as
+    the export keeps them."""
+    works = (
+        row_to_work(
+            row, store.query("select * from notices where study_id = ? order by id", [row["id"]])
+        )
+        for row in store.stream("select * from studies order by citekey")
+    )
+    return iter_bibliography(works, fmt, bibtex_keys=_LibraryKeys(store))
 
 
 def _both(store: Store, fmt: str) -> tuple[str, str]:
