@@ -160,6 +160,21 @@ def extra_of(text: str | None) -> dict[str, Any]:
     return value
 
 
+def record_lists(
+    year: Any, issn: str | None, keywords: str | None, extra: str | None
+) -> tuple[list[str], list[str], dict[str, Any]]:
+    """What every record writer reads first: the ISSNs, keywords and ``extra`` of a
+    record (the shared empty ones for the common empty columns, with no call); raises Odd
+    for a year that is not a number."""
+    if year is not None and type(year) is not int:
+        raise Odd
+    return (
+        strings(issn) if issn is not None and issn != "[]" else NO_STRINGS,
+        strings(keywords) if keywords is not None and keywords != "[]" else NO_STRINGS,
+        extra_of(extra) if extra is not None and extra != "{}" else NO_EXTRA,
+    )
+
+
 def keyed_batches(
     records: Iterable[Record],
     keys: OrderedKeys,

@@ -21,16 +21,12 @@ from bib.formats.latex import latex_to_unicode, unicode_to_latex
 from bib.formats.names import format_name, format_names
 from bib.formats.types import ENTRY_TYPES, WORK_TYPES
 from bib.records import (
-    NO_EXTRA,
-    NO_STRINGS,
-    Odd,
     Record,
-    extra_of,
     keyed_batches,
     names,
     person,
     person_chunks,
-    strings,
+    record_lists,
 )
 from bib.work import Author, Work
 
@@ -163,12 +159,8 @@ def record_entry(record: Record, key: str, crossrefs: Container[str] | None) -> 
         keywords,
         extra,
     ) = record
-    if year is not None and type(year) is not int:
-        raise Odd
-    issns = strings(issn) if issn is not None and issn != "[]" else NO_STRINGS
-    words = strings(keywords) if keywords is not None and keywords != "[]" else NO_STRINGS
+    issns, words, ext = record_lists(year, issn, keywords, extra)
     keyword = ", ".join(words) if words else ""
-    ext = extra_of(extra) if extra is not None and extra != "{}" else NO_EXTRA
     # Escaping changes none of the values in most entries: one test over them all.
     same = _no_specials(
         "\n".join(

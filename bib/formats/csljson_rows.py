@@ -16,16 +16,13 @@ from bib.formats.latex import latex_to_unicode
 from bib.formats.types import CSL_TO_WORK, WORK_TO_CSL
 from bib.jsonlayout import layout
 from bib.records import (
-    NO_EXTRA,
-    NO_STRINGS,
     Odd,
     Record,
-    extra_of,
     keyed_batches,
     names,
     person,
     person_chunks,
-    strings,
+    record_lists,
 )
 from bib.work import Author, Work
 
@@ -142,12 +139,8 @@ def record_item(record: Record, key: str) -> str:
         keywords,
         extra,
     ) = record
-    if year is not None and type(year) is not int:
-        raise Odd
+    issns, words, ext = record_lists(year, issn, keywords, extra)
     people = _authors(authors)
-    issns = strings(issn) if issn is not None and issn != "[]" else NO_STRINGS
-    words = strings(keywords) if keywords is not None and keywords != "[]" else NO_STRINGS
-    ext = extra_of(extra) if extra is not None and extra != "{}" else NO_EXTRA
     editors = others = None
     csl_type = WORK_TO_CSL.get(kind or "", "document")
     if ext:

@@ -12,16 +12,13 @@ from bib.formats.latex import latex_to_unicode
 from bib.formats.ris import _BIBTEX_TO_RIS, _ONE_LINE, _PAGE_RANGE, _RIS_DATE, work_to_lines
 from bib.formats.types import RIS_TYPES, WORK_TO_RIS
 from bib.records import (
-    NO_EXTRA,
-    NO_STRINGS,
     Odd,
     Record,
-    extra_of,
     keyed_batches,
     names,
     person,
     person_chunks,
-    strings,
+    record_lists,
 )
 from bib.work import Work
 
@@ -100,11 +97,7 @@ def record_lines(record: Record, key: str) -> str:
         keywords,
         extra,
     ) = record
-    if year is not None and type(year) is not int:
-        raise Odd
-    issns = strings(issn) if issn is not None and issn != "[]" else NO_STRINGS
-    words = strings(keywords) if keywords is not None and keywords != "[]" else NO_STRINGS
-    ext = extra_of(extra) if extra is not None and extra != "{}" else NO_EXTRA
+    issns, words, ext = record_lists(year, issn, keywords, extra)
     ris_type = WORK_TO_RIS.get(kind or "", "GEN")
     ris: dict[str, list[str]] = {}
     editors = others = None
