@@ -24,9 +24,6 @@ from bib.identifiers import Identifier, parse_identifier
 from bib.work import ID_FIELDS, Author, Notice, PublicationType, Work
 from evidence.errors import AmbiguousCitekey, StudyNotFound
 from evidence.library_duplicates import dedup_key, find_probable_duplicate, study_first_page
-
-# Also named here, where the search was defined before it had a module of its own.
-from evidence.library_duplicates import duplicate_candidates as duplicate_candidates
 from evidence.store import Store, now
 
 # Identifier columns, in the order used to recognise an existing study.

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from bib.work import Author, Work
-from evidence.library import CitekeyRegistry, duplicate_candidates, save_work
+from evidence.library import CitekeyRegistry, save_work
 from evidence.library_bulk import save_new_works
+from evidence.library_duplicates import duplicate_candidates
 from evidence.store import Store
 
 

@@ -286,7 +286,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
 COLLATED_INDEXES: list[tuple[str, str, str]] = [("studies", "citekey", "nocase")]
 
 # (name, table, terms, where): indexes on expressions, partial ones. The probable-
-# duplicate search (library.duplicate_candidates) asks for the studies of one first
+# duplicate search (library_duplicates.duplicate_candidates) asks for the studies of one first
 # author and year that are not themselves flagged, DOI-less ones only for an entry that
 # has a DOI (two DOIs are two works), and among them those whose first page, volume and
 # issue agree or are missing: one indexed step, however many studies share the author
