@@ -32,7 +32,7 @@ def layout(data: Any, indent: str = "") -> str:
 _INFINITY = float("inf")
 
 
-def _scalar(value: Any) -> str | None:
+def scalar(value: Any) -> str | None:
     """The JSON of a string, None, boolean, int or finite float, as json writes it;
     None for anything else (containers, NaN and the infinities, other types)."""
     kind = type(value)
@@ -69,7 +69,7 @@ def _layout(value: Any, newline: str, parts: list[str]) -> None:
                 return
             if type(item) is str:
                 parts.append(f"{opening}{_encode_string(key)}: {_encode_string(item)}")
-            elif (text := _scalar(item)) is not None:
+            elif (text := scalar(item)) is not None:
                 parts.append(f"{opening}{_encode_string(key)}: {text}")
             else:
                 parts.append(f"{opening}{_encode_string(key)}: ")
@@ -83,7 +83,7 @@ def _layout(value: Any, newline: str, parts: list[str]) -> None:
         inner = newline + "  "
         opening = "[" + inner
         for item in value:
-            text = _scalar(item)
+            text = scalar(item)
             if text is not None:
                 parts.append(opening + text)
             else:
@@ -92,7 +92,7 @@ def _layout(value: Any, newline: str, parts: list[str]) -> None:
             opening = "," + inner
         parts.append(newline + "]")
     else:
-        text = _scalar(value)
+        text = scalar(value)
         if text is not None:
             parts.append(text)
         else:

@@ -115,8 +115,12 @@ def test_attribution_candidates_and_accept(fake_services, tmp_path: Path) -> Non
     assert run("ingest", str(doc))[0] == 0
     code, out, err = run("resolve", "--json")
     assert code == 0, err
-    claims = json.loads(run("claims", "--json")[1])
+    listed = run("claims", "--json")[1]
+    claims = json.loads(listed)
     assert [c["status"] for c in claims] == ["attributed", "attributed", "attributed"]
+    # mentions with candidates: the claim template writes what json.dumps writes
+    assert any(m["candidates"] for c in claims for m in c["mentions"])
+    assert listed == json.dumps(claims, indent=2, ensure_ascii=False) + "\n"
     model = json.loads(run("report", "--format", "json")[1])
     first = model["claims"][0]["mentions"][0]
     assert first["candidates"][0]["doi"] == RCT["doi"]

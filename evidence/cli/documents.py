@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from itertools import islice
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from evidence import claims as claim_list
+from evidence.claims_layout import ClaimLayout
 from evidence.cli.context import (
     document_option,
     err,
@@ -237,7 +238,8 @@ def claims(
             store, document_id=doc_id, statuses=wanted, offset=page.offset
         )
         if as_json:
-            write_json(Streamed(_with_candidates(store, doc_id, islice(items, page.limit))))
+            listed = _with_candidates(store, doc_id, islice(items, page.limit))
+            write_json(Streamed(laid=lambda indent: map(ClaimLayout(indent).claim, listed)))
             return
         shown = _print_claims(islice(items, page.limit))
         if page.terminal:
@@ -322,6 +324,10 @@ def _print_check(result: CheckResult) -> None:
     )
 
 
+def _claim_layout(indent: str) -> Callable[[ClaimObject], str]:
+    return ClaimLayout(indent).claim
+
+
 def _write_check_json(store: Store, document: str | None, fail_on: list[str]) -> int:
     """Print `check --json` (claim_list.check_claims's object) reading the claims once:
     the failing and needing-attention arrays wait in temporary files until the counts
@@ -329,7 +335,7 @@ def _write_check_json(store: Store, document: str | None, fail_on: list[str]) ->
     doc_id = claim_list.document_id(store, document)
     fail_set = set(fail_on)
     counts = dict.fromkeys(STATUSES, 0)
-    failing, attention = ArrayFile(1), ArrayFile(1)
+    failing, attention = ArrayFile(1, _claim_layout), ArrayFile(1, _claim_layout)
     total = n_failing = 0
     with failing.file, attention.file:
         for c in claim_list.iter_claim_objects(store, document_id=doc_id):

@@ -85,15 +85,19 @@ class ArrayFile:
     """A JSON array laid out ``level`` deep, kept in a temporary file while its items
     arrive (for an array that is written after others are complete)."""
 
-    def __init__(self, level: int) -> None:
+    def __init__(self, level: int, lay: Callable[[str], Callable[[Any], str]] | None = None):
+        # ``lay``: given the indent the items start at, what lays out one item (the
+        # general layout when None).
         self.file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._inner = "\n" + "  " * (level + 1)
+        indent = self._inner[1:]
+        self._lay = lay(indent) if lay is not None else lambda item: layout(item, indent)
         self._level = level
         self._count = 0
 
     def add(self, item: Any) -> None:
         self.file.write(("[" if not self._count else ",") + self._inner)
-        self.file.write(layout(item, self._inner[1:]))
+        self.file.write(self._lay(item))
         self._count += 1
 
     def streamed(self) -> Streamed:

@@ -1,0 +1,166 @@
+"""The claim template (evidence.claims_layout) writes the text json.dumps writes: for
+claims of the shape evidence.claims builds, for claims whose values leave that shape,
+and for claims with other keys (which go through the general layout)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evidence.claims_layout import (
+    CLAIM_KEYS,
+    EVIDENCE_KEYS,
+    MENTION_KEYS,
+    ClaimLayout,
+)
+
+# Values of every JSON type, and the odd floats json writes its own way.
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+_text = st.text(max_size=20)  # quotes, controls, surrogates-free unicode
+_maybe_text = st.none() | _text
+
+
+def _mention(with_candidates: bool) -> st.SearchStrategy[dict[str, Any]]:
+    fields = {
+        "kind": st.sampled_from(["citekey", "doi", "journal", "vague"]) | _values,
+        "text": _text | _values,
+        "journal": _maybe_text,
+        "institution": _maybe_text,
+        "identifier": _maybe_text,
+        "citekey": _maybe_text,
+        "year": st.none() | st.integers(1900, 2030),
+        "reference": _maybe_text | _values,
+        "study": _maybe_text,
+    }
+    if with_candidates:
+        candidate = st.fixed_dictionaries(
+            {
+                "study": _maybe_text,
+                "score": st.floats(0, 1),
+                "reasons": st.lists(_text, max_size=2),
+                "accepted": st.booleans(),
+            }
+        )
+        fields["candidates"] = st.lists(candidate, max_size=2)
+    return st.fixed_dictionaries(fields).map(lambda d: _ordered(d, tuple(fields)))
+
+
+def _ordered(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """``d`` with its keys in the order the claim builder gives them."""
+    return {k: d[k] for k in keys}
+
+
+_link = st.fixed_dictionaries(
+    {
+        "study": _maybe_text,
+        "stance": st.sampled_from(["supports", "contradicts", "mentions"]),
+        "origin": st.sampled_from(["citation", "user", "suggested"]),
+        "note": _maybe_text | _values,
+    }
+).map(lambda d: _ordered(d, EVIDENCE_KEYS))
+
+_claims = st.fixed_dictionaries(
+    {
+        "id": _text,
+        "document": _text,
+        "index": st.integers(0, 10**6) | _values,
+        "text": _text,
+        "status": st.sampled_from(["cited", "unsourced"]) | _values,
+        "checkworthiness": st.floats(allow_nan=True, allow_infinity=True) | st.none(),
+        "reasons": st.lists(_text, max_size=3) | _values,
+        "span": st.lists(st.integers(0, 10**7), min_size=2, max_size=2) | _values,
+        "removed": st.booleans() | _values,
+        "mentions": st.lists(_mention(False) | _mention(True), max_size=3) | _values,
+        "evidence": st.lists(_link, max_size=3) | _values,
+        "retracted_studies": st.lists(
+            st.fixed_dictionaries({"study": _text, "notices": st.lists(_text, max_size=2)}),
+            max_size=2,
+        ),
+    }
+).map(lambda d: _ordered(d, CLAIM_KEYS))
+
+
+def _expected(value: Any, indent: str) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_claims, st.sampled_from(["", "  ", "    "]))
+def test_a_claim_is_laid_out_as_json_dumps_lays_it_out(claim: dict[str, Any], indent: str):
+    assert tuple(claim) == CLAIM_KEYS
+    assert ClaimLayout(indent).claim(claim) == _expected(claim, indent)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_claims, st.data())
+def test_other_keys_go_through_the_general_layout(claim: dict[str, Any], data: Any) -> None:
+    # an added key, a missing key, keys in another order, a mention or link with a key more
+    extra = dict(claim, added=data.draw(_values))
+    missing = {k: v for k, v in claim.items() if k != "span"}
+    reordered = dict(reversed(list(claim.items())))
+    mention = {**dict.fromkeys(MENTION_KEYS), "extra": 1}
+    link = {**dict.fromkeys(EVIDENCE_KEYS), "note": "n", "weight": 0.5}
+    odd_items = dict(claim, mentions=[mention], evidence=[link, "not a link"])
+    layout = ClaimLayout("  ")
+    for value in (extra, missing, reordered, odd_items, [claim], "text", None):
+        assert layout.claim(value) == _expected(value, "  ")
+
+
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_a_claim_of_the_usual_shape(indent: str) -> None:
+    claim = {
+        "id": "doc-1a2b3c4d",
+        "document": "article.txt",
+        "index": 3,
+        "text": 'A study published in the "Journal" found… \u2028 line',
+        "status": "attributed",
+        "checkworthiness": 0.95,
+        "reasons": ["states a research finding", "names a journal"],
+        "span": [120, 240],
+        "removed": False,
+        "mentions": [
+            {
+                "kind": "journal",
+                "text": "Journal of Clinical Nursing",
+                "journal": "Journal of Clinical Nursing",
+                "institution": None,
+                "identifier": None,
+                "citekey": None,
+                "year": None,
+                "reference": None,
+                "study": None,
+                "candidates": [
+                    {
+                        "study": None,
+                        "doi": "10.1111/jocn.1",
+                        "title": "Hip massage",
+                        "journal": "Journal of Clinical Nursing",
+                        "year": 2019,
+                        "score": 0.61,
+                        "reasons": ["journal matches"],
+                        "accepted": False,
+                    }
+                ],
+            }
+        ],
+        "evidence": [
+            {"study": "field1996", "stance": "supports", "origin": "user", "note": None}
+        ],
+        "retracted_studies": [{"study": "x2001", "notices": ["retraction (Crossref)"]}],
+    }
+    assert ClaimLayout(indent).claim(claim) == _expected(claim, indent)
