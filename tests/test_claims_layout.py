@@ -158,9 +158,7 @@ def test_a_claim_of_the_usual_shape(indent: str) -> None:
                 ],
             }
         ],
-        "evidence": [
-            {"study": "field1996", "stance": "supports", "origin": "user", "note": None}
-        ],
+        "evidence": [{"study": "field1996", "stance": "supports", "origin": "user", "note": None}],
         "retracted_studies": [{"study": "x2001", "notices": ["retraction (Crossref)"]}],
     }
     assert ClaimLayout(indent).claim(claim) == _expected(claim, indent)
