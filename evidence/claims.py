@@ -12,8 +12,9 @@ from typing import Any
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.listing import in_chunks
-from evidence.shapes import CheckResult, ClaimObject
-from evidence.status import derive_status
+from evidence.listing_text import decoded
+from evidence.shapes import CheckResult, ClaimObject, RetractedSource
+from evidence.status import status_of
 from evidence.store import Store
 from evidence.vocab import DEFAULT_FAIL_ON, NEEDS_ATTENTION, STATUSES
 
@@ -33,38 +34,35 @@ def study_states(
     store: Store, study_ids: Collection[int] | None = None
 ) -> dict[int, dict[str, Any]]:
     """Per study (every one, or those of ``study_ids``): citekey, retracted flag, latest
-    verification status (three queries)."""
-    among = "" if study_ids is None else " and study_id in (select value from json_each(?))"
+    verification status, and the retraction notices that say so."""
+    among = "" if study_ids is None else " where s.id in (select value from json_each(?))"
     params = [] if study_ids is None else [json.dumps(list(study_ids))]
-    # The latest verdict alone: nothing of the check's JSON columns is read.
-    last = "" if study_ids is None else " where study_id in (select value from json_each(?))"
-    checks = dict(
-        store.execute(
-            "select c.study_id, c.status from checks c join (select study_id, max(id) as id "
-            f"from checks{last} group by study_id) last on last.id = c.id",
-            params,
-        ).fetchall()
-    )
-    retraction_notices: dict[int, list[str]] = {}
-    for n in store.query(
-        "select study_id, source, date, doi from notices where kind = 'retraction'"
-        f"{among} order by id",
+    # The latest verdict alone (nothing of the check's JSON columns is read); the
+    # notices' details only for the studies that have a retraction notice.
+    rows = store.execute(
+        "select s.id, s.citekey, s.retracted, (select c.status from checks c "
+        "where c.study_id = s.id order by c.id desc limit 1), exists (select 1 from notices n "
+        f"where n.study_id = s.id and n.kind = 'retraction') from studies s{among}",
         params,
-    ):
-        detail = ", ".join(x for x in (n["source"], n["date"], n["doi"] and f"doi:{n['doi']}") if x)
-        retraction_notices.setdefault(n["study_id"], []).append(f"retraction ({detail})")
+    ).fetchall()
+    noticed = [r[0] for r in rows if r[4]]
+    retraction_notices: dict[int, list[str]] = {}
+    if noticed:
+        for sid, source, date, doi in store.execute(
+            "select study_id, source, date, doi from notices where kind = 'retraction' "
+            "and study_id in (select value from json_each(?)) order by id",
+            [json.dumps(noticed)],
+        ):
+            detail = ", ".join(x for x in (source, date, doi and f"doi:{doi}") if x)
+            retraction_notices.setdefault(sid, []).append(f"retraction ({detail})")
     return {
-        r["id"]: {
-            "citekey": r["citekey"],
-            "retracted": bool(r["retracted"]) or r["id"] in retraction_notices,
-            "notices": retraction_notices.get(r["id"], []),
-            "verification": checks.get(r["id"], "unverified"),
+        sid: {
+            "citekey": citekey,
+            "retracted": bool(retracted) or sid in retraction_notices,
+            "notices": retraction_notices.get(sid, []),
+            "verification": "unverified" if verification is None else verification,
         }
-        for r in store.query(
-            "select id, citekey, retracted from studies"
-            + ("" if study_ids is None else " where id in (select value from json_each(?))"),
-            params,
-        )
+        for sid, citekey, retracted, verification, _ in rows
     }
 
 
@@ -115,15 +113,17 @@ def iter_claim_objects(
     those statuses; ``offset`` and ``limit`` count the claims kept. Call it inside
     ``store.snapshot()`` for a consistent listing."""
     where, params = _claims_where(document_id, include_removed)
-    rows = store.stream(
-        "select c.*, d.name as document from claims c join documents d on d.id = c.document_id "
+    rows = store.execute(
+        "select c.id, d.name, c.position, c.text, c.checkworthiness, c.reasons, c.start, "
+        "c.end, c.removed_at from claims c join documents d on d.id = c.document_id "
         f"where {where} order by d.name, c.position" + ("" if statuses else " limit ? offset ?"),
         params if statuses else [*params, -1 if limit is None else limit, offset],
     )
     skip = offset if statuses else 0
     left = limit
+    reasons = _Reasons()
     for chunk in in_chunks(rows, CLAIM_CHUNK):
-        for claim in _chunk_objects(store, chunk):
+        for claim in _chunk_objects(store, chunk, reasons):
             if statuses and claim["status"] not in statuses:
                 continue
             if skip:
@@ -141,93 +141,123 @@ def iter_claim_objects(
 CLAIM_CHUNK = 500
 
 
-# The columns a claim object shows (no JSON column among them: none is decoded).
-_MENTION_COLUMNS = (
-    "claim_id",
-    "kind",
-    "text",
-    "journal",
-    "institution",
-    "identifier",
-    "citekey",
-    "year",
-    "reference",
-    "study_id",
+class _Reasons:
+    """A claim's reasons as ``store.decode_row`` decodes them, each distinct text
+    decoded once (a document's claims share a few reasons)."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._decoded: dict[str, Any] = {}
+
+    def __call__(self, text: Any) -> Any:
+        if not isinstance(text, str):
+            return text or []
+        value = self._decoded.get(text, self)
+        if value is self:
+            if len(self._decoded) >= self.LIMIT:
+                self._decoded.clear()
+            value = self._decoded[text] = decoded(text)
+        # a fresh list each time: callers may change a claim's reasons
+        return list(value) if type(value) is list else value or []
+
+
+_MENTIONS_SQL = (
+    "select claim_id, kind, text, journal, institution, identifier, citekey, year, "
+    "reference, study_id from mentions where claim_id in (select value from json_each(?)) "
+    "order by start, id"
 )
-_EVIDENCE_COLUMNS = ("claim_id", "study_id", "stance", "origin", "note")
+_EVIDENCE_SQL = (
+    "select claim_id, study_id, stance, origin, note from evidence "
+    "where claim_id in (select value from json_each(?)) order by id"
+)
 
 
-def _by_claim(
-    store: Store, table: str, columns: tuple[str, ...], ids: str, order: str
-) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    cursor = store.execute(
-        f"select {', '.join(columns)} from {table} "
-        f"where claim_id in (select value from json_each(?)) order by {order}",
-        [ids],
-    )
-    for values in cursor:
-        out.setdefault(values[0], []).append(dict(zip(columns, values, strict=True)))
+def _by_claim(store: Store, sql: str, ids: str) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for values in store.execute(sql, [ids]):
+        got = out.get(values[0])
+        if got is None:
+            out[values[0]] = [values]
+        else:
+            got.append(values)
     return out
 
 
-def _chunk_objects(store: Store, rows: list[dict[str, Any]]) -> list[ClaimObject]:
-    ids = json.dumps([r["id"] for r in rows])
-    mentions = _by_claim(store, "mentions", _MENTION_COLUMNS, ids, "start, id")
-    links = _by_claim(store, "evidence", _EVIDENCE_COLUMNS, ids, "id")
-    cited = {m["study_id"] for ms in mentions.values() for m in ms if m["study_id"] is not None}
-    cited |= {e["study_id"] for ls in links.values() for e in ls if e["study_id"] is not None}
+_NO_STUDY: dict[str, Any] = {}
+
+
+def _chunk_objects(
+    store: Store, rows: list[tuple[Any, ...]], reasons: _Reasons
+) -> list[ClaimObject]:
+    ids = json.dumps([r[0] for r in rows])
+    mentions = _by_claim(store, _MENTIONS_SQL, ids)
+    links = _by_claim(store, _EVIDENCE_SQL, ids)
+    cited = {m[9] for ms in mentions.values() for m in ms if m[9] is not None}
+    cited |= {e[1] for ls in links.values() for e in ls if e[1] is not None}
     studies = study_states(store, sorted(cited)) if cited else {}
     out: list[ClaimObject] = []
-    for r in rows:
-        ms = mentions.get(r["id"], [])
-        ls = links.get(r["id"], [])
-        status = derive_status(ms, ls, studies)
+    for claim_id, document, position, text, worth, why, start, end, removed in rows:
+        ms = mentions.get(claim_id, ())
+        ls = links.get(claim_id, ())
+        mention_studies = [m[9] for m in ms if m[9] is not None]
+        status = status_of({m[1] for m in ms}, mention_studies, [e[1:4] for e in ls], studies)
+        # which retracted studies the claim rests on, and the notices that say so
+        resting = {e[1] for e in ls if e[2] != "contradicts"}
+        resting.update(mention_studies)
+        retracted: list[RetractedSource] = [
+            {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
+            for sid in sorted(resting)
+            if studies.get(sid, _NO_STUDY).get("retracted")
+        ]
         out.append(
             {
-                "id": r["id"],
-                "document": r["document"],
-                "index": r["position"],
-                "text": r["text"],
+                "id": claim_id,
+                "document": document,
+                "index": position,
+                "text": text,
                 "status": status,
-                "checkworthiness": r["checkworthiness"],
-                "reasons": r["reasons"] or [],
-                "span": [r["start"], r["end"]],
-                "removed": r["removed_at"] is not None,
+                "checkworthiness": worth,
+                "reasons": reasons(why),
+                "span": [start, end],
+                "removed": removed is not None,
                 "mentions": [
                     {
-                        "kind": m["kind"],
-                        "text": m["text"],
-                        "journal": m["journal"],
-                        "institution": m["institution"],
-                        "identifier": m["identifier"],
-                        "citekey": m["citekey"],
-                        "year": m["year"],
-                        "reference": m["reference"],
-                        "study": studies.get(m["study_id"], {}).get("citekey")
-                        if m["study_id"] is not None
-                        else None,
+                        "kind": kind,
+                        "text": mtext,
+                        "journal": journal,
+                        "institution": institution,
+                        "identifier": identifier,
+                        "citekey": citekey,
+                        "year": year,
+                        "reference": reference,
+                        "study": None
+                        if sid is None
+                        else studies.get(sid, _NO_STUDY).get("citekey"),
                     }
-                    for m in ms
+                    for (
+                        _,
+                        kind,
+                        mtext,
+                        journal,
+                        institution,
+                        identifier,
+                        citekey,
+                        year,
+                        reference,
+                        sid,
+                    ) in ms
                 ],
                 "evidence": [
                     {
-                        "study": studies.get(e["study_id"], {}).get("citekey"),
-                        "stance": e["stance"],
-                        "origin": e["origin"],
-                        "note": e["note"],
+                        "study": studies.get(sid, _NO_STUDY).get("citekey"),
+                        "stance": stance,
+                        "origin": origin,
+                        "note": note,
                     }
-                    for e in ls
+                    for _, sid, stance, origin, note in ls
                 ],
-                # which retracted studies the claim rests on, and the notices that say so
-                "retracted_studies": [
-                    {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
-                    for sid in sorted(
-                        {e["study_id"] for e in ls if e["stance"] != "contradicts"}
-                        | {m["study_id"] for m in ms if m["study_id"] is not None}
-                    )
-                    if studies.get(sid, {}).get("retracted")
-                ],
+                "retracted_studies": retracted,
             }
         )
     return out

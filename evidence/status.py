@@ -6,7 +6,7 @@ unsourced. Suggested links (origin ``suggested``) never count until a user confi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from evidence.vocab import CITING_KINDS, ClaimStatus
@@ -34,23 +34,38 @@ def derive_status(
     ``studies``: study id -> dict with ``retracted`` (bool) and ``verification`` (status).
     """
     mentions = list(mentions)
-    counted = [link for link in links if link.get("origin") != "suggested"]
-    leaning = {link["study_id"] for link in counted if link.get("stance") != "contradicts"}
-    leaning |= {m["study_id"] for m in mentions if m.get("study_id") is not None}
+    return status_of(
+        {m.get("kind") for m in mentions},
+        [m["study_id"] for m in mentions if m.get("study_id") is not None],
+        [(link["study_id"], link.get("stance"), link.get("origin")) for link in links],
+        studies,
+    )
+
+
+def status_of(
+    kinds: Collection[Any],
+    cited: Iterable[int],
+    links: Iterable[tuple[Any, Any, Any]],
+    studies: Mapping[int, Mapping[str, Any]],
+) -> ClaimStatus:
+    """``derive_status`` from plain values: the kinds of the claim's mentions, the
+    studies they resolve to, and its links as (study id, stance, origin)."""
+    counted = [link for link in links if link[2] != "suggested"]
+    leaning = {sid for sid, stance, _ in counted if stance != "contradicts"}
+    leaning.update(cited)
     if any(studies.get(sid, {}).get("retracted") for sid in leaning):
         return "retracted"
-    if any(link.get("stance") == "contradicts" for link in counted):
+    if any(stance == "contradicts" for _, stance, _ in counted):
         return "disputed"
-    for link in counted:
-        study = studies.get(link["study_id"], {})
+    for sid, stance, _ in counted:
+        study = studies.get(sid, {})
         if (
-            link.get("stance") == "supports"
+            stance == "supports"
             and study.get("verification") == "verified"
             and not study.get("retracted")
         ):
             return "supported"
-    kinds = {m.get("kind") for m in mentions}
-    if leaning or kinds & CITING_KINDS:
+    if leaning or not CITING_KINDS.isdisjoint(kinds):
         return "cited"
     if "journal" in kinds:
         return "attributed"

@@ -1,22 +1,26 @@
 """The claim template (evidence.claims_layout) writes the text json.dumps writes: for
 claims of the shape evidence.claims builds, for claims whose values leave that shape,
-and for claims with other keys (which go through the general layout)."""
+and for claims with other keys (which go through the general layout). Stored reasons
+are read as the store decodes them."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evidence.claims import iter_claim_objects
 from evidence.claims_layout import (
     CLAIM_KEYS,
     EVIDENCE_KEYS,
     MENTION_KEYS,
     ClaimLayout,
 )
+from evidence.store import Store, decode_row
 
 # Values of every JSON type, and the odd floats json writes its own way.
 _scalars = (
@@ -162,3 +166,33 @@ def test_a_claim_of_the_usual_shape(indent: str) -> None:
         "retracted_studies": [{"study": "x2001", "notices": ["retraction (Crossref)"]}],
     }
     assert ClaimLayout(indent).claim(claim) == _expected(claim, indent)
+
+
+def test_stored_reasons_are_read_as_the_store_decodes_them(tmp_path: Path) -> None:
+    """Each distinct reasons text is decoded once for a listing; every claim still gets
+    its own list, and text that is not a JSON list reads as decode_row reads it."""
+    store = Store(tmp_path / "evidence.db")
+    doc = store.insert("documents", {"name": "d.md"})
+    stored = ['["names a journal"]', '["names a journal"]', "null", "not json", None, "[]"]
+    for n, reasons in enumerate(stored):
+        store.insert(
+            "claims",
+            {
+                "id": f"d-{n}",
+                "document_id": doc,
+                "position": n,
+                "text": f"Claim {n}.",
+                "start": n,
+                "end": n + 1,
+                "checkworthiness": 0.5,
+                "reasons": reasons,
+            },
+        )
+    with store.snapshot():
+        claims = list(iter_claim_objects(store))
+    expected = [decode_row({"reasons": r})["reasons"] or [] for r in stored]
+    assert [c["reasons"] for c in claims] == expected
+    assert expected[0] == ["names a journal"] and expected[3] == "not json"
+    claims[0]["reasons"].append("changed")
+    assert claims[1]["reasons"] == ["names a journal"]
+    store.close()
