@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
-
-from rapidfuzz import fuzz
+from collections.abc import Callable
+from functools import cache, lru_cache
 
 # Letters that Unicode decomposition does not reduce to ASCII.
 _SPECIAL = str.maketrans(
@@ -104,10 +103,20 @@ def normalized_title_similarity(na: str, nb: str) -> float:
     comparing one title with many normalises each once."""
     if not na or not nb:
         return 0.0
-    best = fuzz.ratio(na, nb)
+    ratio = _ratio()
+    best = ratio(na, nb)
     shorter, longer = sorted((na, nb), key=len)
     if len(shorter.split()) >= 4:
         # One title is the other's main title (subtitle or trailing words omitted).
         head = longer[: len(shorter)]
-        best = max(best, 0.97 * fuzz.ratio(shorter, head))
+        best = max(best, 0.97 * ratio(shorter, head))
     return best / 100.0
+
+
+@cache
+def _ratio() -> Callable[[str, str], float]:
+    """rapidfuzz's similarity ratio (0-100), imported when first compared: most
+    commands fold text without ever comparing titles, and the import costs them time."""
+    from rapidfuzz.fuzz import ratio
+
+    return ratio
