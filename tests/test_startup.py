@@ -1,11 +1,13 @@
 """Start-up: a command imports only what it runs. `evidence --help` lists the commands
 from the table in evidence.cli.application without importing any command module, and
-`evidence show` starts without the HTTP stack, the services and the readers."""
+`evidence show` starts without the HTTP stack, the services and the readers, and on an
+up-to-date library without sqlite-utils (evidence.store imports it for migrations)."""
 
 from __future__ import annotations
 
 import inspect
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 from evidence.cli import app
 from evidence.cli.application import COMMANDS, FAMILIES, family_commands, root
 from evidence.store import Store
+from evidence.store.schema import SCHEMA_VERSION
 
 # What `evidence show` and `--help` must not pay for at start-up.
 HEAVY = (
@@ -29,6 +32,12 @@ HEAVY = (
     "bib.formats",
     "evidence.read",
     "evidence.extract",
+    # sqlite-utils (and through it click, dateutil, pluggy): migrations only.
+    "sqlite_utils",
+    # Title comparison only (bib.text).
+    "rapidfuzz",
+    # Typer brings it from 0.29 on (pyproject.toml keeps typer below).
+    "pydantic",
 )
 
 _PROBE = """
@@ -45,7 +54,8 @@ print(json.dumps(sorted(loaded)), file=sys.stderr)
 """
 
 
-def _modules_after(args: list[str], cwd: Path) -> set[str]:
+def _run(args: list[str], cwd: Path) -> tuple[str, set[str]]:
+    """What the command printed, and the modules loaded when it ended."""
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, json.dumps(args)],
         cwd=cwd,
@@ -54,7 +64,11 @@ def _modules_after(args: list[str], cwd: Path) -> set[str]:
         check=True,
         env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)},
     )
-    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+    return done.stdout, set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def _modules_after(args: list[str], cwd: Path) -> set[str]:
+    return _run(args, cwd)[1]
 
 
 def test_the_command_table_is_the_families_commands() -> None:
@@ -96,9 +110,39 @@ def test_show_imports_only_what_showing_needs(tmp_path: Path) -> None:
     store = Store(tmp_path / "evidence.db")
     store.insert("studies", {"citekey": "field1996massage", "title": "Massage"})
     store.close()
-    modules = _modules_after(["show", "field1996massage"], tmp_path)
+    output, modules = _run(["show", "field1996massage"], tmp_path)
+    assert "field1996massage" in output and "Massage" in output
     assert "evidence.cli.library" in modules
     assert not set(HEAVY) & modules
+
+
+def test_show_on_a_library_to_upgrade_migrates_it(tmp_path: Path) -> None:
+    """A library saved before the retractions table (schema 0, one migration missing):
+    `show` runs the migration through sqlite-utils, and the next `show` opens the
+    upgraded library without it."""
+    db = tmp_path / "evidence.db"
+    store = Store(db)
+    store.insert("studies", {"citekey": "field1996massage", "title": "Massage"})
+    store.close()
+    conn = sqlite3.connect(db)
+    conn.execute("drop table retractions")
+    conn.execute("delete from _sqlite_migrations where name = 'm002_retractions'")
+    conn.execute("PRAGMA user_version = 0")
+    conn.commit()
+    conn.close()
+
+    output, modules = _run(["show", "field1996massage"], tmp_path)
+    assert "field1996massage" in output and "Massage" in output
+    assert "sqlite_utils" in modules
+    store = Store(db, readonly=True)
+    assert store.pending_migrations() == []
+    assert store.scalar("PRAGMA user_version") == SCHEMA_VERSION
+    assert store.count("retractions") == 0
+    store.close()
+
+    output, modules = _run(["show", "field1996massage"], tmp_path)
+    assert "field1996massage" in output
+    assert "sqlite_utils" not in modules
 
 
 def test_a_command_of_each_family_still_runs(tmp_path: Path) -> None:

@@ -5,6 +5,12 @@ numbered migrations. The database is an ordinary SQLite file in WAL mode with a 
 timeout, so several processes can write to it and tools such as Datasette or the
 sqlite3 shell can open it. Lists and dicts are stored as JSON text, encoded by
 ``encode_value`` whichever method writes them, and decoded again by ``decode_row``.
+
+Statements run on the plain ``sqlite3`` connection (evidence.store.statements, which
+runs them as sqlite-utils does). sqlite-utils itself, whose import costs a command tens
+of milliseconds, is imported only for what needs it: migrations, full-text search and
+the writes done through its tables (``insert_all``, ``update``, ``delete_where``,
+``savepoint``). A command that reads an up-to-date library never imports it.
 """
 
 from __future__ import annotations
@@ -19,13 +25,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.db import NotFoundError, Table
+from typing import TYPE_CHECKING, Any
 
 from evidence.errors import EvidenceError, UsageError
-from evidence.store import opening
+from evidence.store import opening, statements
 from evidence.store.errors import (
     SQLITE_BUSY,
     SQLITE_LOCKED,
@@ -34,7 +37,11 @@ from evidence.store.errors import (
     read_only_error,
     result_code,
 )
-from evidence.store.schema import FTS, JSON_COLUMNS, SCHEMA_VERSION, migrations, table_of
+from evidence.store.schema import FTS, JSON_COLUMNS, SCHEMA_VERSION, migration_set, table_of
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.db import Table
 
 __all__ = ["LOCK_TIMEOUT", "Params", "Store", "decode_row", "encode_value", "now"]
 
@@ -114,6 +121,10 @@ class Store:
         self._on_wait = on_wait
         # When the file last passed the quick check (writable stores only).
         self._checked_at: float | None = None
+        # Told of each statement (Store.trace).
+        self._tracer: statements.Tracer | None = None
+        # sqlite-utils' view of the same connection, made when first needed (_utils).
+        self._utils_db: sqlite_utils.Database | None = None
         if self.path.exists() and self.path.is_dir():
             raise UsageError(f"Database path {self.path} is a directory. Give a file path.")
         # Read-only through SQLite when this process may not write the file or its folder.
@@ -123,26 +134,28 @@ class Store:
         conn: sqlite3.Connection | None = None
         try:
             conn = opening.connect(self.path, read_only=sqlite_read_only, timeout=lock_timeout)
-            self._db = sqlite_utils.Database(conn)
+            self._conn = conn
+            # As sqlite-utils sets it: a REPLACE's deletions fire the delete triggers.
+            self.execute("PRAGMA recursive_triggers=on;")
             # Wait rather than fail when another process writes (DESIGN: two processes can write).
-            self._db.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            opening.refuse_newer(self._db, self.path)
+            self.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
+            self.execute("PRAGMA foreign_keys = ON")
+            opening.refuse_newer(conn, self.path)
             if not readonly:
                 self._checked_at = checked_at
                 if self._checked_at is None:
                     opening.forget_checked(self.path)
-                    opening.refuse_damaged(self._db, self.path)
+                    opening.refuse_damaged(conn, self.path)
                     self._checked_at = time.time()
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = NORMAL")
+                self.execute("PRAGMA journal_mode = WAL")
+                self.execute("PRAGMA synchronous = NORMAL")
             pending = self.pending_migrations()
             if sqlite_read_only and pending:
                 raise opening.older_read_only(self.path, pending)
             if not sqlite_read_only:
                 self.ensure_shape()
             if readonly and not sqlite_read_only:
-                self._db.execute("PRAGMA query_only = ON")
+                self.execute("PRAGMA query_only = ON")
         except BaseException as exc:
             if conn is not None:
                 conn.close()
@@ -158,10 +171,10 @@ class Store:
     def ensure_shape(self) -> None:
         """Apply pending migrations and record the schema version (never into a damaged
         file, nor into one a newer version has changed)."""
-        if self.pending_migrations() or opening.schema_version(self._db) < SCHEMA_VERSION:
+        if self.pending_migrations() or opening.schema_version(self._conn) < SCHEMA_VERSION:
             if self.readonly:
-                opening.refuse_damaged(self._db, self.path)
-            older = opening.schema_version(self._db)
+                opening.refuse_damaged(self._conn, self.path)
+            older = opening.schema_version(self._conn)
             if older and self._on_wait is not None:
                 # A library saved by an older version: its upgrade may rewrite every
                 # study (m007 reads each one's pages), so say why the command waits.
@@ -170,16 +183,27 @@ class Store:
                     "(once; a large library takes a minute)."
                 )
             with self.transaction():
-                opening.refuse_newer(self._db, self.path)
-                migrations.apply(self._db)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                opening.refuse_newer(self._conn, self.path)
+                migration_set().apply(self._utils())
+                self.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def pending_migrations(self) -> list[str]:
         """Names of the migrations not applied to this database yet."""
-        return [m.name for m in migrations.pending(self._db)]
+        return opening.pending_migrations(self._conn)
 
     def applied_migrations(self) -> list[str]:
-        return [m.name for m in migrations.applied(self._db)]
+        return opening.applied_migrations(self._conn)
+
+    def _utils(self) -> sqlite_utils.Database:
+        """sqlite-utils' Database on this store's connection (imported and made on
+        first use), telling the same tracer."""
+        if self._utils_db is None:
+            import sqlite_utils
+
+            # recursive_triggers is on already (set at opening).
+            self._utils_db = sqlite_utils.Database(self._conn, recursive_triggers=False)
+            self._utils_db._tracer = self._tracer
+        return self._utils_db
 
     # --- transactions ----------------------------------------------------------------
 
@@ -188,7 +212,7 @@ class Store:
         """Take SQLite's write lock up front (BEGIN IMMEDIATE) so concurrent writers
         queue on the busy timeout instead of failing with "database is locked" when a
         read transaction tries to upgrade. Inside a transaction, joins it."""
-        conn = self._db.conn
+        conn = self._conn
         if conn.in_transaction:
             yield
             return
@@ -206,7 +230,7 @@ class Store:
 
     def _begin(self) -> None:
         """BEGIN IMMEDIATE, saying so after a second of waiting for another writer."""
-        conn = self._db.conn
+        conn = self._conn
         if self._on_wait is not None:
             # First without waiting: the notice's timer is only needed when another
             # process holds the lock (a thread per write would slow small writes down).
@@ -245,7 +269,7 @@ class Store:
         """Undo the open transaction, if SQLite has not undone it already (it does after
         some errors, such as a full disk): the error that brought us here is the one to
         report, not a failed ROLLBACK."""
-        conn = self._db.conn
+        conn = self._conn
         if conn.in_transaction:
             try:
                 conn.execute("ROLLBACK")
@@ -257,7 +281,7 @@ class Store:
         """A nested transaction: on error only its own writes are undone and the
         enclosing transaction goes on. Opens a transaction (as ``transaction``) when
         none is open."""
-        with self.transaction(), self._db.atomic():
+        with self.transaction(), self._utils().atomic():
             yield
 
     @contextmanager
@@ -269,7 +293,7 @@ class Store:
         again within it, so no other connection, and no crash, ever sees the table
         without its trigger or a row missing from the index.
         """
-        conn = self._db.conn
+        conn = self._conn
         if not conn.in_transaction:
             raise RuntimeError("indexing_after needs a transaction")
         trigger = f"{table}_ai"
@@ -296,7 +320,7 @@ class Store:
         """Close the connection. ``sound``: the command ended without an error, so the
         file may be stamped as checked (evidence.store.opening); after an error the next
         writing command checks the file again."""
-        self._db.conn.close()
+        self._conn.close()
         if self._checked_at is not None:
             if sound:
                 opening.remember_checked(self.path, self._checked_at)
@@ -304,24 +328,27 @@ class Store:
                 opening.forget_checked(self.path)
 
     def trace(self, callback: Callable[[str, Any], None] | None) -> None:
-        """Call ``callback(sql, params)`` before each statement the store runs through
-        sqlite-utils (None stops tracing); for tests that count queries."""
-        self._db._tracer = callback
+        """Call ``callback(sql, params)`` before each statement the store runs (through
+        evidence.store.statements or sqlite-utils; None stops tracing); for tests that
+        count queries."""
+        self._tracer = callback
+        if self._utils_db is not None:
+            self._utils_db._tracer = callback
 
     # --- reading ---------------------------------------------------------------------
 
     def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         """Run one statement and return its cursor (raw tuples: nothing decoded). A
         write outside a transaction is committed at once."""
-        return self._db.execute(sql, params)
+        return statements.execute(self._conn, sql, params, self._tracer)
 
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
-        return [decode_row(r) for r in self._db.query(sql, params)]
+        return [decode_row(r) for r in statements.query(self._conn, sql, params, self._tracer)]
 
     def stream(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
         """The rows of ``sql`` one at a time, decoded as ``query`` decodes them: a
         listing of any size holds one row at a time."""
-        cursor = self._db.execute(sql, params)
+        cursor = self.execute(sql, params)
         columns = [d[0] for d in cursor.description]
         for values in cursor:
             yield decode_row(dict(zip(columns, values, strict=True)))
@@ -331,7 +358,7 @@ class Store:
         """One read transaction: every query inside sees the database as it was at the
         first one, whatever other processes write meanwhile (WAL). Inside a transaction,
         joins it."""
-        conn = self._db.conn
+        conn = self._conn
         if conn.in_transaction:
             yield
             return
@@ -347,7 +374,7 @@ class Store:
         return rows[0] if rows else None
 
     def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        row = self._db.execute(sql, list(params)).fetchone()
+        row = self.execute(sql, list(params)).fetchone()
         return row[0] if row else None
 
     def count(self, table: str) -> int:
@@ -375,12 +402,10 @@ class Store:
 
     def integrity_problems(self) -> list[str]:
         """``PRAGMA integrity_check`` and ``foreign_key_check`` findings (empty when sound)."""
-        problems = [
-            r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"
-        ]
+        problems = [r[0] for r in self.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
         problems += [
             f"foreign key: {r[0]} row {r[1]} -> {r[2]}"
-            for r in self._db.execute("PRAGMA foreign_key_check").fetchall()
+            for r in self.execute("PRAGMA foreign_key_check").fetchall()
         ]
         return problems
 
@@ -392,7 +417,7 @@ class Store:
         """Insert one row with one prepared statement; its rowid."""
         values = [encode_value(v) for v in row.values()]
         with self.transaction():
-            cursor = self._db.execute(_insert_sql(table, list(row)), values)
+            cursor = self.execute(_insert_sql(table, list(row)), values)
         assert cursor.lastrowid is not None
         return int(cursor.lastrowid)
 
@@ -400,7 +425,7 @@ class Store:
         """Insert one row unless it breaks a unique index (then nothing happens)."""
         values = [encode_value(v) for v in row.values()]
         with self.transaction():
-            self._db.execute(_insert_sql(table, list(row), "insert or ignore"), values)
+            self.execute(_insert_sql(table, list(row), "insert or ignore"), values)
 
     def insert_all(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Insert rows that may differ in their keys (sqlite-utils batches them)."""
@@ -431,9 +456,11 @@ class Store:
                         row_values[i] = encode_value(row_values[i])
                     values[n] = row_values
         with self.indexing_after(table):
-            self._db.conn.executemany(_insert_sql(table, columns), values)
+            self._conn.executemany(_insert_sql(table, columns), values)
 
     def update(self, table: str, pk: Any, values: dict[str, Any]) -> None:
+        from sqlite_utils.db import NotFoundError
+
         try:
             with self.transaction():
                 self._table(table).update(pk, _encode_row(values))
@@ -445,4 +472,4 @@ class Store:
             self._table(table).delete_where(where, list(params))
 
     def _table(self, name: str) -> Table:
-        return table_of(self._db, name)
+        return table_of(self._utils(), name)

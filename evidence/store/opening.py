@@ -12,6 +12,9 @@
   program's write or a day's wait brings the check back.
 - Either way the schema version recorded in the file is compared with this version's:
   a database a newer evidence has changed is refused with a message to upgrade.
+
+Everything here reads the database through the plain ``sqlite3`` connection, with SQL:
+opening a library that is up to date never imports sqlite-utils.
 """
 
 from __future__ import annotations
@@ -22,12 +25,10 @@ import sqlite3
 import time
 from pathlib import Path
 
-import sqlite_utils
-
 from evidence import __version__
 from evidence.errors import UsageError
 from evidence.store.errors import damaged_error
-from evidence.store.schema import MIGRATIONS, SCHEMA_VERSION, migrations
+from evidence.store.schema import MIGRATION_SET, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
 
 
 def may_write(path: Path) -> bool:
@@ -63,7 +64,7 @@ def connect(path: Path, *, read_only: bool, timeout: float) -> sqlite3.Connectio
         )
 
 
-def refuse_damaged(db: sqlite_utils.Database, path: Path) -> None:
+def refuse_damaged(db: sqlite3.Connection, path: Path) -> None:
     """Raise unless SQLite's quick check finds the file sound."""
     try:
         found = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
@@ -130,15 +131,38 @@ def forget_checked(path: Path) -> None:
         pass
 
 
-def schema_version(db: sqlite_utils.Database) -> int:
+def schema_version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
-def refuse_newer(db: sqlite_utils.Database, path: Path) -> None:
+def applied_migrations(db: sqlite3.Connection) -> list[str]:
+    """Names of the migrations applied to the database, in the order they were applied:
+    what sqlite-utils' ``Migrations.applied`` reads, read with plain SQL."""
+    found = db.execute(
+        "select 1 from sqlite_master where type = 'table' and name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    if found is None:
+        return []
+    return [
+        row[0]
+        for row in db.execute(
+            f"select name from [{MIGRATIONS_TABLE}] where migration_set = ? order by rowid",
+            [MIGRATION_SET],
+        )
+    ]
+
+
+def pending_migrations(db: sqlite3.Connection) -> list[str]:
+    """Names of this version's migrations not applied to the database yet, in order."""
+    applied = set(applied_migrations(db))
+    return [name for name in MIGRATIONS if name not in applied]
+
+
+def refuse_newer(db: sqlite3.Connection, path: Path) -> None:
     """Raise when a newer evidence has changed the database: a schema version above
     this one's, or a migration this version does not know."""
     theirs = schema_version(db)
-    unknown = [m.name for m in migrations.applied(db) if m.name not in MIGRATIONS]
+    unknown = [name for name in applied_migrations(db) if name not in MIGRATIONS]
     if theirs > SCHEMA_VERSION or unknown:
         shown = theirs if theirs > SCHEMA_VERSION else f"with {', '.join(unknown)}"
         raise UsageError(

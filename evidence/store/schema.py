@@ -7,16 +7,25 @@ older version gains the tables and columns declared since.
 
 The schema version is the number of migrations; the store records it in SQLite's
 ``user_version`` so that an older evidence refuses a database a newer one has changed.
+
+sqlite-utils is imported only when a migration runs or a table is asked for (its
+import costs a command tens of milliseconds): a library that is up to date opens
+without it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-from sqlite_utils.db import Table
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.db import Table
+    from sqlite_utils.migrations import Migrations
+
+# A migration: a function that brings the database one step on, through sqlite-utils.
+Migration = Callable[["sqlite_utils.Database"], None]
 
 # Columns whose value is stored as JSON text.
 JSON_COLUMNS = {
@@ -308,13 +317,32 @@ FTS: dict[str, list[str]] = {
     "claims": ["text"],
 }
 
-migrations = Migrations("evidence")
+# The name of the migration set and the table sqlite-utils records applied migrations
+# in (evidence.store.opening reads it with plain SQL).
+MIGRATION_SET = "evidence"
+MIGRATIONS_TABLE = "_sqlite_migrations"
 # Names of the migrations, in order; the schema version is their number.
 MIGRATIONS: list[str] = []
+# The migrations themselves, in the same order.
+_MIGRATION_STEPS: list[Migration] = []
+
+
+@cache
+def migration_set() -> Migrations:
+    """The migrations as a sqlite-utils migration set (made, and sqlite-utils
+    imported, on first use)."""
+    from sqlite_utils.migrations import Migrations
+
+    found = Migrations(MIGRATION_SET)
+    for step in _MIGRATION_STEPS:
+        found()(step)
+    return found
 
 
 def table_of(db: sqlite_utils.Database, name: str) -> Table:
     """The table ``name`` (sqlite-utils also names views with ``db[name]``)."""
+    from sqlite_utils.db import Table
+
     table = db[name]
     assert isinstance(table, Table)
     return table
@@ -355,12 +383,10 @@ def collated_index_name(table: str, column: str, collation: str) -> str:
     return f"idx_{table}_{column}_{collation}"
 
 
-Migration = Callable[[sqlite_utils.Database], None]
-
-
 def _migration(func: Migration) -> Migration:
     MIGRATIONS.append(func.__name__)
-    return migrations()(func)
+    _MIGRATION_STEPS.append(func)
+    return func
 
 
 @_migration
