@@ -5,7 +5,9 @@ For each library size (10,000 and 100,000 studies; 1,000,000 with ``--scale-1m``
 through the store: studies with authors, journals and DOIs, a verification check for
 every study (a library after ``verify --all``), a retraction notice on one study in a
 hundred and a probable duplicate on one in a hundred. A 1,000-claim Markdown document
-citing 1,000 of the studies by citekey is ingested into it.
+citing 1,000 of the studies by citekey is ingested into it; for the listings of claims a
+100,000-claim document joins it after the one-item commands (``--no-long-document``
+leaves it out).
 
 Each command then runs as the user runs it (``evidence …`` in a subprocess), twice; the
 faster run counts, with the peak resident memory of that process. The ratio column is
@@ -39,6 +41,9 @@ from evidence.store import Store, now  # noqa: E402
 SIZES = (10_000, 100_000)
 MILLION = 1_000_000
 CLAIMS = 1_000
+# A long document for the claim listings: claims --json and check --json of it.
+LONG_CLAIMS = 100_000
+LONG_DOCUMENT = "long.md"
 CHUNK = 20_000
 RUNS = 3
 EVIDENCE = str(Path(sys.executable).with_name("evidence"))
@@ -146,7 +151,10 @@ def build_document(path: Path, size: int, claims: int = CLAIMS, seed: int = 3) -
     """A Markdown document of ``claims`` sentences, each citing one study by citekey
     (spread over the whole library); the cited keys."""
     rng = random.Random(seed)
-    picked = [citekey(i) for i in sorted(rng.sample(range(size), claims))]
+    if claims <= size:
+        picked = [citekey(i) for i in sorted(rng.sample(range(size), claims))]
+    else:  # more claims than studies: some studies are cited more than once
+        picked = [citekey(i) for i in sorted(rng.randrange(size) for _ in range(claims))]
     lines = ["# Scale document", ""]
     for n, key in enumerate(picked):
         words = " ".join(rng.choice(WORDS) for _ in range(10))
@@ -245,6 +253,20 @@ _OBJECT_COLUMNS = (
     "year, volume, issue, pages, type, publication_types, evidence_level, retracted, "
     "duplicate_of, abstract, url, added_at"
 )
+
+
+def _claims_rows(document: str) -> list[str]:
+    """A document's claims, its mentions and its evidence links, every column."""
+    return [
+        "select c.*, d.name from claims c join documents d on d.id = c.document_id "
+        f"where d.name = '{document}' order by c.position",
+        "select m.* from mentions m join documents d on d.id = m.document_id "
+        f"where d.name = '{document}'",
+        "select e.* from evidence e join claims c on c.id = e.claim_id "
+        f"join documents d on d.id = c.document_id where d.name = '{document}'",
+    ]
+
+
 BASELINES: dict[str, list[str]] = {
     "studies": [
         f"select {_OBJECT_COLUMNS} from studies order by citekey",
@@ -256,12 +278,8 @@ BASELINES: dict[str, list[str]] = {
         f"select {_OBJECT_COLUMNS} from studies order by citekey limit 50",
     ],
     "export": ["select * from studies order by citekey", "select * from notices"],
-    "claims": [
-        "select c.*, d.name from claims c join documents d on d.id = c.document_id "
-        "order by d.name, c.position",
-        "select * from mentions",
-        "select * from evidence",
-    ],
+    "claims": _claims_rows("scale.md"),
+    "long claims": _claims_rows(LONG_DOCUMENT),
     "search": [
         "select studies.* from studies join studies_fts on studies.rowid = studies_fts.rowid "
         "where studies_fts match 'massage cortisol' order by studies_fts.rank limit 20",
@@ -283,8 +301,16 @@ LISTINGS: dict[str, tuple[list[str], str]] = {
     "`export -f bibtex`": (["export", "--format", "bibtex"], "export"),
     "`export -f csl-json`": (["export", "--format", "csl-json"], "export"),
     "`export -f ris`": (["export", "--format", "ris"], "export"),
-    "`claims --json`": (["claims", "--json"], "claims"),
-    "`check --json`": (["check", "--json"], "claims"),
+    "`claims --json` (1,000 claims)": (["claims", "--json", "--document", "scale.md"], "claims"),
+    "`check --json` (1,000 claims)": (["check", "--json", "--document", "scale.md"], "claims"),
+    "`claims --json` (100,000 claims)": (
+        ["claims", "--json", "--document", LONG_DOCUMENT],
+        "long claims",
+    ),
+    "`check --json` (100,000 claims)": (
+        ["check", "--json", "--document", LONG_DOCUMENT],
+        "long claims",
+    ),
     "`search WORDS --json`": (["search", "massage cortisol", "--json"], "search"),
 }
 LISTING_RUNS = 2
@@ -334,14 +360,17 @@ def _drain(fd: int) -> None:
         os.close(fd)
 
 
-def measure_listings(db: Path, cwd: Path, only: str | None = None) -> dict[str, Any]:
+def measure_listings(
+    db: Path, cwd: Path, only: str | None = None, *, long: bool = True
+) -> dict[str, Any]:
     """Each listing as the user runs it and the cursor loop reading its rows, in turn,
-    LISTING_RUNS times; the fastest of each (``only``: the listings whose name holds it)."""
+    LISTING_RUNS times; the fastest of each (``only``: the listings whose name holds it;
+    ``long``: the listings of the long document too)."""
     env = {**os.environ, "EVIDENCE_DB": str(db), "COLUMNS": "120"}
     env.pop("EVIDENCE_OFFLINE", None)
     results: dict[str, Any] = {}
     for name, (args, baseline) in LISTINGS.items():
-        if only and only not in name:
+        if (only and only not in name) or (baseline == "long claims" and not long):
             continue
         tty = baseline == "page"
         ours, loop = [], []
@@ -379,7 +408,8 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "Each listing runs as the user runs it (`evidence …`, stdout to /dev/null; the "
             "page on a pseudo-terminal); the loop is Python's sqlite3 reading the same rows "
             "and columns (the study rows, their latest checks and notices; every column for "
-            "an export; claims, mentions and evidence; the search's ranked FTS query) in its "
+            "an export; the document's claims, mentions and evidence; the search's ranked FTS "
+            "query) in its "
             "own process, doing nothing with them. Both are timed in the same run, the "
             f"fastest of {LISTING_RUNS}; ratio = command / loop in wall-clock seconds (target "
             "≤ 2, peak ≤ 200 MB); CPU ratio = the same in user + system CPU seconds of each "
@@ -392,12 +422,19 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure_size(
-    tmp: Path, size: int, *, ops: bool = True, keep: Path | None = None, only: str | None = None
+    tmp: Path,
+    size: int,
+    *,
+    ops: bool = True,
+    keep: Path | None = None,
+    only: str | None = None,
+    long: bool = True,
 ) -> dict[str, Any]:
     """Generate one library and run every operation and listing on it (``ops`` False:
     the listings only; ``only``: the listings whose name holds it). ``keep``: a folder
     where the generated library stays, and is used again by the next run of the same
-    size instead of being generated anew."""
+    size instead of being generated anew. ``long``: ingest a LONG_CLAIMS-claim document
+    and list its claims too."""
     folder = (keep or tmp) / f"lib-{size}"
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "evidence.db"
@@ -411,12 +448,22 @@ def measure_size(
     if ingest["code"] != 0:
         raise RuntimeError(f"ingest failed: {ingest['stderr']}")
     results: dict[str, Any] = {"build_seconds": built, "first_ingest": ingest, "ops": {}}
-    results["listings"] = measure_listings(db, folder, only)
     for name, make_args in _operations(doc, keys, size).items() if ops else ():
         result = _fastest(make_args, db, folder)
         if result["code"] not in (0, 1):
             raise RuntimeError(f"{name} failed at {size}: {result['stderr']}")
         results["ops"][name] = result
+    # The long document joins the library after the one-item commands ran, before the
+    # listings of it.
+    wanted = [n for n in LISTINGS if only is None or only in n]
+    with_long = long and any(LISTINGS[n][1] == "long claims" for n in wanted)
+    if with_long:
+        long_doc = folder / LONG_DOCUMENT
+        build_document(long_doc, size, claims=LONG_CLAIMS, seed=5)
+        results["long_ingest"] = _run(["ingest", str(long_doc)], db, folder)
+        if results["long_ingest"]["code"] != 0:
+            raise RuntimeError(f"ingest failed: {results['long_ingest']['stderr']}")
+    results["listings"] = measure_listings(db, folder, only, long=with_long)
     return results
 
 
@@ -427,13 +474,16 @@ def run(
     ops: bool = True,
     keep: Path | None = None,
     only: str | None = None,
+    long: bool = True,
 ) -> dict[str, Any]:
     """Every operation at every size; rows of time and peak memory, and the ratio; the
     listings against the cursor loop as a second table (``tables``)."""
     if sizes is None:
         sizes = SIZES + ((MILLION,) if os.environ.get("EVIDENCE_BENCH_1M") == "1" else ())
     tmp = Path(tmpdir)
-    by_size = {size: measure_size(tmp, size, ops=ops, keep=keep, only=only) for size in sizes}
+    by_size = {
+        size: measure_size(tmp, size, ops=ops, keep=keep, only=only, long=long) for size in sizes
+    }
     first, last = sizes[0], sizes[-1]
     rows = []
     for name in by_size[first]["ops"]:
@@ -455,6 +505,21 @@ def run(
         "ingest took "
         + ", ".join(f"{by_size[s]['first_ingest']['seconds']:.2f} s at {s:,}" for s in sizes)
         + ".",
+        *(
+            [
+                f"The listings' long document ({LONG_CLAIMS:,} claims citing studies by citekey, "
+                "some more than once) joined each library after the one-item commands; its "
+                "ingest took "
+                + ", ".join(
+                    f"{by_size[s]['long_ingest']['seconds']:.1f} s at {s:,}"
+                    for s in sizes
+                    if "long_ingest" in by_size[s]
+                )
+                + "."
+            ]
+            if any("long_ingest" in by_size[s] for s in sizes)
+            else []
+        ),
         "Times are wall-clock seconds of the whole command (start-up included), the fastest "
         f"of {RUNS} runs; memory is that run's peak resident set (`/usr/bin/time -f %M`).",
     ]
@@ -481,6 +546,11 @@ def main() -> int:
     )
     parser.add_argument("--listing", help="measure only the listings whose name holds this")
     parser.add_argument(
+        "--no-long-document",
+        action="store_true",
+        help=f"leave out the {LONG_CLAIMS:,}-claim document and the listings of it",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         help="folder to keep the generated libraries in and use them again (they are "
@@ -492,7 +562,9 @@ def main() -> int:
         sizes += (MILLION,)
     ops = not (args.listings_only or args.listing)
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(tmp, sizes, ops=ops, keep=args.keep, only=args.listing)
+        result = run(
+            tmp, sizes, ops=ops, keep=args.keep, only=args.listing, long=not args.no_long_document
+        )
     for table in [result, *result["tables"]]:
         for row in table["rows"]:
             print(json.dumps(row, ensure_ascii=False))
