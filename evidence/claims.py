@@ -7,7 +7,7 @@ Reads only; statuses are derived each time (evidence.status), never stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 from evidence.errors import DocumentNotFound, UsageError
@@ -16,7 +16,7 @@ from evidence.listing_text import decoded
 from evidence.shapes import CheckResult, ClaimObject, RetractedSource
 from evidence.status import status_of
 from evidence.store import Store
-from evidence.vocab import DEFAULT_FAIL_ON, NEEDS_ATTENTION, STATUSES
+from evidence.vocab import DEFAULT_FAIL_ON, NEEDS_ATTENTION, STATUSES, ClaimStatus
 
 
 def document_id(store: Store, name: str | None) -> int | None:
@@ -114,17 +114,17 @@ def iter_claim_objects(
     ``store.snapshot()`` for a consistent listing."""
     where, params = _claims_where(document_id, include_removed)
     rows = store.execute(
-        "select c.id, d.name, c.position, c.text, c.checkworthiness, c.reasons, c.start, "
-        "c.end, c.removed_at from claims c join documents d on d.id = c.document_id "
-        f"where {where} order by d.name, c.position" + ("" if statuses else " limit ? offset ?"),
+        f"{_CLAIMS_SQL} where {where} order by d.name, c.position"
+        + ("" if statuses else " limit ? offset ?"),
         params if statuses else [*params, -1 if limit is None else limit, offset],
     )
     skip = offset if statuses else 0
     left = limit
     reasons = _Reasons()
+    wanted = statuses.__contains__ if statuses else None
     for chunk in in_chunks(rows, CLAIM_CHUNK):
-        for claim in _chunk_objects(store, chunk, reasons):
-            if statuses and claim["status"] not in statuses:
+        for _, claim in _chunk_objects(store, chunk, reasons, wanted):
+            if claim is None:
                 continue
             if skip:
                 skip -= 1
@@ -134,6 +134,19 @@ def iter_claim_objects(
                     return
                 left -= 1
             yield claim
+
+
+def iter_claim_statuses(
+    store: Store, *, document_id: int | None = None, build: Callable[[str], bool]
+) -> Iterator[tuple[ClaimStatus, ClaimObject | None]]:
+    """Every claim's status in document order, with its claim object when ``build``
+    says the status needs one (None otherwise): `check` counts every claim and lists a
+    few."""
+    where, params = _claims_where(document_id, False)
+    rows = store.execute(f"{_CLAIMS_SQL} where {where} order by d.name, c.position", params)
+    reasons = _Reasons()
+    for chunk in in_chunks(rows, CLAIM_CHUNK):
+        yield from _chunk_objects(store, chunk, reasons, build)
 
 
 # Claims built per round of queries: enough to make the queries few, few enough that the
@@ -162,6 +175,10 @@ class _Reasons:
         return list(value) if type(value) is list else value or []
 
 
+_CLAIMS_SQL = (
+    "select c.id, d.name, c.position, c.text, c.checkworthiness, c.reasons, c.start, "
+    "c.end, c.removed_at from claims c join documents d on d.id = c.document_id"
+)
 _MENTIONS_SQL = (
     "select claim_id, kind, text, journal, institution, identifier, citekey, year, "
     "reference, study_id from mentions where claim_id in (select value from json_each(?)) "
@@ -188,20 +205,28 @@ _NO_STUDY: dict[str, Any] = {}
 
 
 def _chunk_objects(
-    store: Store, rows: list[tuple[Any, ...]], reasons: _Reasons
-) -> list[ClaimObject]:
+    store: Store,
+    rows: list[tuple[Any, ...]],
+    reasons: _Reasons,
+    build: Callable[[str], bool] | None = None,
+) -> list[tuple[ClaimStatus, ClaimObject | None]]:
+    """Each claim of ``rows`` with its status, and its object (only when ``build``
+    wants one for that status, if given)."""
     ids = json.dumps([r[0] for r in rows])
     mentions = _by_claim(store, _MENTIONS_SQL, ids)
     links = _by_claim(store, _EVIDENCE_SQL, ids)
     cited = {m[9] for ms in mentions.values() for m in ms if m[9] is not None}
     cited |= {e[1] for ls in links.values() for e in ls if e[1] is not None}
     studies = study_states(store, sorted(cited)) if cited else {}
-    out: list[ClaimObject] = []
+    out: list[tuple[ClaimStatus, ClaimObject | None]] = []
     for claim_id, document, position, text, worth, why, start, end, removed in rows:
         ms = mentions.get(claim_id, ())
         ls = links.get(claim_id, ())
         mention_studies = [m[9] for m in ms if m[9] is not None]
         status = status_of({m[1] for m in ms}, mention_studies, [e[1:4] for e in ls], studies)
+        if build is not None and not build(status):
+            out.append((status, None))
+            continue
         # which retracted studies the claim rests on, and the notices that say so
         resting = {e[1] for e in ls if e[2] != "contradicts"}
         resting.update(mention_studies)
@@ -210,56 +235,53 @@ def _chunk_objects(
             for sid in sorted(resting)
             if studies.get(sid, _NO_STUDY).get("retracted")
         ]
-        out.append(
-            {
-                "id": claim_id,
-                "document": document,
-                "index": position,
-                "text": text,
-                "status": status,
-                "checkworthiness": worth,
-                "reasons": reasons(why),
-                "span": [start, end],
-                "removed": removed is not None,
-                "mentions": [
-                    {
-                        "kind": kind,
-                        "text": mtext,
-                        "journal": journal,
-                        "institution": institution,
-                        "identifier": identifier,
-                        "citekey": citekey,
-                        "year": year,
-                        "reference": reference,
-                        "study": None
-                        if sid is None
-                        else studies.get(sid, _NO_STUDY).get("citekey"),
-                    }
-                    for (
-                        _,
-                        kind,
-                        mtext,
-                        journal,
-                        institution,
-                        identifier,
-                        citekey,
-                        year,
-                        reference,
-                        sid,
-                    ) in ms
-                ],
-                "evidence": [
-                    {
-                        "study": studies.get(sid, _NO_STUDY).get("citekey"),
-                        "stance": stance,
-                        "origin": origin,
-                        "note": note,
-                    }
-                    for _, sid, stance, origin, note in ls
-                ],
-                "retracted_studies": retracted,
-            }
-        )
+        claim: ClaimObject = {
+            "id": claim_id,
+            "document": document,
+            "index": position,
+            "text": text,
+            "status": status,
+            "checkworthiness": worth,
+            "reasons": reasons(why),
+            "span": [start, end],
+            "removed": removed is not None,
+            "mentions": [
+                {
+                    "kind": kind,
+                    "text": mtext,
+                    "journal": journal,
+                    "institution": institution,
+                    "identifier": identifier,
+                    "citekey": citekey,
+                    "year": year,
+                    "reference": reference,
+                    "study": None if sid is None else studies.get(sid, _NO_STUDY).get("citekey"),
+                }
+                for (
+                    _,
+                    kind,
+                    mtext,
+                    journal,
+                    institution,
+                    identifier,
+                    citekey,
+                    year,
+                    reference,
+                    sid,
+                ) in ms
+            ],
+            "evidence": [
+                {
+                    "study": studies.get(sid, _NO_STUDY).get("citekey"),
+                    "stance": stance,
+                    "origin": origin,
+                    "note": note,
+                }
+                for _, sid, stance, origin, note in ls
+            ],
+            "retracted_studies": retracted,
+        }
+        out.append((status, claim))
     return out
 
 
@@ -283,18 +305,23 @@ def check_claims(
     """The `check --json` object: counts by status, the failing claims, and every claim
     that needs attention (evidence.vocab.NEEDS_ATTENTION) or fails."""
     doc_id = document_id(store, document)
-    claims = claim_objects(store, document_id=doc_id)
     fail_set = set(fail_on)
     counts: dict[str, int] = {s: 0 for s in STATUSES}
-    for c in claims:
-        counts[c["status"]] += 1
+    listed: list[ClaimObject] = []
+    with store.snapshot():
+        for status, claim in iter_claim_statuses(
+            store, document_id=doc_id, build=lambda st: needs_attention(st, fail_set)
+        ):
+            counts[status] += 1
+            if claim is not None:
+                listed.append(claim)
     return {
         "document": document,
         "counts": counts,
         "fail_on": sorted(fail_set),
-        "failing": [c for c in claims if c["status"] in fail_set],
-        "needs_attention": [c for c in claims if needs_attention(c["status"], fail_set)],
-        "claims": len(claims),
+        "failing": [c for c in listed if c["status"] in fail_set],
+        "needs_attention": listed,
+        "claims": sum(counts.values()),
     }
 
 

@@ -18,6 +18,7 @@ from evidence.cli import app
 from evidence.cli import listing as cli_listing
 from evidence.cli.context import print_json
 from evidence.store import Store, now
+from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
 
 # More than two chunks, so that chunk edges are crossed.
 SIZE = 2 * listing.CHUNK + 37
@@ -229,6 +230,19 @@ def test_claims_and_check_json_are_the_whole_lists(claims_library: Store) -> Non
     assert code == 1
     result = claim_list.check_claims(store, None)
     assert out == json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    # check builds objects only for the claims it lists: the same as filtering them all
+    fail_on = set(DEFAULT_FAIL_ON)
+    assert result["counts"] == {s: sum(c["status"] == s for c in whole) for s in STATUSES}
+    assert result["claims"] == len(whole)
+    assert result["failing"] == [c for c in whole if c["status"] in fail_on]
+    assert result["needs_attention"] == [
+        c for c in whole if claim_list.needs_attention(c["status"], fail_on)
+    ]
+    assert 0 < len(result["needs_attention"]) < len(whole)
+    wanted = ["vague", "retracted"]
+    assert list(claim_list.iter_claim_objects(store, statuses=wanted)) == [
+        c for c in whole if c["status"] in wanted
+    ]
 
 
 def test_claims_pages_and_status_filter(claims_library: Store, terminal: None) -> None:

@@ -338,14 +338,19 @@ def _write_check_json(store: Store, document: str | None, fail_on: list[str]) ->
     failing, attention = ArrayFile(1, _claim_layout), ArrayFile(1, _claim_layout)
     total = n_failing = 0
     with failing.file, attention.file:
-        for c in claim_list.iter_claim_objects(store, document_id=doc_id):
+        for status, c in claim_list.iter_claim_statuses(
+            store,
+            document_id=doc_id,
+            build=lambda st: claim_list.needs_attention(st, fail_set),
+        ):
             total += 1
-            counts[c["status"]] += 1
-            if c["status"] in fail_set:
+            counts[status] += 1
+            if c is None:
+                continue
+            if status in fail_set:
                 failing.add(c)
                 n_failing += 1
-            if claim_list.needs_attention(c["status"], fail_set):
-                attention.add(c)
+            attention.add(c)
         write_json(
             {
                 "document": document,
