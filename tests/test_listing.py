@@ -4,6 +4,9 @@ whole-list code gave, a chunk at a time, from one snapshot; terminal pages; pipe
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from evidence import library, listing
 from evidence.cli import app
 from evidence.cli import listing as cli_listing
 from evidence.cli.context import print_json
+from evidence.cli.exits import BROKEN_PIPE
 from evidence.store import Store, now
 from evidence.vocab import DEFAULT_FAIL_ON, STATUSES
 
@@ -406,3 +410,24 @@ def _line_of(s: dict[str, Any]) -> str:
         "; ".join(flags),
     )
     return "\t".join(" ".join(str(c).split()) for c in cells) + "\n"
+
+
+@pytest.mark.parametrize("args", [["studies"], ["studies", "--json"], ["export"]])
+def test_a_listing_whose_reader_leaves_stops_quietly(
+    big_library: Store, tmp_path: Path, args: list[str]
+) -> None:
+    """`evidence studies | head -1`: the command stops with SIGPIPE's exit code and
+    says nothing (no "Broken pipe" error, no traceback at exit)."""
+    command = [sys.executable, "-c", "from evidence.cli import main; main()", "--offline"]
+    env = {**os.environ, "EVIDENCE_DB": str(tmp_path / "evidence.db")}
+    with subprocess.Popen(
+        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        errors = process.stderr.read()
+        code = process.wait(timeout=60)
+    assert first.strip()
+    assert errors == b""
+    assert code == BROKEN_PIPE

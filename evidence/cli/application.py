@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from evidence.cli.context import root
-from evidence.cli.exits import INTERRUPTED, TERMINATED
+from evidence.cli.exits import BROKEN_PIPE, INTERRUPTED, TERMINATED
 
 # The command families, modules of evidence.cli, in the order `--help` lists them.
 FAMILIES = ("documents", "evidence", "library", "report", "hooks")
@@ -161,4 +161,12 @@ def run() -> None:
                 except (OSError, ValueError):
                     pass
         os._exit(int(code))  # type: ignore[arg-type]
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()  # the last of the output: its reader may have left by now
+    except BrokenPipeError:
+        from evidence.cli.context import quiet_stdout
+
+        quiet_stdout()
+        code = BROKEN_PIPE
     sys.exit(code)

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from bib.errors import BibError
 from evidence import __version__
-from evidence.cli.exits import INTERRUPTED
+from evidence.cli.exits import BROKEN_PIPE, INTERRUPTED
 from evidence.errors import EvidenceError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -169,12 +169,33 @@ def handle_errors(func: F) -> F:
                 "interrupted; every item finished before the interruption is saved",
                 INTERRUPTED,
             )
+        except BrokenPipeError:
+            reader_gone()
         except OSError as exc:
             fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2)
         except Exception as exc:  # pragma: no cover - last line of defence
             _unexpected(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def reader_gone() -> NoReturn:
+    """The reader of stdout left (`evidence studies | head`): stop without a message, as
+    a program ended by SIGPIPE does. Stdout then points at /dev/null, so that nothing
+    fails again when the interpreter flushes it at exit."""
+    quiet_stdout()
+    raise typer.Exit(BROKEN_PIPE)
+
+
+def quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test runner's capture)
 
 
 def _unexpected(exc: Exception) -> NoReturn:

@@ -5,3 +5,4 @@ from __future__ import annotations
 
 INTERRUPTED = 130  # SIGINT, Ctrl-C
 TERMINATED = 143  # SIGTERM
+BROKEN_PIPE = 141  # SIGPIPE: the reader of stdout left (`evidence studies | head`)
