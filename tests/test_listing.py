@@ -431,3 +431,53 @@ def test_a_listing_whose_reader_leaves_stops_quietly(
     assert first.strip()
     assert errors == b""
     assert code == BROKEN_PIPE
+
+
+def test_piped_claims_are_the_lines_a_terminal_shows(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Piped, `claims` writes its lines straight out; they are the console's lines
+    without colour, control characters dropped as the console drops them, a ":name:"
+    left as written."""
+    import io
+
+    from rich.console import Console
+
+    from evidence.cli import documents
+
+    claim = {
+        "id": "doc-1",
+        "status": "cited",
+        "text": "Massage :heart: helps\x07 at 10:30:00 [bold]really[/] \u00e9\x1b[31m.",
+        "mentions": [
+            {
+                "kind": "doi",
+                "text": "doi:10.1/x'y",
+                "journal": None,
+                "identifier": "10.1/x'y",
+                "citekey": None,
+                "study": "k1",
+            },
+            {
+                "kind": "vague",
+                "text": "research\x0b shows",
+                "journal": None,
+                "identifier": None,
+                "citekey": None,
+                "study": None,
+            },
+        ],
+        "evidence": [{"study": "k1", "stance": "supports", "origin": "user"}],
+    }
+    claims = [claim, {**claim, "id": "doc-2", "status": "unsourced", "mentions": []}]
+    buffer = io.StringIO()
+    console = Console(file=buffer, highlight=False, soft_wrap=True, emoji=False)
+    monkeypatch.setattr(documents, "out", console)
+    monkeypatch.setattr(documents.stdout, "isatty", lambda: True)
+    assert documents._print_claims(claims) == 2
+    monkeypatch.setattr(documents.stdout, "isatty", lambda: False)
+    capsys.readouterr()
+    assert documents._print_claims(claims) == 2
+    piped = capsys.readouterr().out
+    assert piped == buffer.getvalue()
+    assert ":heart:" in piped and "\x07" not in piped and "[bold]really[/]" in piped

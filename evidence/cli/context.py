@@ -76,8 +76,9 @@ class _Stdout:
 
 
 stdout = _Stdout()
-out = Console(file=stdout, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: a ":name:" in a document or a title is printed as written.
+out = Console(file=stdout, highlight=False, soft_wrap=True, emoji=False)  # type: ignore[arg-type]
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 @dataclass

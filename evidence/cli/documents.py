@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.control import strip_control_codes
 
 from evidence import claims as claim_list
 from evidence.claims_layout import ClaimLayout
@@ -23,6 +24,7 @@ from evidence.cli.context import (
     open_store,
     out,
     print_json,
+    stdout,
 )
 from evidence.cli.listing import (
     ArrayFile,
@@ -32,6 +34,7 @@ from evidence.cli.listing import (
     limit_option,
     offset_option,
     write_json,
+    write_pieces,
 )
 from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
@@ -194,7 +197,10 @@ def _print_ingest(r: ingesting.IngestReport) -> None:
 
 
 def _print_claims(claims: Iterable[ClaimObject]) -> int:
-    """Print the claims; how many."""
+    """Print the claims; how many. Piped, the lines are written as they are (the same
+    text as on a terminal, without colour), not one console call each."""
+    if not stdout.isatty():
+        return _write_claim_lines(claims)
     n = 0
     for c in claims:
         style = STATUS_STYLE.get(c["status"], "")
@@ -208,6 +214,31 @@ def _print_claims(claims: Iterable[ClaimObject]) -> int:
             out.print(f"{'':>11}{e['stance']} {e['study']} ({e['origin']})", markup=False)
         n += 1
     return n
+
+
+def _write_claim_lines(claims: Iterable[ClaimObject]) -> int:
+    count = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal count
+        for c in claims:
+            count += 1
+            yield f"{c['status']:<10} {c['id']} {_plain(c['text'])}\n"
+            for m in c["mentions"]:
+                detail = m["journal"] or m["identifier"] or m["citekey"] or ""
+                study = f" -> {m['study']}" if m["study"] else ""
+                line = f"{'':>11}{m['kind']}: {m['text']!r} {detail}{study}".rstrip()
+                yield _plain(line) + "\n"
+            for e in c["evidence"]:
+                yield _plain(f"{'':>11}{e['stance']} {e['study']} ({e['origin']})") + "\n"
+
+    write_pieces(lines())
+    return count
+
+
+def _plain(text: str) -> str:
+    # What the console leaves of a text: control characters that move the cursor go.
+    return strip_control_codes(text)
 
 
 @app.command()
