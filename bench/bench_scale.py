@@ -307,6 +307,7 @@ LISTINGS: dict[str, tuple[list[str], str]] = {
         ["claims", "--json", "--document", LONG_DOCUMENT],
         "long claims",
     ),
+    "`claims` piped (100,000 claims)": (["claims", "--document", LONG_DOCUMENT], "long claims"),
     "`check --json` (100,000 claims)": (
         ["check", "--json", "--document", LONG_DOCUMENT],
         "long claims",
