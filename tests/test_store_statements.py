@@ -1,6 +1,6 @@
-"""The store runs statements on the plain sqlite3 connection (evidence.store.statements)
-as sqlite-utils' Database runs them, and reads the migrations' bookkeeping as
-sqlite-utils' Migrations does: the same rows, the same refusals, the same effects."""
+"""The store runs statements on the plain sqlite3 connection (evidence.store.statements):
+rows as dicts, every column kept, writes committed as they run outside a transaction;
+and it reads the migrations' bookkeeping as sqlite-utils' Migrations reads it."""
 
 from __future__ import annotations
 
@@ -37,59 +37,78 @@ def _outcome(run: Any, conn: sqlite3.Connection, sql: str, params: Any = ()) -> 
     return result, _count(conn), conn.in_transaction
 
 
-QUERIES = [
-    "select * from t order by id",
-    "select t.id, u.id, t.name from t join t as u on u.id = t.id order by t.id",
-    "select id, id as id_2, id from t",
-    "-- a comment\nselect name from t",
-    "PRAGMA table_info(t)",
-    "PRAGMA user_version = 3",
-    "insert into t (name) values ('c')",
-    "insert into t (name) values ('c') returning id, name",
-    "BEGIN",
-    "  /* lead */ savepoint x",
-    "VACUUM",
-    "select * from no_such_table",
-    "not sql at all",
-]
+def test_query_gives_rows_as_dicts_and_tells_the_tracer(tmp_path: Path) -> None:
+    conn = _connection(tmp_path / "e.db")
+    seen: list[tuple[str, Any]] = []
+    rows = statements.query(
+        conn, "select * from t where id > ? order by id", [0], lambda s, p: seen.append((s, p))
+    )
+    assert rows == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    assert seen == [("select * from t where id > ? order by id", [0])]
+    assert statements.query(
+        conn, "-- a comment\nselect name from t where id = :n", {"n": 2}, None
+    ) == [{"name": "b"}]
+    assert [r["name"] for r in statements.query(conn, "PRAGMA table_info(t)", None, None)] == [
+        "id",
+        "name",
+    ]
 
 
-@pytest.mark.parametrize("sql", QUERIES)
-def test_query_as_sqlite_utils_runs_it(tmp_path: Path, sql: str) -> None:
-    ours = _connection(tmp_path / "ours.db")
-    theirs = _connection(tmp_path / "theirs.db")
-    db = sqlite_utils.Database(theirs, execute_plugins=False)
-    seen: list[str] = []
-    mine = _outcome(
-        lambda s, p: statements.query(ours, s, p, lambda q, _: seen.append(q)), ours, sql
+def test_a_column_named_twice_keeps_both(tmp_path: Path) -> None:
+    conn = _connection(tmp_path / "e.db")
+    rows = statements.query(
+        conn,
+        "select t.id, u.id, t.name from t join t as u on u.id = 3 - t.id order by t.id",
+        (),
+        None,
     )
-    assert mine == _outcome(db.query, theirs, sql)
-    assert (
-        ours.execute("PRAGMA user_version").fetchone()
-        == theirs.execute("PRAGMA user_version").fetchone()
-    )
-    rejected = statements.first_keyword(sql) in statements.QUERY_REJECTED
-    assert seen == ([] if rejected else [sql])
+    assert rows == [{"id": 1, "id_2": 2, "name": "a"}, {"id": 2, "id_2": 1, "name": "b"}]
+    # a number another column already has as its name is skipped
+    rows = statements.query(conn, "select id, id, id as id_2 from t where id = 1", (), None)
+    assert rows == [{"id": 1, "id_3": 1, "id_2": 1}]
+
+
+@pytest.mark.parametrize(
+    ("names", "keys"),
+    [
+        (["a", "b"], ["a", "b"]),
+        (["id", "id"], ["id", "id_2"]),
+        (["id", "id", "id_2"], ["id", "id_3", "id_2"]),
+        (["x", "x", "x"], ["x", "x_2", "x_3"]),
+        (["x_2", "x", "x"], ["x_2", "x", "x_3"]),
+        ([], []),
+    ],
+)
+def test_column_keys(names: list[str], keys: list[str]) -> None:
+    assert statements.column_keys(names) == keys
+    assert len(set(keys)) == len(keys)
 
 
 @pytest.mark.parametrize("inside", [False, True])
-def test_query_inside_a_transaction_keeps_it(tmp_path: Path, inside: bool) -> None:
-    """A refused write is undone, a write returning rows is kept; an open transaction
-    stays open either way."""
+def test_writes_commit_at_once_outside_a_transaction(tmp_path: Path, inside: bool) -> None:
+    """Outside a transaction each statement is committed as it runs, and a failed one
+    leaves none open; inside one, everything waits for it."""
     conn = _connection(tmp_path / "e.db")
+    other = sqlite3.connect(tmp_path / "e.db", isolation_level=None)
     if inside:
         conn.execute("BEGIN")
-    with pytest.raises(ValueError, match="returns rows"):
-        statements.query(conn, "delete from t", (), None)
-    assert _count(conn) == 2
     rows = statements.query(conn, "insert into t (name) values ('c') returning name", (), None)
     assert rows == [{"name": "c"}]
+    with pytest.raises(ValueError, match="returns rows|return rows"):
+        statements.query(conn, "delete from t where name = 'a'", (), None)
+    with pytest.raises(sqlite3.OperationalError):
+        statements.execute(conn, "insert into nowhere values (1)", (), None)
     assert conn.in_transaction is inside
+    seen_elsewhere = int(other.execute("select count(*) from t").fetchone()[0])
     if inside:
+        assert seen_elsewhere == 2
         conn.execute("ROLLBACK")
         assert _count(conn) == 2
     else:
-        assert _count(conn) == 3
+        # the insert stays; the delete meant for execute() ran all the same
+        assert seen_elsewhere == 2 == _count(conn)
+        assert [r[0] for r in conn.execute("select name from t order by id")] == ["b", "c"]
+    other.close()
 
 
 def test_execute_returns_the_cursor_and_tells_the_tracer(tmp_path: Path) -> None:
@@ -101,19 +120,7 @@ def test_execute_returns_the_cursor_and_tells_the_tracer(tmp_path: Path) -> None
     assert cursor.lastrowid == 3
     assert not conn.in_transaction
     assert seen == [("insert into t (name) values (?)", ["c"])]
-    with pytest.raises(sqlite3.OperationalError):
-        statements.execute(conn, "insert into nowhere values (1)", (), None)
-    assert not conn.in_transaction
-
-
-@pytest.mark.parametrize(
-    "keys",
-    [["a", "b"], ["id", "id"], ["id", "id", "id_2"], ["x", "x", "x"], []],
-)
-def test_repeated_columns_named_as_sqlite_utils_names_them(keys: list[str]) -> None:
-    from sqlite_utils.utils import dedupe_keys
-
-    assert statements.dedupe_keys(keys) == dedupe_keys(keys)
+    assert statements.execute(conn, "select count(*) from t", None, None).fetchone() == (3,)
 
 
 def test_bookkeeping_read_as_sqlite_utils_reads_it(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ timeout, so several processes can write to it and tools such as Datasette or the
 sqlite3 shell can open it. Lists and dicts are stored as JSON text, encoded by
 ``encode_value`` whichever method writes them, and decoded again by ``decode_row``.
 
-Statements run on the plain ``sqlite3`` connection (evidence.store.statements, which
-runs them as sqlite-utils does). sqlite-utils itself, whose import costs a command tens
+Statements run on the plain ``sqlite3`` connection (evidence.store.statements).
+sqlite-utils itself, whose import costs a command tens
 of milliseconds, is imported only for what needs it: migrations, full-text search and
 the writes done through its tables (``insert_all``, ``update``, ``delete_where``,
 ``savepoint``). A command that reads an up-to-date library never imports it.
