@@ -116,6 +116,20 @@ def test_show_imports_only_what_showing_needs(tmp_path: Path) -> None:
     assert not set(HEAVY) & modules
 
 
+def test_search_reads_the_index_without_sqlite_utils(tmp_path: Path) -> None:
+    store = Store(tmp_path / "evidence.db")
+    store.insert("studies", {"citekey": "field1996massage", "title": "Massage lowers anxiety"})
+    store.insert("studies", {"citekey": "other2001", "title": "Walking and sleep"})
+    store.close()
+    output, modules = _run(["search", "anxiety"], tmp_path)
+    assert "field1996massage" in output and "other2001" not in output
+    assert not set(HEAVY) & modules
+    # not FTS syntax (an unclosed quote): searched as a phrase
+    output, modules = _run(["search", '"lowers anxiety'], tmp_path)
+    assert "field1996massage" in output
+    assert not set(HEAVY) & modules
+
+
 def test_show_on_a_library_to_upgrade_migrates_it(tmp_path: Path) -> None:
     """A library saved before the retractions table (schema 0, one migration missing):
     `show` runs the migration through sqlite-utils, and the next `show` opens the

@@ -8,8 +8,8 @@ sqlite3 shell can open it. Lists and dicts are stored as JSON text, encoded by
 
 Statements run on the plain ``sqlite3`` connection (evidence.store.statements).
 sqlite-utils itself, whose import costs a command tens
-of milliseconds, is imported only for what needs it: migrations, full-text search and
-the writes done through its tables (``insert_all``, ``update``, ``delete_where``,
+of milliseconds, is imported only for what needs it: migrations and the writes done
+through its tables (``insert_all``, ``update``, ``delete_where``,
 ``savepoint``). A command that reads an up-to-date library never imports it.
 """
 
@@ -392,13 +392,19 @@ class Store:
                 f"the search query is too long ({terms} words, {len(query)} characters). "
                 f"Search with at most {MAX_SEARCH_TERMS} words and {MAX_SEARCH_CHARS} characters"
             )
+        if table not in FTS:
+            raise ValueError(f"{table} has no full-text index")
+        # The table's rows whose index entry matches, best first (FTS5's bm25 rank).
+        sql = (
+            f"select t.* from [{table}] t join [{table}_fts] f on f.rowid = t.rowid "
+            f"where [{table}_fts] match ? order by f.rank limit ?"
+        )
         try:
-            rows = self._table(table).search(query, limit=limit)
-            return [decode_row(r) for r in rows]
+            return self.query(sql, [query, limit])
         except sqlite3.OperationalError:
             # A query that is not valid FTS syntax: search it as a quoted phrase instead.
             quoted = '"' + query.replace('"', '""') + '"'
-            return [decode_row(r) for r in self._table(table).search(quoted, limit=limit)]
+            return self.query(sql, [quoted, limit])
 
     def integrity_problems(self) -> list[str]:
         """``PRAGMA integrity_check`` and ``foreign_key_check`` findings (empty when sound)."""
