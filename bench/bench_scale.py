@@ -557,6 +557,11 @@ def main() -> int:
         help="folder to keep the generated libraries in and use them again (they are "
         "written there once; delete the folder after a change to the generator)",
     )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="also write the tables to this file as Markdown sections, as make bench does",
+    )
     args = parser.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
     if args.scale_1m:
@@ -571,6 +576,12 @@ def main() -> int:
             print(json.dumps(row, ensure_ascii=False))
         for note in table["notes"]:
             print("-", note)
+    if args.output:
+        from bench.run import _section
+
+        sections = [result, *result["tables"]] if ops else result["tables"]
+        text = "\n".join(line for table in sections for line in _section("scale", table))
+        args.output.write_text(text + "\n", encoding="utf-8")
     return 0
 
 
