@@ -415,7 +415,7 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
             f"fastest of {LISTING_RUNS}; ratio = command / loop in wall-clock seconds (target "
             "≤ 2, peak ≤ 200 MB); CPU ratio = the same in user + system CPU seconds of each "
             "process, which other work on a shared machine disturbs less.",
-            "Times include start-up (about 0.25 s for the command, 0.02 s for the loop): "
+            "Times include start-up (about 0.2 s for the command, 0.03 s for the loop): "
             "for the listings of a few rows (a page, search) the ratio is mostly start-up, "
             "not reading.",
         ],
