@@ -864,6 +864,7 @@ class FakeServices:
         self._index_cache: _Bm25 | None = None
         self._title_cache: TitleIndex | None = None
         self._id_cache: dict[tuple[str, str], list[dict[str, Any]]] | None = None
+        self._positions: dict[int, int] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -949,14 +950,28 @@ class FakeServices:
         if wanted is None:
             return None
         with self._lock:
-            if self._id_cache is None:
-                index: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-                for r in self.records:
-                    for id_key in _id_keys(r):
-                        index[id_key].append(r)
-                self._id_cache = dict(index)
-            holders = self._id_cache.get(wanted, [])
+            holders = self._ids().get(wanted, [])
         return next((r for r in holders if _knows(r, service)), None)
+
+    def holding(self, kind: str, values: Iterable[str]) -> list[dict[str, Any]]:
+        """Every record with one of these identifiers, in the order they were added
+        (what a scan of ``records`` would give, through the identifier index)."""
+        wanted = {key for v in values if (key := _id_key(kind, v)) is not None}
+        with self._lock:
+            ids = self._ids()
+            found = {id(r): r for key in wanted for r in ids.get(key, [])}
+            return sorted(found.values(), key=lambda r: self._positions[id(r)])
+
+    def _ids(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        # (with the lock held) the identifier index, made again after an add
+        if self._id_cache is None:
+            index: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+            for r in self.records:
+                for id_key in _id_keys(r):
+                    index[id_key].append(r)
+            self._id_cache = dict(index)
+            self._positions = {id(r): n for n, r in enumerate(self.records)}
+        return self._id_cache
 
     def _titles(self) -> TitleIndex:
         with self._lock:
@@ -1410,11 +1425,14 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
         terms = " ".join(v for k, v in q if k == "query" or k.startswith("query."))
+        dois = {_norm_doi(v) for name, v in filters if name == "doi"}
         if terms:
             scored = fake._index().rank(terms)
         else:
-            scored = [(1.0, r) for r in fake.records if _knows(r, "crossref") and r.get("doi")]
-        dois = {_norm_doi(v) for name, v in filters if name == "doi"}
+            # A DOI filter names its records: found through the identifier index (the
+            # same records, in the same order, as a scan of every record).
+            pool = fake.holding("doi", dois) if dois else fake.records
+            scored = [(1.0, r) for r in pool if _knows(r, "crossref") and r.get("doi")]
         types = {v for name, v in filters if name == "type"}
         issns = {v.upper() for name, v in filters if name == "issn"}
         if issns:
