@@ -1842,14 +1842,34 @@ def _pubmed_eval(tokens: list[str], rec: dict[str, Any]) -> bool:
     return disjunction()
 
 
+def _ored_dois(tokens: list[str]) -> list[str] | None:
+    """The DOIs of a term that is only ``value[aid]`` (or [doi], [lid]) clauses joined
+    by OR; None for any other term."""
+    dois = []
+    for n, token in enumerate(tokens):
+        if n % 2:
+            if token != "OR":
+                return None
+            continue
+        m = _FIELD.match(token)
+        if m is None or m.group(2).lower() not in ("aid", "doi", "lid", "location id"):
+            return None
+        dois.append(m.group(1).strip().strip('"').strip())
+    return dois if dois and len(tokens) % 2 else None
+
+
 def _pubmed_search(fake: FakeServices, term: str, sort: str = "") -> list[dict[str, Any]]:
     """Evaluate an E-utilities term (clauses ``value[field]`` combined by AND, OR, NOT
     and parentheses). Hits come newest PMID first, or with ``sort=relevance`` by how
     well the term's title/abstract words match (BM25 over title and abstract; the fake
     knows no answers, only text)."""
-    records = [r for r in fake.records if _knows(r, "pubmed") and r.get("pmid")]
     tokens = _pubmed_tokens(term)
-    hits = [rec for rec in records if _pubmed_eval(tokens, rec)]
+    dois = _ored_dois(tokens)
+    # A lookup by DOIs ("a"[aid] OR "b"[aid]) names its records: found through the
+    # identifier index, the same records in the same order as a scan of every record.
+    pool = fake.records if dois is None else fake.holding("doi", dois)
+    records = [r for r in pool if _knows(r, "pubmed") and r.get("pmid")]
+    hits = records if dois is not None else [r for r in records if _pubmed_eval(tokens, r)]
     hits.sort(key=lambda r: -int(r["pmid"]))
     if sort.lower() in ("relevance", "best match") and hits:
         words: list[str] = []

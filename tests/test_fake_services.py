@@ -556,3 +556,36 @@ def test_limit_headers_follow_the_pool(fake: FakeServices) -> None:
     assert (public.headers["x-api-pool"], public.headers["x-concurrency-limit"]) == ("public", "1")
     oa = get(fake, "openalex", f"/works/doi:{RECORD['doi']}", params={"api_key": "k"})
     assert oa.headers["RateLimit-Limit"] == "100"
+
+
+def test_lookups_by_doi_through_the_index_find_what_a_scan_finds() -> None:
+    """A Crossref DOI filter and a PubMed ORed [aid] term find their records through the
+    identifier index: the same records, in the same order, as evaluating every record."""
+    import fake_services as fs
+
+    fake = FakeServices()
+    for i in range(40):
+        fake.add(
+            doi=f"10.1000/Idx.{i % 30}" if i % 7 else None,  # some DOIs shared, some absent
+            pmid=str(9000 + i) if i % 3 else None,
+            title=f"Record {i}",
+            services=["crossref"] if i % 11 == 0 else None,
+        )
+    dois = ["10.1000/idx.1", "https://doi.org/10.1000/IDX.2", "10.1000/idx.29", "10.9/none"]
+    term = " OR ".join(f'"{d}"[aid]' for d in dois)
+    tokens = fs._pubmed_tokens(term)
+    assert fs._ored_dois(tokens) == dois
+    scanned = [
+        r
+        for r in fake.records
+        if fs._knows(r, "pubmed") and r.get("pmid") and fs._pubmed_eval(tokens, r)
+    ]
+    scanned.sort(key=lambda r: -int(r["pmid"]))
+    found = fs._pubmed_search(fake, term)
+    assert found == scanned and len(found) >= 3
+    # any other term is evaluated on every record
+    assert fs._ored_dois(fs._pubmed_tokens('"10.1000/idx.1"[aid] AND 2020[dp]')) is None
+    assert fs._ored_dois(fs._pubmed_tokens("massage[ti]")) is None
+    wanted = {fs._norm_doi(d) for d in dois}
+    by_scan = [r for r in fake.records if r.get("doi") and fs._norm_doi(r["doi"]) in wanted]
+    assert fake.holding("doi", dois) == by_scan and len(by_scan) >= 4
