@@ -27,6 +27,7 @@ BENCHES = {
     "import": "bench.bench_import",
     "fetch": "bench.bench_fetch",
     "verify": "bench.bench_verify",
+    "verify-scale": "bench.verify_scale",
     "refs": "bench.bench_refs",
     "ingest": "bench.bench_ingest",
     "pdf": "bench.bench_pdf",
