@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -289,7 +289,17 @@ def count_rows(table: str) -> int:
         conn.close()
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt in this process, as in a terminal, even when it was
+    started with SIGINT ignored (a job a shell runs in the background is)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_verify_keeps_the_verdicts_already_looked_up(  # type: ignore[no-untyped-def]
     fake_services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -314,6 +324,7 @@ def test_ctrl_c_during_verify_keeps_the_verdicts_already_looked_up(  # type: ign
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_add_keeps_the_studies_already_looked_up(  # type: ignore[no-untyped-def]
     fake_services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
