@@ -33,7 +33,7 @@ MentionKind = Literal[
 ]
 
 # Claim statuses in display order. Which one a claim gets is decided by
-# evidence.status.derive_status (precedence: retracted > disputed > supported > cited >
+# evidence.status.status_of (precedence: retracted > disputed > supported > cited >
 # attributed > vague > unsourced).
 STATUSES: Final[tuple[ClaimStatus, ...]] = get_args(ClaimStatus)
 # Verification verdicts of a study (the `verification.status` of a study object).

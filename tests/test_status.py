@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.status import derive_status
+from evidence.status import status_of
 from evidence.vocab import STATUSES
 
 STUDIES = {
@@ -10,6 +10,16 @@ STUDIES = {
     2: {"retracted": True, "verification": "retracted"},
     3: {"retracted": False, "verification": "unverified"},
 }
+
+
+def derive_status(mentions: list, links: list, studies: dict) -> str:
+    """status_of for mentions and links given as rows (dicts)."""
+    return status_of(
+        {m["kind"] for m in mentions},
+        [m["study_id"] for m in mentions if m["study_id"] is not None],
+        [(link["study_id"], link["stance"], link["origin"]) for link in links],
+        studies,
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,7 +53,7 @@ def test_derive_status(mentions: list, links: list, expected: str) -> None:
 
 def test_ingest_counts_unsourced_by_the_same_rule_as_claim_status(tmp_path) -> None:
     """Ingest's summary counts `unsourced` in SQL (evidence.status.UNSOURCED_SQL); claims
-    get their status from derive_status. Both must agree whatever the mentions and links:
+    get their status from status_of. Both must agree whatever the mentions and links:
     every kind of mention, a reviewer's tag, a contradicting tag and a suggestion."""
     import json
 
