@@ -12,6 +12,7 @@ compares them on generated and real claims).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bib.jsonlayout import layout, scalar
@@ -84,8 +85,8 @@ class ClaimLayout:
             f'{n1}"reasons": {self._strings(c["reasons"])},'
             f'{n1}"span": {self._strings(c["span"])},'
             f'{n1}"removed": {_value(c["removed"], k1)},'
-            f'{n1}"mentions": {self._mentions(c["mentions"])},'
-            f'{n1}"evidence": {self._links(c["evidence"])},'
+            f'{n1}"mentions": {self._objects(c["mentions"], self._mention)},'
+            f'{n1}"evidence": {self._objects(c["evidence"], self._link)},'
             f'{n1}"retracted_studies": {_value(c["retracted_studies"], k1)}'
             f"\n{self.k0}}}"
         )
@@ -102,13 +103,14 @@ class ClaimLayout:
         n2 = self.n2
         return "[" + n2 + ("," + n2).join(laid) + self.n1 + "]"  # type: ignore[arg-type]
 
-    def _mentions(self, mentions: Any) -> str:
-        if type(mentions) is not list:
-            return _value(mentions, self.k1)
-        if not mentions:
+    def _objects(self, items: Any, lay: Callable[[Any], str]) -> str:
+        """A list of mentions or links as a value of the claim, each laid out by ``lay``."""
+        if type(items) is not list:
+            return _value(items, self.k1)
+        if not items:
             return "[]"
         n2 = self.n2
-        return "[" + n2 + ("," + n2).join(map(self._mention, mentions)) + self.n1 + "]"
+        return "[" + n2 + ("," + n2).join(map(lay, items)) + self.n1 + "]"
 
     def _mention(self, m: Any) -> str:
         keys = tuple(m) if type(m) is dict else ()
@@ -132,14 +134,6 @@ class ClaimLayout:
             candidates = m["candidates"]
             laid += f',{n3}"candidates": ' + ("[]" if candidates == [] else layout(candidates, k3))
         return laid + self.n2 + "}"
-
-    def _links(self, links: Any) -> str:
-        if type(links) is not list:
-            return _value(links, self.k1)
-        if not links:
-            return "[]"
-        n2 = self.n2
-        return "[" + n2 + ("," + n2).join(map(self._link, links)) + self.n1 + "]"
 
     def _link(self, e: Any) -> str:
         if type(e) is not dict or tuple(e) != EVIDENCE_KEYS:

@@ -217,6 +217,8 @@ def _print_claims(claims: Iterable[ClaimObject]) -> int:
 
 
 def _write_claim_lines(claims: Iterable[ClaimObject]) -> int:
+    # The console's text of each line: control characters that move the cursor dropped.
+    _plain = strip_control_codes
     count = 0
 
     def lines() -> Iterator[str]:
@@ -234,11 +236,6 @@ def _write_claim_lines(claims: Iterable[ClaimObject]) -> int:
 
     write_pieces(lines())
     return count
-
-
-def _plain(text: str) -> str:
-    # What the console leaves of a text: control characters that move the cursor go.
-    return strip_control_codes(text)
 
 
 @app.command()
