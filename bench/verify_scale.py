@@ -37,6 +37,7 @@ sys.path.insert(1, str(ROOT / "tests"))
 
 from bench.bench_fetch import make_records  # noqa: E402
 from bench.bench_verify import write_library  # noqa: E402
+from bench.refcheck import LAUNCHER as REFCHECK_LAUNCHER  # noqa: E402
 from evidence.library_io import import_files  # noqa: E402
 from evidence.store import Store  # noqa: E402
 from tests.fake_services import FakeServices, Limit, default_limits  # noqa: E402
@@ -47,19 +48,9 @@ LATENCY = 0.0
 MAILTO = "verify-scale@example.org"
 TIME = "/usr/bin/time"
 
-# The console script's main(), every service's published rate first raised to RATE
-# (concurrency untouched): the same command, only paced faster.
-LAUNCHER = f"""
-import dataclasses, sys
-from bib.http import policies
-for name, p in list(policies.POLICIES.items()):
-    fast = {{f: {RATE!r} for f in ("rate", "rate_with_key", "rate_without_mailto", "list_rate",
-            "list_rate_without_mailto") if getattr(p, f, None)}}
-    policies.POLICIES[name] = dataclasses.replace(p, **fast)
-from evidence.cli import main
-sys.argv[0] = "evidence"
-main()
-"""
+# The console script's main() with every service's published rate raised to RATE
+# (bench/refcheck.py's launcher): the same command, only paced faster.
+LAUNCHER = REFCHECK_LAUNCHER.replace("RATE", repr(RATE))
 
 
 def _library(records: list[dict[str, Any]], folder: Path) -> Path:
