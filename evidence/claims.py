@@ -30,20 +30,17 @@ def document_id(store: Store, name: str | None) -> int | None:
     return int(row["id"])
 
 
-def study_states(
-    store: Store, study_ids: Collection[int] | None = None
-) -> dict[int, dict[str, Any]]:
-    """Per study (every one, or those of ``study_ids``): citekey, retracted flag, latest
-    verification status, and the retraction notices that say so."""
-    among = "" if study_ids is None else " where s.id in (select value from json_each(?))"
-    params = [] if study_ids is None else [json.dumps(list(study_ids))]
+def study_states(store: Store, study_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """Per study of ``study_ids``: citekey, retracted flag, latest verification status,
+    and the retraction notices that say so."""
     # The latest verdict alone (nothing of the check's JSON columns is read); the
     # notices' details only for the studies that have a retraction notice.
     rows = store.execute(
         "select s.id, s.citekey, s.retracted, (select c.status from checks c "
         "where c.study_id = s.id order by c.id desc limit 1), exists (select 1 from notices n "
-        f"where n.study_id = s.id and n.kind = 'retraction') from studies s{among}",
-        params,
+        "where n.study_id = s.id and n.kind = 'retraction') from studies s "
+        "where s.id in (select value from json_each(?))",
+        [json.dumps(list(study_ids))],
     ).fetchall()
     noticed = [r[0] for r in rows if r[4]]
     retraction_notices: dict[int, list[str]] = {}
