@@ -2,7 +2,7 @@
 
 The library is what a user has after ``evidence import refs.bib``: 1,000 journal
 articles with DOIs, 700 of them with their PMIDs too (PubMed exports carry them), read
-and saved by ``import_files`` into a fresh Store. Then ``select_studies(all_studies=True)``
+and saved by ``import_files`` into a fresh Store. Then ``select(all_studies=True)``
 and ``verify_studies`` run with an ``HttpClient`` configured from the environment, as
 ``evidence verify --all`` does, against the fake at the published limits (Crossref
 polite pool: list queries 3 req/s and 3 concurrent; PubMed 3 req/s) with 50 ms latency.
@@ -51,7 +51,7 @@ from bib.http import HttpClient, HttpConfig  # noqa: E402
 from bib.work import Author, Work  # noqa: E402
 from evidence.library_io import import_files  # noqa: E402
 from evidence.store import Store  # noqa: E402
-from evidence.verify import select_studies, verify_studies  # noqa: E402
+from evidence.verify import select, verify_studies  # noqa: E402
 from tests.fake_services import FakeServices  # noqa: E402
 
 
@@ -103,16 +103,16 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
             HttpClient(HttpConfig.from_env()) as client,
         ):
             start = time.perf_counter()
-            rows, fresh = select_studies(store, [], all_studies=True, refresh=False)
-            report = verify_studies(store, client, rows)
+            chosen = select(store, [], all_studies=True, refresh=False)
+            report = verify_studies(store, client, chosen.stale)
             cold = time.perf_counter() - start
             made = counts(fake)
             rejected = sum(fake.rejected.values())
 
             fake.reset_stats()
             start = time.perf_counter()
-            rows2, fresh2 = select_studies(store, [], all_studies=True, refresh=False)
-            verify_studies(store, client, rows2)
+            again_chosen = select(store, [], all_studies=True, refresh=False)
+            verify_studies(store, client, again_chosen.stale)
             again = time.perf_counter() - start
             again_requests = sum(fake.count(s) for s in ("crossref", "pubmed", "openalex", "s2"))
 
@@ -182,10 +182,11 @@ def run(tmpdir: str | Path) -> dict[str, Any]:
         )
     )
     notes = [
-        f"{len(rows):,} studies imported from BibTeX ({pmids:,} with a PMID) and verified "
-        f"({fresh} skipped as fresh); verdicts: {dict(verdicts)}; "
-        f"{len(report.failures)} unverified. The second verify --all found {len(rows2)} "
-        f"stale ({fresh2} fresh) and took {again:.2f} s.",
+        f"{len(chosen.stale):,} studies imported from BibTeX ({pmids:,} with a PMID) and "
+        f"verified ({len(chosen.fresh)} skipped as fresh); verdicts: {dict(verdicts)}; "
+        f"{len(report.failures)} unverified. The second verify --all found "
+        f"{len(again_chosen.stale)} stale ({len(again_chosen.fresh)} fresh) and took "
+        f"{again:.2f} s.",
         f"Rate-limit floor {floor:.2f} s: {minimum['crossref']} Crossref list calls at "
         f"{CROSSREF_LIST_RATE:g}/s and {minimum['pubmed efetch']} PubMed efetch calls at "
         f"{PUBMED_RATE:g}/s in parallel, first request at once, plus one latency; the "

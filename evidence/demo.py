@@ -30,7 +30,7 @@ from evidence.linking import tag
 from evidence.reportmodel import build_report_model
 from evidence.resolve import resolve_mentions
 from evidence.store import Store
-from evidence.verify import load_retractions, select_studies, verify_studies
+from evidence.verify import load_retractions, select, verify_studies
 from reports.render import render_report
 
 ARTICLE = "demo_article.md"
@@ -137,8 +137,8 @@ def run_demo(db: Path, output_dir: Path) -> DemoSummary:
                 f"Loaded {sum(loaded.values())} bundled service answers ({services}) into a "
                 "private HTTP cache; verifying offline from it."
             )
-            rows, _fresh = select_studies(store, [], all_studies=True, refresh=True)
-            report = verify_studies(store, client, rows)
+            chosen = select(store, [], all_studies=True, refresh=True)
+            report = verify_studies(store, client, chosen.stale)
         say(
             "Verified: "
             + ", ".join(f"{key} {status}" for key, status in sorted(report.verdicts.items()))

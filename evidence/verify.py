@@ -11,12 +11,15 @@ no single source is complete, so all are combined and each notice keeps its sour
 
 from __future__ import annotations
 
+import json
 import tempfile
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO
+from itertools import chain
+from typing import Any, BinaryIO, Protocol
 
 from bib import lookup
 from bib.checking.search import SearchOutcome, search_citations
@@ -45,8 +48,21 @@ TITLE_AGREES = 0.9
 TITLE_SAME_PAPER = 0.5
 
 
+class Verdicts(Protocol):
+    """Where verification puts each citation's verdict as it is made: ``add`` gets the
+    verification object (DESIGN.md: citekey, verdict, reason, fields, matched,
+    searched, ...) under the key the citation is reported under."""
+
+    notices: list[str]
+    skipped_fresh: int
+
+    def add(self, key: str, check: dict[str, Any]) -> None: ...
+
+
 @dataclass
 class VerifyReport:
+    """Every verdict in memory: for a bibliography or a library small enough to hold."""
+
     verdicts: dict[str, str] = field(default_factory=dict)  # citekey -> status
     reasons: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
@@ -55,67 +71,115 @@ class VerifyReport:
     # citekey -> the verification object (verdict, reason, fields, matched, searched).
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def add(self, key: str, check: dict[str, Any]) -> None:
+        status, reason = check["verdict"], check.get("reason")
+        self.verdicts[key] = status
+        self.checks[key] = check
+        if reason:
+            self.reasons[key] = reason
+        if status == "unverified":
+            self.failures.append(f"{key}: unverified ({reason})")
 
-def select_studies(
-    store: Store, refs: Sequence[str], *, all_studies: bool, refresh: bool
-) -> tuple[list[dict[str, Any]], int]:
-    """Studies to verify and how many were skipped because their verdict is fresh."""
-    stale, fresh = split_fresh(store, refs, all_studies=all_studies, refresh=refresh)
-    return stale, len(fresh)
+
+@dataclass
+class Selection:
+    """The stored studies asked for, by id in the order asked: those to check and
+    those whose verdict is fresh (none with ``refresh``). Ids only, eight bytes a
+    study: the rows are read a chunk at a time as they are checked."""
+
+    stale: array[int] = field(default_factory=lambda: array("q"))
+    fresh: array[int] = field(default_factory=lambda: array("q"))
 
 
-def split_fresh(
-    store: Store, refs: Sequence[str], *, all_studies: bool, refresh: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The studies asked for, as those to verify and those whose verdict is fresh
-    (none with ``refresh``)."""
+# Each study's most recent check, found through the checks(study_id) index.
+_LATEST = (
+    "select s.id, c.status, c.checked_at from studies s left join checks c "
+    "on c.id = (select max(id) from checks where study_id = s.id)"
+)
+
+
+def select(
+    store: Store,
+    refs: Sequence[str],
+    *,
+    all_studies: bool,
+    refresh: bool,
+    first: Sequence[int] = (),
+) -> Selection:
+    """The studies ``refs`` name, or with ``all_studies`` every study, split by the
+    freshness of their latest verdict; each once. The studies ``first`` names are checked
+    whatever their verdict, before the others."""
+    chosen = Selection(stale=array("q", dict.fromkeys(first)))
+    if first:
+        done = set(chosen.stale)
+        found = select(store, refs, all_studies=all_studies, refresh=refresh)
+        chosen.stale.extend(i for i in found.stale if i not in done)
+        chosen.fresh.extend(i for i in found.fresh if i not in done)
+        return chosen
     if refs:
-        rows = [get_study(store, ref) for ref in refs]
+        ids = list(dict.fromkeys(get_study(store, ref)["id"] for ref in refs))
+        if refresh:
+            chosen.stale.extend(ids)
+            return chosen
+        latest = latest_checks(store, ids)
+        rows: Iterable[tuple[int, str | None, str | None]] = [
+            (i, latest[i]["status"], latest[i]["checked_at"]) if i in latest else (i, None, None)
+            for i in ids
+        ]
     elif all_studies:
-        rows = store.query("select * from studies order by id")
+        if refresh:
+            chosen.stale.extend(i for (i,) in store.execute("select id from studies order by id"))
+            return chosen
+        rows = store.execute(f"{_LATEST} order by s.id")
     else:
-        rows = []
-    if refresh:
-        return rows, []
-    latest = latest_checks(store, None if all_studies and not refs else [r["id"] for r in rows])
+        return chosen
     cutoff = datetime.now(UTC) - FRESH
-    stale: list[dict[str, Any]] = []
-    fresh: list[dict[str, Any]] = []
-    for row in rows:
-        check = latest.get(row["id"])
+    for study_id, status, checked_at in rows:
         is_fresh = (
-            check is not None
-            and check["status"] != "unverified"
-            and datetime.fromisoformat(check["checked_at"]) > cutoff
+            status not in (None, "unverified")
+            and checked_at is not None
+            and datetime.fromisoformat(checked_at) > cutoff
         )
-        (fresh if is_fresh else stale).append(row)
-    return stale, fresh
+        (chosen.fresh if is_fresh else chosen.stale).append(study_id)
+    return chosen
 
 
-def add_fresh_verdicts(report: VerifyReport, store: Store, rows: Sequence[dict[str, Any]]) -> None:
-    """Put the stored verdicts of studies not checked again (fresh) into the report, so
+def _fresh_verdicts(store: Store, ids: Sequence[int]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The stored verdicts of studies not checked again (fresh), a chunk at a time, so
     that a problem found last week still fails `verify` today."""
-    latest = latest_checks(store, [r["id"] for r in rows])
-    for row in rows:
-        key = row["citekey"]
-        check = latest.get(row["id"])
-        if key in report.verdicts or check is None:
-            continue
-        evidence = check.get("verification") or {}
-        report.verdicts[key] = check["status"]
-        if check.get("reason"):
-            report.reasons[key] = check["reason"]
-        report.checks[key] = {
-            "citekey": key,
-            "verdict": check["status"],
-            "reason": check.get("reason"),
-            "likely": evidence.get("likely"),
-            "fields": evidence.get("fields") or [],
-            "matched": evidence.get("matched"),
-            "searched": evidence.get("searched") or [],
-            "sources": check.get("sources") or [],
-            "fresh": True,
-        }
+    for start in range(0, len(ids), FRESH_CHUNK):
+        part = list(ids[start : start + FRESH_CHUNK])
+        latest = latest_checks(store, part)
+        keys = dict(
+            store.execute(
+                "select id, citekey from studies where id in (select value from json_each(?))",
+                [json.dumps(part)],
+            ).fetchall()
+        )
+        for study_id in part:
+            check = latest.get(study_id)
+            key = keys.get(study_id)
+            if check is None or key is None:
+                continue
+            evidence = check.get("verification") or {}
+            yield (
+                key,
+                {
+                    "citekey": key,
+                    "verdict": check["status"],
+                    "reason": check.get("reason"),
+                    "likely": evidence.get("likely"),
+                    "fields": evidence.get("fields") or [],
+                    "matched": evidence.get("matched"),
+                    "searched": evidence.get("searched") or [],
+                    "sources": check.get("sources") or [],
+                    "fresh": True,
+                },
+            )
+
+
+# Fresh verdicts read a query at a time.
+FRESH_CHUNK = 500
 
 
 def primary_identifier(row: dict[str, Any]) -> Identifier | None:
@@ -183,27 +247,29 @@ class Citation:
 
 
 def verify_studies(
-    store: Store,
-    client: HttpClient,
-    rows: Sequence[dict[str, Any]],
-    progress: Progress | None = None,
+    store: Store, client: HttpClient, ids: Sequence[int], progress: Progress | None = None
 ) -> VerifyReport:
-    """Check stored studies (each as its bibliography or user gave it)."""
-    return verify_citations(store, client, citations_of_rows(store, rows), progress)
+    """Check stored studies (each as its bibliography or user gave it), every verdict
+    kept in memory."""
+    report = VerifyReport()
+    verify_citations(store, client, [], progress, stored=ids, report=report)
+    return report
 
 
-def citations_of_rows(store: Store, rows: Sequence[dict[str, Any]]) -> list[Citation]:
-    """Stored studies as citations: the fields a user or file gave, under their citekeys."""
-    notice_rows = notices_by_study(store)
-    return [
-        Citation(
-            row["citekey"],
-            row,
-            cited_work(row, notice_rows.get(row["id"], [])),
-            primary_identifier(row),
-        )
-        for row in rows
-    ]
+def stored_citations(store: Store, ids: Sequence[int]) -> Iterator[list[Citation]]:
+    """Stored studies as citations (the fields a user or file gave, under their
+    citekeys), read a lookup chunk at a time."""
+    for start in range(0, len(ids), lookup.LOOKUP_CHUNK):
+        part = ids[start : start + lookup.LOOKUP_CHUNK]
+        rows = rows_by_id(store, set(part))
+        notices = notices_by_study(store, list(rows))
+        yield [
+            Citation(
+                row["citekey"], row, cited_work(row, notices.get(i, [])), primary_identifier(row)
+            )
+            for i in part
+            if (row := rows.get(i)) is not None
+        ]
 
 
 def keep_unknown_identifiers(store: Store, document: str) -> None:
@@ -273,52 +339,67 @@ def citations_of(works: Sequence[Work], rows_by_key: dict[str, dict[str, Any]]) 
 
 def verify_citations(
     store: Store,
-    client: HttpClient,
+    client: HttpClient | None,
     items: Sequence[Citation],
     progress: Progress | None = None,
     *,
+    stored: Sequence[int] = (),
+    fresh: Sequence[int] = (),
     unsaved: Sequence[str] = (),
-) -> VerifyReport:
-    """Check every citation: look its identifier up (batched across services), search by
-    title and authors where no identifier leads to the work, judge, and record one check
-    on its study.
+    report: Verdicts | None = None,
+) -> Verdicts:
+    """Check every citation: ``items`` (entries of a bibliography, each with its study),
+    then the stored studies ``stored`` (by id, read a chunk at a time). Each is looked
+    up by identifier (batched across services), searched by title and authors where no
+    identifier leads to the work, judged, and given one check on its study. Then the
+    verdicts of ``unsaved`` (entries of a bibliography that held nothing to save:
+    unverified) and of the ``fresh`` studies (their latest stored verdict) are reported.
 
     Checks are saved chunk by chunk: after a Ctrl-C every citation checked so far keeps
     its verdict, and the Interrupted error says how many. A check never adds a study; it
-    fills in the study it checks from an accepted match only. ``unsaved`` names entries of
-    a bibliography that held nothing to save: reported unverified.
+    fills in the study it checks from an accepted match only. A key is reported once:
+    an entry of ``items`` comes before a stored study of the same key.
     """
     progress = progress or NO_PROGRESS
-    report = VerifyReport()
-    local = local_retractions(store, [item.row for item in items])
+    report = report if report is not None else VerifyReport()
+    # One citation a key (the last given), in the order the keys first came.
+    given = list({item.key: item for item in items}.values())
+    keys = {item.key for item in given}
+    total = len(given) + len(stored)
+    chunks = chain(
+        (given[n : n + lookup.LOOKUP_CHUNK] for n in range(0, len(given), lookup.LOOKUP_CHUNK)),
+        stored_citations(store, stored),
+    )
     done = 0
     try:
-        with progress.task("Checking references", len(items)) as advance:
-            for start in range(0, len(items), lookup.LOOKUP_CHUNK):
-                chunk = items[start : start + lookup.LOOKUP_CHUNK]
+        with progress.task("Checking references", total) as advance:
+            for chunk in chunks:
+                assert client is not None, "checking needs a client"
+                local = local_retractions(store, [item.row for item in chunk])
                 for item, result, search in _look_up(client, chunk):
-                    _record_check(store, item, result, search, local, report)
+                    check = _record_check(store, item, result, search, local)
+                    is_given = done < len(given)
+                    if is_given or item.key not in keys:
+                        report.add(item.key, check)
                     done += 1
                     advance()
     except KeyboardInterrupt:
         raise Interrupted(
-            f"interrupted; {done} of {len(items)} studies were checked and their verdicts "
+            f"interrupted; {done} of {total} studies were checked and their verdicts "
             "saved (run the command again for the rest)"
         ) from None
-    report.verdicts = {i.key: report.verdicts[i.key] for i in items if i.key in report.verdicts}
     for key in unsaved:
         reason = "the entry holds nothing to check (no title and no identifier)"
-        report.verdicts[key] = "unverified"
-        report.reasons[key] = reason
-        report.checks[key] = {
-            "citekey": key,
-            **Verification("unverified", reason).to_dict(),
-        }
-        report.failures.append(f"{key}: unverified ({reason})")
-    if items and not client.has_key("openalex") and not client.config.offline:
-        report.notices.append(
-            "Notice: OpenAlex skipped (set EVIDENCE_OPENALEX_KEY to use it; a free key works)."
-        )
+        report.add(key, {"citekey": key, **Verification("unverified", reason).to_dict()})
+    report.skipped_fresh = len(fresh)
+    for key, check in _fresh_verdicts(store, fresh):
+        if key not in keys:
+            report.add(key, check)
+    if total and client is not None and not client.has_key("openalex"):
+        if not client.config.offline:
+            report.notices.append(
+                "Notice: OpenAlex skipped (set EVIDENCE_OPENALEX_KEY to use it; a free key works)."
+            )
     return report
 
 
@@ -355,10 +436,9 @@ def _record_check(
     result: LookupResult | None,
     search: SearchOutcome | None,
     local: dict[int, list[dict[str, Any]]],
-    report: VerifyReport,
-) -> None:
+) -> dict[str, Any]:
     """Judge one citation and save the verdict on its study (one transaction: the check
-    and what an accepted match fills in are saved together)."""
+    and what an accepted match fills in are saved together); the verification object."""
     row, cited = item.row, item.cited
     check = judge(cited, result, search)
     rw_notices = [to_notice(r) for r in local.get(row["id"], [])]
@@ -401,12 +481,7 @@ def _record_check(
                 "verification": check.to_dict(),
             },
         )
-    report.verdicts[item.key] = status
-    report.checks[item.key] = {"citekey": item.key, **check.to_dict(), "verdict": status}
-    if reason:
-        report.reasons[item.key] = reason
-    if status == "unverified":
-        report.failures.append(f"{item.key}: unverified ({reason})")
+    return {"citekey": item.key, **check.to_dict(), "verdict": status}
 
 
 def _ids_of(row: dict[str, Any]) -> dict[str, Any]:

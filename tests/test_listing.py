@@ -172,19 +172,26 @@ def test_write_json_lays_out_streamed_arrays_as_print_json(
         "b": [],
         "c": {"d": [3, 4]},
         "e": None,
+        "f": {'k\u00e9y "1"': "v", "k2": {"z": [1]}},
+        "g": {},
     }
     print_json(data)
     expected = capsys.readouterr().out
     file = cli_listing.ArrayFile(1)
     for item in data["a"]:
         file.add(item)
-    with file.file:
+    members, empty = cli_listing.ObjectFile(1), cli_listing.ObjectFile(1)
+    for key, value in data["f"].items():
+        members.put(key, value)
+    with file.file, members.file, empty.file:
         cli_listing.write_json(
             {
                 "a": file.streamed(),
                 "b": cli_listing.Streamed(iter([])),
                 "c": {"d": cli_listing.Streamed(iter([3, 4]))},
                 "e": None,
+                "f": members.streamed(),
+                "g": empty.streamed(),
             }
         )
     assert capsys.readouterr().out == expected

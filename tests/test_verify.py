@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from bib import lookup
 from bib.services.retractions import parse_retraction_data
+from evidence import verify as verification
 from evidence.cli import app
 from evidence.store import Store
 from tests.conftest import shared_path
@@ -100,6 +101,51 @@ def test_verify_verdicts_notices_design_and_fresh_skip(fake_services) -> None:  
     code, out, _ = run("verify", "--all", "--json")
     assert json.loads(out)["skipped_fresh"] == 3
     assert sum(fake_services.count(s) for s in ("crossref", "pubmed", "openalex", "s2")) == 0
+
+
+def test_verify_in_chunks_reports_each_study_once_checked_then_fresh(  # type: ignore[no-untyped-def]
+    fake_services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Studies read and checked two at a time, their verdicts kept on disk until printed:
+    each study has one verdict, those checked (in library order) before the fresh ones,
+    and the JSON is laid out as json.dumps lays it out."""
+    monkeypatch.setattr(lookup, "LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(verification, "FRESH_CHUNK", 2)
+    dois = [f"10.5555/chunked.{n}" for n in range(5)]
+    for n, doi in enumerate(dois):
+        fake_services.add(doi=doi, title=f"Chunked study {n}", authors=[("Roe", "R")], year=2001)
+    fake_services.add(RETRACTED)
+    missing = "10.1234/not.there"
+    assert run("add", "--no-fetch", *dois, RETRACTED["doi"], missing)[0] == 0
+    key = {doi: s["id"] for doi, s in studies().items()}
+    assert run("verify", key[dois[1]], key[dois[3]])[0] == 0  # these two are now fresh
+    code, out, err = run("verify", "--all", "--json")
+    assert code == 1, err
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+    result = json.loads(out)
+    checked = [key[d] for d in (dois[0], dois[2], dois[4], RETRACTED["doi"], missing)]
+    fresh = [key[dois[1]], key[dois[3]]]
+    assert list(result["verdicts"]) == checked + fresh
+    assert [r["citekey"] for r in result["references"]] == checked + fresh
+    assert [bool(r.get("fresh")) for r in result["references"]] == [False] * 5 + [True] * 2
+    assert result["verdicts"][key[RETRACTED["doi"]]] == "retracted"
+    assert result["verdicts"][key[missing]] == "not_found"
+    assert result["counts"] == {"verified": 5, "retracted": 1, "not_found": 1}
+    assert result["skipped_fresh"] == 2
+    assert list(result["reasons"]) == checked + fresh  # every verdict here has a reason
+    # On a terminal: the problems grouped by verdict, then the counts.
+    code, text, _ = run("verify", "--all", "--refresh")
+    assert code == 1
+    lines = text.splitlines()
+    assert lines[:2] == ["not_found (1)", f"  {key[missing]}: {result['reasons'][key[missing]]}"]
+    assert lines[2].startswith("      doi (major): cited 10.1234/not.there; found ")
+    assert lines[3] == "retracted (1)" and lines[4].startswith(f"  {key[RETRACTED['doi']]}:")
+    assert lines[-1] == "7 checked: 1 not_found, 1 retracted, 5 verified."
+    # A study named twice is checked once.
+    before = count_rows("checks")
+    code, out, _ = run("verify", key[dois[0]], key[dois[0]], "--refresh", "--json")
+    assert code == 0 and json.loads(out)["verdicts"] == {key[dois[0]]: "verified"}
+    assert count_rows("checks") == before + 1
 
 
 def test_verify_reports_mismatched_fields(fake_services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

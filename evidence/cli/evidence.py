@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import ExitStack
 
 import typer
 
@@ -18,11 +18,11 @@ from evidence.cli.context import (
     json_option,
     open_store,
     out,
-    print_json,
 )
 from evidence.cli.paths import given_path
 from evidence.cli.problems import problem_line
 from evidence.cli.progress import TerminalProgress
+from evidence.cli.verdicts import VerdictFiles
 from evidence.store import Store
 
 app = typer.Typer()
@@ -32,17 +32,6 @@ retractions_app = typer.Typer(
 )
 app.add_typer(retractions_app, name="retractions")
 
-VERDICT_STYLE = {
-    "verified": "green",
-    "mismatch": "yellow",
-    "not_found": "red",
-    "retracted": "red",
-    "unverified": "dim",
-}
-
-
-# Verdicts that fail `verify` (exit 1): the reference is wrong, not merely unchecked.
-PROBLEM_VERDICTS = ("not_found", "mismatch", "retracted")
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json", ".ris")
 
 
@@ -68,54 +57,46 @@ def verify_cmd(
     files = [name for name in ids or [] if _is_bibliography(name)]
     documents = [name for name in ids or [] if name not in files and _is_document(name)]
     refs = [name for name in ids or [] if name not in files and name not in documents]
-    fresh = 0
-    fresh_rows: list[dict[str, Any]] = []
-    report = verification.VerifyReport()
-    with open_store(ctx) as store:
+    with open_store(ctx) as store, VerdictFiles(as_json=as_json) as report:
         items: list[verification.Citation] = []
         unsaved: list[str] = []
+        cited: list[int] = []
         if files:
             items.extend(_file_citations(store, files, unsaved))
         if documents:
             with http_client(ctx) as client:
-                rows = _document_studies(store, client, documents)
-            items.extend(verification.citations_of_rows(store, rows))
-        if refs or all_studies:
-            rows, fresh_rows = verification.split_fresh(
-                store, refs, all_studies=all_studies, refresh=refresh
-            )
-            fresh = len(fresh_rows)
-            items.extend(verification.citations_of_rows(store, rows))
-        if items or unsaved:
-            with http_client(ctx) as client:
-                report = verification.verify_citations(
-                    store, client, items, TerminalProgress.for_terminal(err), unsaved=unsaved
-                )
-        if fresh:
-            verification.add_fresh_verdicts(report, store, fresh_rows)
-    report.skipped_fresh = fresh
-    for line in report.notices:
-        err.print(line, markup=False)
-    counts: dict[str, int] = {}
-    for status in report.verdicts.values():
-        counts[status] = counts.get(status, 0) + 1
-    if as_json:
-        print_json(
-            {
-                "verdicts": report.verdicts,
-                "reasons": report.reasons,
-                "skipped_fresh": report.skipped_fresh,
-                "counts": counts,
-                "references": list(report.checks.values()),
-            }
+                cited = _document_studies(store, client, documents)
+        chosen = verification.select(
+            store, refs, all_studies=all_studies, refresh=refresh, first=cited
         )
-    else:
-        _print_problems(report)
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        out.print(f"{len(report.verdicts)} checked: {summary or 'nothing'}.", markup=False)
-        if fresh:
-            out.print(f"{fresh} studies have a fresh verdict (use --refresh to check again).")
-    if report.failures or any(counts.get(v) for v in PROBLEM_VERDICTS):
+        with ExitStack() as stack:
+            client = None
+            if items or unsaved or chosen.stale:
+                client = stack.enter_context(http_client(ctx))
+            verification.verify_citations(
+                store,
+                client,
+                items,
+                TerminalProgress.for_terminal(err),
+                stored=chosen.stale,
+                fresh=chosen.fresh,
+                unsaved=unsaved,
+                report=report,
+            )
+        for line in report.notices:
+            err.print(line, markup=False)
+        if as_json:
+            report.print_json()
+        else:
+            report.print_problems()
+            summary = ", ".join(f"{n} {status}" for status, n in sorted(report.counts.items()))
+            out.print(f"{report.checked} checked: {summary or 'nothing'}.", markup=False)
+            if report.skipped_fresh:
+                out.print(
+                    f"{report.skipped_fresh} studies have a fresh verdict (use --refresh to "
+                    "check again)."
+                )
+    if report.failed:
         raise typer.Exit(1)
 
 
@@ -138,9 +119,9 @@ def _is_document(name: str) -> bool:
     return path.is_file() and path.suffix.lower() in SUFFIXES
 
 
-def _document_studies(store: Store, client: HttpClient, names: list[str]) -> list[dict[str, Any]]:
+def _document_studies(store: Store, client: HttpClient, names: list[str]) -> list[int]:
     """Ingest each manuscript (as `ingest` does), resolve its mentions (as `resolve`
-    does) and return the studies it cites."""
+    does) and return the studies it cites, by id in citekey order."""
     from pathlib import Path
 
     from evidence import ingest as ingesting
@@ -162,7 +143,7 @@ def _document_studies(store: Store, client: HttpClient, names: list[str]) -> lis
                 err.print(f"Error: {line}", markup=False)
         ids.update(verification.studies_cited_by(store, report.document))
     rows = verification.rows_by_id(store, ids)
-    return [rows[i] for i in sorted(rows, key=lambda i: rows[i]["citekey"])]
+    return sorted(rows, key=lambda i: rows[i]["citekey"])
 
 
 def _file_citations(
@@ -183,33 +164,6 @@ def _file_citations(
     by_key = {key: rows[i] for key, i in imported.keys.items() if i in rows}
     unsaved.extend(w.citekey for w in imported.entries if w.citekey and w.citekey not in by_key)
     return verification.citations_of(imported.entries, by_key)
-
-
-def _print_problems(report: verification.VerifyReport) -> None:
-    """One line per reference that is not verified, grouped by verdict, with its fields."""
-    order = ("not_found", "mismatch", "retracted", "unverified")
-    for status in order:
-        keys = [k for k, v in report.verdicts.items() if v == status]
-        if not keys:
-            continue
-        style = VERDICT_STYLE.get(status, "")
-        out.print(f"[{style}]{status}[/] ({len(keys)})")
-        for key in keys:
-            check = report.checks.get(key, {})
-            likely = check.get("likely")
-            tag = f" [likely {likely}]" if likely and status == "mismatch" else ""
-            out.print(f"  {key}{tag}: {report.reasons.get(key) or ''}", markup=False)
-            for f in check.get("fields") or []:
-                out.print(
-                    f"      {f['field']} ({f['severity']}): cited {_short(f['cited'])}; "
-                    f"found {_short(f['found'])}" + (f" — {f['note']}" if f.get("note") else ""),
-                    markup=False,
-                )
-
-
-def _short(value: object, width: int = 90) -> str:
-    text = "nothing" if value in (None, "", []) else str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # The Retraction Watch CSV is about 60 MB and grows by a few MB a year; a file read

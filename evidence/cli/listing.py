@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import typer
 
-from bib.jsonlayout import dump, layout
+from bib.jsonlayout import dump, layout, scalar
 from evidence.cli.context import fail, out, stdout
 
 # Items a terminal listing shows unless --limit or --all say otherwise.
@@ -81,9 +81,11 @@ def write_pieces(pieces: Iterable[str]) -> int:
     return count
 
 
-class ArrayFile:
-    """A JSON array laid out ``level`` deep, kept in a temporary file while its items
-    arrive (for an array that is written after others are complete)."""
+class _LaidFile:
+    """A JSON container laid out ``level`` deep, kept in a temporary file while its
+    items arrive (for one that is written after others are complete)."""
+
+    OPEN, CLOSE = "", ""
 
     def __init__(self, level: int, lay: Callable[[str], Callable[[Any], str]] | None = None):
         # ``lay``: given the indent the items start at, what lays out one item (the
@@ -95,15 +97,42 @@ class ArrayFile:
         self._level = level
         self._count = 0
 
-    def add(self, item: Any) -> None:
-        self.file.write(("[" if not self._count else ",") + self._inner)
-        self.file.write(self._lay(item))
+    def __len__(self) -> int:
+        return self._count
+
+    def _next(self) -> None:
+        self.file.write((self.OPEN if not self._count else ",") + self._inner)
         self._count += 1
 
     def streamed(self) -> Streamed:
-        self.file.write("[]" if not self._count else "\n" + "  " * self._level + "]")
+        if self._count:
+            self.file.write("\n" + "  " * self._level + self.CLOSE)
+        else:
+            self.file.write(self.OPEN + self.CLOSE)
         self.file.seek(0)
         return Streamed(text=self.file)
+
+
+class ArrayFile(_LaidFile):
+    """A JSON array laid out ``level`` deep, kept in a temporary file while its items
+    arrive."""
+
+    OPEN, CLOSE = "[", "]"
+
+    def add(self, item: Any) -> None:
+        self._next()
+        self.file.write(self._lay(item))
+
+
+class ObjectFile(_LaidFile):
+    """A JSON object laid out ``level`` deep, kept in a temporary file while its members
+    arrive (their keys must differ)."""
+
+    OPEN, CLOSE = "{", "}"
+
+    def put(self, key: str, value: Any) -> None:
+        self._next()
+        self.file.write(f"{scalar(str(key))}: {self._lay(value)}")
 
 
 def write_json(data: Any) -> None:
