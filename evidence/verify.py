@@ -135,13 +135,19 @@ def select(
         return chosen
     cutoff = datetime.now(UTC) - FRESH
     for study_id, status, checked_at in rows:
-        is_fresh = (
-            status not in (None, "unverified")
-            and checked_at is not None
-            and datetime.fromisoformat(checked_at) > cutoff
-        )
+        is_fresh = status not in (None, "unverified") and _after(checked_at, cutoff)
         (chosen.fresh if is_fresh else chosen.stale).append(study_id)
     return chosen
+
+
+def _after(stamp: str | None, cutoff: datetime) -> bool:
+    """Whether a check's time is after ``cutoff`` (a time without a zone is UTC's; one
+    that is not a time is not after anything)."""
+    try:
+        when = datetime.fromisoformat(stamp or "")
+    except ValueError:
+        return False
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)) > cutoff
 
 
 def _fresh_verdicts(store: Store, ids: Sequence[int]) -> Iterator[tuple[str, dict[str, Any]]]:
