@@ -20,7 +20,7 @@ from bib.identifiers import Identifier, find_identifiers, inspect_identifier
 from bib.journals import journal_agrees
 from bib.lookup import search_crossref_bibliographic
 from bib.matching.attribution import AttributionResult, resolve_attribution
-from bib.matching.duplicates import same_candidate
+from bib.matching.duplicates import candidate_keys
 from bib.matching.references import choose
 from bib.work import STANDARD_IDS, Work
 from evidence.claims import document_id
@@ -184,15 +184,23 @@ def _match_references(
             )
 
 
+# Candidates kept for a mention: the best ones. An attribution to a journal the library
+# holds thousands of studies of scores each one that shares a key term; a report or a
+# listing of them all would bury the few worth reading.
+CANDIDATES_KEPT = 10
+
+
 def save_candidates(
     store: Store,
     mention_id: int,
     scored: list[tuple[Work, float, list[str]]],
     study_ids: Mapping[int, int] | None = None,
 ) -> None:
-    """Replace the stored candidates of a mention with ``scored`` (best first).
-    ``study_ids`` maps ``id(work)`` of a library study's work to its study id."""
+    """Replace the stored candidates of a mention with the best CANDIDATES_KEPT of
+    ``scored`` (best first). ``study_ids`` maps ``id(work)`` of a library study's work
+    to its study id."""
     known = study_ids or {}
+    scored = scored[:CANDIDATES_KEPT]
     with store.transaction():
         store.delete_where("candidates", "mention_id = ?", [mention_id])
         store.insert_all(
@@ -239,6 +247,12 @@ def library_works(store: Store, journal: str) -> dict[int, Work]:
     return works
 
 
+def _candidates(n: int) -> str:
+    if n <= CANDIDATES_KEPT:
+        return f"{n} candidate{'s' if n != 1 else ''}"
+    return f"{n:,} candidates, the best {CANDIDATES_KEPT} kept"
+
+
 def _resolve_attributions(
     store: Store,
     client: HttpClient | None,
@@ -264,6 +278,7 @@ def _resolve_attributions(
                 finding = claim["text"] if claim else m["text"]
             own = library_works(store, journal)
             study_ids = {id(work): sid for sid, work in own.items()}
+            order = {sid: n for n, sid in enumerate(own)}
             try:
                 result = resolve_attribution(
                     client,
@@ -276,12 +291,16 @@ def _resolve_attributions(
             except BibError as exc:
                 report.failures.append(f"{m['claim_id']}: attribution to {journal}: {exc}")
                 continue
-            # A service's record of a library study is that study.
+            # A service's record of a library study is that study (the first such study).
+            by_key: dict[tuple[str, str], int] = {}
+            for study_id, work in own.items():
+                for key in candidate_keys(work):
+                    by_key.setdefault(key, study_id)
             for work, _score, _reasons in result.candidates:
                 if id(work) not in study_ids:
-                    sid = next((i for i, w in own.items() if same_candidate(work, w)), None)
-                    if sid is not None:
-                        study_ids[id(work)] = sid
+                    sids = [by_key[k] for k in candidate_keys(work) if k in by_key]
+                    if sids:
+                        study_ids[id(work)] = min(sids, key=order.__getitem__)
             last[journal] = (result, study_ids)
         save_candidates(store, m["id"], list(result.candidates), study_ids)
         if accept and result.accepted and result.best is not None:
@@ -298,6 +317,6 @@ def _resolve_attributions(
         else:
             report.unresolved.append(
                 f"{m['claim_id']}: attributed to {journal}: {result.reason}"
-                + (f" ({len(result.candidates)} candidates)" if result.candidates else "")
+                + (f" ({_candidates(len(result.candidates))})" if result.candidates else "")
             )
     return accepted

@@ -21,7 +21,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from bib.journals import journal_similarity
-from bib.matching.duplicates import probable_duplicate
+from bib.matching.duplicates import probable_duplicate, same_candidate, unique_candidates
 from bib.matching.parsing import parse_reference
 from bib.matching.references import THRESHOLD, choose, score_candidate
 from bib.text import normalize_title, title_similarity
@@ -487,3 +487,27 @@ def test_same_title_in_another_issue_is_not_a_duplicate() -> None:
     )
     # one record without pages: still a probable duplicate
     assert probable_duplicate(replace(column, pages="3-4"), column)
+
+
+def test_unique_candidates_keeps_what_the_pairwise_rule_keeps() -> None:
+    """One pass over keys gives the works comparing each with every kept one gave."""
+
+    def pairwise(works: list[Work]) -> list[Work]:
+        kept: list[Work] = []
+        for work in works:
+            if not any(same_candidate(work, seen) for seen in kept):
+                kept.append(work)
+        return kept
+
+    rng = random.Random(7)
+    for _ in range(300):
+        pool = [
+            Work(
+                doi=rng.choice([None, "", "10.1/A", "10.1/a", "10.1/b", "10.2/c"]),
+                pmid=rng.choice([None, "", "1", "2", "3"]),
+                title=f"t{n}",
+            )
+            for n in range(rng.randint(0, 8))
+        ]
+        works = [rng.choice(pool) for _ in range(rng.randint(0, 12))] if pool else []
+        assert [id(w) for w in unique_candidates(works)] == [id(w) for w in pairwise(works)]

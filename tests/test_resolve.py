@@ -240,3 +240,34 @@ def test_a_weak_library_candidate_is_ranked_with_the_services(
     assert [c["study"] for c in mention["candidates"]] == ["field1996"]
     assert mention["study"] == "field1996"
     assert Store(tmp_path / "evidence.db").count("studies") == 1
+
+
+def test_an_attribution_keeps_its_best_candidates_of_a_large_journal(tmp_path: Path) -> None:
+    """Of the library's many studies of the named journal that share the finding's
+    terms, the best CANDIDATES_KEPT are stored, and the summary says how many scored."""
+    entries = json.loads(_field_library(tmp_path).read_text(encoding="utf-8"))[:1]
+    entries += [
+        {
+            "id": f"roe{n}",
+            "type": "article-journal",
+            "title": f"Massage and anxiety in office workers, report {n}",
+            "author": [{"family": "Roe", "given": "R"}],
+            "container-title": "International Journal of Neuroscience",
+            "issued": {"date-parts": [[1980 + n]]},
+        }
+        for n in range(14)
+    ]
+    library = tmp_path / "many.json"
+    library.write_text(json.dumps(entries), encoding="utf-8")
+    assert run("import", str(library))[0] == 0
+    doc = tmp_path / "article.txt"
+    doc.write_text(LIBRARY_ATTRIBUTION, encoding="utf-8")
+    assert run("ingest", str(doc))[0] == 0
+    code, out, err = run("--offline", "resolve", "--json")
+    assert code == 0, err
+    (line,) = json.loads(out)["unresolved"]
+    assert line.endswith("(15 candidates, the best 10 kept)"), line
+    mention = json.loads(run("report", "--format", "json")[1])["claims"][0]["mentions"][0]
+    scores = [c["score"] for c in mention["candidates"]]
+    assert len(scores) == 10 and scores == sorted(scores, reverse=True)
+    assert mention["candidates"][0]["study"] == "field1996massage"

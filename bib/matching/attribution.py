@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from bib.errors import ServiceError
@@ -92,6 +93,17 @@ def _plain(text: str) -> str:
     return " ".join(words)
 
 
+# A finding is scored against every study of its journal: its terms are found once.
+@lru_cache(maxsize=256)
+def _terms(finding: str) -> tuple[Term, ...]:
+    return tuple(finding_terms(finding))
+
+
+@lru_cache(maxsize=256)
+def _populations(finding: str) -> frozenset[str]:
+    return frozenset(populations(finding))
+
+
 def score_attribution(
     journal: str,
     finding: str,
@@ -111,7 +123,7 @@ def score_attribution(
         return AttributionScore(0.0, [f"different journal ({shown}, not {journal})"], candidate)
     reasons = [f"journal {candidate.journal or candidate.journal_abbrev} is {journal}"]
 
-    terms = finding_terms(finding)
+    terms = _terms(finding)
     title = text_stems(candidate.title)
     mesh = candidate.extra.get("mesh")
     body = text_stems(
@@ -149,7 +161,7 @@ def score_attribution(
                 f"year {candidate.year} " + ("matches" if gap == 0 else f"is {gap} from {year}")
             )
 
-    wanted = populations(finding)
+    wanted = _populations(finding)
     if wanted:
         studied = populations(f"{candidate.title or ''} {candidate.abstract or ''}")
         if wanted & studied:
@@ -182,13 +194,19 @@ def choose_attribution(
     year: int | None,
     institution: str | None,
     candidates: list[Work],
+    scores: Mapping[int, AttributionScore] | None = None,
 ) -> AttributionResult:
     """Rank candidates for an attribution and accept the top one, or abstain.
 
     Abstains when there is no candidate from the named journal, when the best score is
-    below THRESHOLD, or when a different work scores within MARGIN of it.
+    below THRESHOLD, or when a different work scores within MARGIN of it. ``scores``:
+    the candidates already scored for this attribution, by ``id()`` of their work.
     """
-    scored = [score_attribution(journal, finding, year, institution, w) for w in candidates]
+    known = scores or {}
+    scored = [
+        known.get(id(w)) or score_attribution(journal, finding, year, institution, w)
+        for w in candidates
+    ]
     order = sorted(range(len(scored)), key=lambda i: -scored[i].score)
     ranked = [(candidates[i], scored[i].score, scored[i].reasons) for i in order]
     if not candidates:
@@ -351,17 +369,17 @@ def resolve_attribution(
     record (:func:`~bib.matching.duplicates.same_candidate`), the better-scoring copy
     stands for both. Known works that share none of the finding's key terms are left out.
     """
-    scored = [score_attribution(journal, finding, year, institution, w) for w in known]
-    related = [w for w, s in zip(known, scored, strict=True) if s.score > 0]
-    own = choose_attribution(journal, finding, year, institution, related)
+    # Each work is scored once, however many times it is ranked.
+    scores = {id(w): score_attribution(journal, finding, year, institution, w) for w in known}
+    related = [w for w in known if scores[id(w)].score > 0]
+    own = choose_attribution(journal, finding, year, institution, related, scores)
     if own.accepted or client is None:
         return own
     found = fetch_candidates(client, journal, finding, year)
+    for w in found:
+        scores[id(w)] = score_attribution(journal, finding, year, institution, w)
     # One record of each work: where a known work and a found one are the same record,
     # the one that scores higher (the service's often has the abstract).
     combined = [*related, *found]
-    score = {
-        id(w): score_attribution(journal, finding, year, institution, w).score for w in combined
-    }
-    pool = unique_candidates(sorted(combined, key=lambda w: -score[id(w)]))
-    return choose_attribution(journal, finding, year, institution, pool)
+    pool = unique_candidates(sorted(combined, key=lambda w: -scores[id(w)].score))
+    return choose_attribution(journal, finding, year, institution, pool, scores)

@@ -129,10 +129,25 @@ def same_candidate(a: Work, b: Work) -> bool:
     return False
 
 
+def candidate_keys(work: Work) -> list[tuple[str, str]]:
+    """What :func:`same_candidate` compares, as keys: two works are the same candidate
+    when they are one object or share a key."""
+    return [
+        (kind, str(value).lower()) for kind in ("doi", "pmid") if (value := getattr(work, kind))
+    ]
+
+
 def unique_candidates(works: Iterable[Work]) -> list[Work]:
-    """The works in order, each record once (see :func:`same_candidate`)."""
+    """The works in order, each record once (see :func:`same_candidate`), in one pass
+    however many there are."""
     out: list[Work] = []
+    objects: set[int] = set()
+    keys: set[tuple[str, str]] = set()
     for work in works:
-        if not any(same_candidate(work, seen) for seen in out):
-            out.append(work)
+        own = candidate_keys(work)
+        if id(work) in objects or any(k in keys for k in own):
+            continue
+        out.append(work)
+        objects.add(id(work))
+        keys.update(own)
     return out
