@@ -28,6 +28,7 @@ BENCHES = {
     "fetch": "bench.bench_fetch",
     "verify": "bench.bench_verify",
     "verify-scale": "bench.verify_scale",
+    "resolve-scale": "bench.resolve_scale",
     "refs": "bench.bench_refs",
     "ingest": "bench.bench_ingest",
     "pdf": "bench.bench_pdf",

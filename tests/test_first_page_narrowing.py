@@ -452,7 +452,7 @@ def test_version_6_database_gains_filled_first_pages_and_the_same_answers(
 
     store = Store(path)
     try:
-        assert store.applied_migrations()[-1] == "m007_first_page"
+        assert "m007_first_page" in store.applied_migrations()
         rows = _all_rows(store)
         assert len(rows) == 200
         assert all(r["first_page"] == first_page(r["pages"]) for r in rows)
@@ -486,7 +486,7 @@ def test_upgrading_an_older_library_says_so_before_it_waits(tmp_path: Path) -> N
     told: list[str] = []
     store = Store(path, on_wait=told.append)
     try:
-        assert store.applied_migrations()[-1] == "m007_first_page"
+        assert "m007_first_page" in store.applied_migrations()
     finally:
         store.close()
     assert told == [

@@ -272,6 +272,9 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     # probes of an import) is looked up through an index.
     ("studies", ["openalex"], False),
     ("studies", ["s2"], False),
+    # The studies of a journal an attribution names (resolve.library_works), and the
+    # journal names themselves, read from the index rather than the table.
+    ("studies", ["journal", "journal_abbrev"], False),
     ("notices", ["study_id", "kind", "source", "doi"], True),
     ("checks", ["study_id"], False),
     ("documents", ["name"], True),
@@ -484,6 +487,13 @@ def fill_first_pages(db: sqlite_utils.Database) -> None:
             )
     finally:
         db.conn.create_function("evidence_first_page", 1, None)
+
+
+@_migration
+def m008_journal_index(db: sqlite_utils.Database) -> None:
+    """An index on the studies' journal names: `resolve` finds the studies of the
+    journal an attribution names without reading every study."""
+    ensure_declared(db)
 
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,184 @@
+"""Scale of `evidence resolve`: the bundled example article's mentions resolved in
+libraries of 10,000 to 1,000,000 studies.
+
+Each library is bench_scale.build_library's (five journals, a fifth of the studies
+each, one of them the International Journal of Neuroscience the article names); the
+article is ingested into a copy, then `evidence --offline resolve --document ARTICLE`
+runs in a subprocess under ``/usr/bin/time`` (fastest of 2, each on a fresh copy).
+Offline, an attribution is scored against the library's studies of the named journal
+alone, so this measures the tool's own work: finding the journal's studies, scoring
+them, keeping the best candidates.
+
+``--baseline DIR`` also runs the code of another checkout (PYTHONPATH=DIR) at the
+sizes up to ``--baseline-max`` in the same run, for a ratio against it.
+
+    .venv/bin/python bench/resolve_scale.py [--sizes 10000,100000] [--keep DIR]
+        [--baseline DIR] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_scale import EVIDENCE, TIME, build_library  # noqa: E402
+from evidence.demo import ARTICLE, bundled  # noqa: E402
+
+SIZES = (10_000, 100_000)
+RUNS = 2
+JOURNAL = "International Journal of Neuroscience"
+
+
+def _library(size: int, folder: Path, keep: Path | None) -> Path:
+    """A library of ``size`` studies: the one bench_scale kept under ``keep`` (made
+    there when missing), or a new one in ``folder``."""
+    if keep is not None:
+        db = keep / f"lib-{size}" / "evidence.db"
+        if not db.exists():
+            db.parent.mkdir(parents=True, exist_ok=True)
+            build_library(db, size)
+        return db
+    db = folder / f"lib-{size}.db"
+    build_library(db, size)
+    return db
+
+
+def _copy_with_article(library: Path, folder: Path) -> Path:
+    db = folder / "resolve.db"
+    for suffix in ("", "-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(library, db)
+    done = _command(["ingest", str(bundled(ARTICLE))], db, folder, None)
+    if done["code"] != 0:
+        raise RuntimeError(f"ingest failed: {done['stderr']}")
+    return db
+
+
+def _command(args: list[str], db: Path, cwd: Path, checkout: Path | None) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    env["EVIDENCE_DB"] = str(db)
+    env.pop("PYTHONPATH", None)
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout.resolve())
+    done = subprocess.run(
+        [TIME, "-f", "%e %U %S %M", EVIDENCE, "--offline", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    lines = done.stderr.strip().splitlines()
+    wall, user, system, peak = lines[-1].split()
+    return {
+        "code": done.returncode,
+        "wall": float(wall),
+        "cpu": float(user) + float(system),
+        "peak_mb": int(peak) / 1024,
+        "stderr": "\n".join(lines[:-1])[-500:],
+    }
+
+
+def _resolve(library: Path, folder: Path, checkout: Path | None) -> dict[str, Any]:
+    runs = []
+    for _ in range(RUNS):
+        db = _copy_with_article(library, folder)
+        done = _command(["resolve", "--document", ARTICLE], db, folder, checkout)
+        if done["code"] not in (0, 1):
+            raise RuntimeError(f"resolve failed: {done['stderr']}")
+        runs.append(done)
+    return min(runs, key=lambda r: r["cpu"])
+
+
+def run(
+    tmpdir: str | Path,
+    sizes: tuple[int, ...] = SIZES,
+    keep: Path | None = None,
+    baseline: Path | None = None,
+    baseline_max: int = 100_000,
+) -> dict[str, Any]:
+    tmp = Path(tmpdir)
+    rows = []
+    for size in sizes:
+        library = _library(size, tmp, keep)
+        with sqlite3.connect(library) as conn:
+            in_journal = conn.execute(
+                "select count(*) from studies where journal = ?", [JOURNAL]
+            ).fetchone()[0]
+        ours = _resolve(library, tmp, None)
+        row: dict[str, Any] = {
+            "studies": f"{size:,}",
+            f"in {JOURNAL}": f"{in_journal:,}",
+            "wall s": ours["wall"],
+            "CPU s": ours["cpu"],
+            "CPU µs a journal study": 1e6 * ours["cpu"] / max(in_journal, 1),
+            "peak MB": ours["peak_mb"],
+        }
+        if baseline is not None:
+            if size <= baseline_max:
+                before = _resolve(library, tmp, baseline)
+                row["baseline CPU s"] = before["cpu"]
+                row["baseline peak MB"] = before["peak_mb"]
+                row["CPU ratio"] = ours["cpu"] / before["cpu"]
+            else:
+                row["baseline CPU s"] = row["baseline peak MB"] = row["CPU ratio"] = None
+        rows.append(row)
+        print(row, file=sys.stderr)
+        if keep is None:
+            library.unlink()
+    first, last = rows[0], rows[-1]
+    notes = [
+        "Each library: bench_scale.build_library (five journals, a fifth of the studies "
+        "each); the bundled example article ingested into a copy; `evidence --offline "
+        "resolve --document demo_article.md` under `/usr/bin/time`, fastest of "
+        f"{RUNS} on fresh copies. Four of the article's mentions are attributions to "
+        "journals; one names the International Journal of Neuroscience, whose studies "
+        "are all scored against its finding.",
+        f"CPU a study of that journal, {last['studies']} over {first['studies']} studies: "
+        f"{last['CPU µs a journal study'] / first['CPU µs a journal study']:.2f}×.",
+    ]
+    if baseline is not None:
+        notes.append(
+            f"Baseline: the code of {baseline} (PYTHONPATH), run in the same run at sizes up "
+            f"to {baseline_max:,}; ratio = ours / baseline in CPU seconds."
+        )
+    return {
+        "title": "Scale: `resolve` of an article as the library grows",
+        "rows": rows,
+        "notes": notes,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", help="comma-separated library sizes (default 10000,100000)")
+    parser.add_argument("--keep", type=Path, help="bench_scale's --keep folder of libraries")
+    parser.add_argument("--baseline", type=Path, help="a checkout to compare with")
+    parser.add_argument("--baseline-max", type=int, default=100_000)
+    parser.add_argument("--output", type=Path, help="also write the table as Markdown")
+    args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(tmp, sizes, args.keep, args.baseline, args.baseline_max)
+    for note in result["notes"]:
+        print("-", note)
+    if args.output:
+        from bench.run import _section
+
+        args.output.write_text("\n".join(_section("resolve-scale", result)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
