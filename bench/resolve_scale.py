@@ -53,12 +53,14 @@ def _library(size: int, folder: Path, keep: Path | None) -> Path:
     return db
 
 
-def _copy_with_article(library: Path, folder: Path) -> Path:
+def _copy_with_article(library: Path, folder: Path, checkout: Path | None) -> Path:
     db = folder / "resolve.db"
     for suffix in ("", "-wal", "-shm"):
         db.with_name(db.name + suffix).unlink(missing_ok=True)
     shutil.copyfile(library, db)
-    done = _command(["ingest", str(bundled(ARTICLE))], db, folder, None)
+    # Ingested by the code that resolves: a library another version has upgraded is
+    # refused by an older one.
+    done = _command(["ingest", str(bundled(ARTICLE))], db, folder, checkout)
     if done["code"] != 0:
         raise RuntimeError(f"ingest failed: {done['stderr']}")
     return db
@@ -93,7 +95,7 @@ def _command(args: list[str], db: Path, cwd: Path, checkout: Path | None) -> dic
 def _resolve(library: Path, folder: Path, checkout: Path | None) -> dict[str, Any]:
     runs = []
     for _ in range(RUNS):
-        db = _copy_with_article(library, folder)
+        db = _copy_with_article(library, folder, checkout)
         done = _command(["resolve", "--document", ARTICLE], db, folder, checkout)
         if done["code"] not in (0, 1):
             raise RuntimeError(f"resolve failed: {done['stderr']}")

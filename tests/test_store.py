@@ -61,8 +61,29 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         "m005_extraction_blocks",
         "m006_probable_duplicate_index",
         "m007_first_page",
+        "m008_journal_index",
     ]
     assert store.pending_migrations() == []
+
+
+def test_a_version_7_library_gains_the_journal_index(tmp_path: Path) -> None:
+    Store(tmp_path / "e.db").close()
+    conn = sqlite3.connect(tmp_path / "e.db")
+    conn.execute("drop index idx_studies_journal_journal_abbrev")
+    conn.execute("delete from _sqlite_migrations where name = 'm008_journal_index'")
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "e.db")
+    try:
+        assert store.applied_migrations()[-1] == "m008_journal_index"
+        plan = store.execute(
+            "explain query plan select id from studies where journal is ? and journal_abbrev is ?",
+            ["Pain", None],
+        ).fetchall()
+        assert "idx_studies_journal_journal_abbrev" in str(plan)
+    finally:
+        store.close()
 
 
 def test_transaction_rolls_back_everything_on_error(tmp_path: Path) -> None:
