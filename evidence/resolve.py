@@ -8,8 +8,9 @@ resolved mention gets a ``citation`` link between its claim and the study.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,11 @@ from bib.http import HttpClient
 from bib.identifiers import Identifier, find_identifiers, inspect_identifier
 from bib.journals import journal_agrees
 from bib.lookup import search_crossref_bibliographic
-from bib.matching.attribution import AttributionResult, resolve_attribution
+from bib.matching.attribution import (
+    AttributionResult,
+    resolve_attribution,
+    score_attribution,
+)
 from bib.matching.duplicates import candidate_keys
 from bib.matching.references import choose
 from bib.work import STANDARD_IDS, Work
@@ -227,6 +232,12 @@ def save_candidates(
 def library_works(store: Store, journal: str) -> dict[int, Work]:
     """The library's studies that appeared in the named journal, as works by study id
     (journal names compared by :func:`bib.journals.journal_agrees`, once per name)."""
+    return dict(_journal_studies(store, journal))
+
+
+def _journal_studies(store: Store, journal: str) -> Iterator[tuple[int, Work]]:
+    """``library_works`` one study at a time: the studies of each agreeing journal name
+    in turn, by id."""
     names = store.query(
         "select distinct journal, journal_abbrev from studies "
         "where journal is not null or journal_abbrev is not null"
@@ -236,15 +247,56 @@ def library_works(store: Store, journal: str) -> dict[int, Work]:
         for n in names
         if journal_agrees(journal, Work(journal=n["journal"], journal_abbrev=n["journal_abbrev"]))
     ]
-    works: dict[int, Work] = {}
     for name in agreeing:
-        for row in store.query(
+        for row in store.stream(
             "select * from studies where journal is ? and journal_abbrev is ? "
             "and duplicate_of is null order by id",
             [name["journal"], name["journal_abbrev"]],
         ):
-            works[int(row["id"])] = row_to_work(row)
-    return works
+            yield int(row["id"]), row_to_work(row)
+
+
+# Studies of the named journal an attribution is ranked among: the best-scoring ones.
+# Scoring every study of the journal is what an attribution costs; holding them all is
+# not (a journal can hold a fifth of a million-study library).
+KNOWN_KEPT = 200
+
+
+@dataclass
+class _Library:
+    """What the library holds for one attribution."""
+
+    best: dict[int, Work]  # the KNOWN_KEPT best-scoring studies of the journal, by id
+    # (kind, value) of every study of the journal -> (its place, its id), first one kept
+    keys: dict[tuple[str, str], tuple[int, int]]
+    related: int  # studies of the journal that share something with the finding
+
+
+def _score_journal(
+    store: Store, journal: str, finding: str, year: int | None, institution: str | None
+) -> _Library:
+    """Score each study of the journal once against the finding, keeping the
+    max(KNOWN_KEPT, CANDIDATES_KEPT) best (ties to the earlier) and the identifiers of
+    all."""
+    keep = max(KNOWN_KEPT, CANDIDATES_KEPT)
+    # A min-heap of (score, -place, id, work): its top is the worst kept.
+    heap: list[tuple[float, int, int, Work]] = []
+    keys: dict[tuple[str, str], tuple[int, int]] = {}
+    related = 0
+    for place, (sid, work) in enumerate(_journal_studies(store, journal)):
+        for key in candidate_keys(work):
+            keys.setdefault(key, (place, sid))
+        score = score_attribution(journal, finding, year, institution, work).score
+        if score <= 0:
+            continue
+        related += 1
+        item = (score, -place, sid, work)
+        if len(heap) < keep:
+            heapq.heappush(heap, item)
+        else:
+            heapq.heappushpop(heap, item)
+    best = {sid: work for _, _, sid, work in sorted(heap, key=lambda t: -t[1])}
+    return _Library(best, keys, related)
 
 
 def _candidates(n: int) -> str:
@@ -264,21 +316,20 @@ def _resolve_attributions(
     accepted and there is a client) search the journal; store the candidates; accept the
     top one only when asked and when it is clearly right."""
     accepted: list[tuple[dict[str, Any], int]] = []
-    last: dict[str, tuple[AttributionResult, dict[int, int]]] = {}
+    last: dict[str, tuple[AttributionResult, dict[int, int], int]] = {}
     for m in mentions:
         data = m.get("data") or {}
         journal = m["journal"]
         # "The study also found…" continues the previous attribution: same study.
         if data.get("inherited") and journal in last:
-            result, study_ids = last[journal]
+            result, study_ids, unranked = last[journal]
         else:
             finding = data.get("finding")
             if not finding:
                 claim = store.one("select text from claims where id = ?", [m["claim_id"]])
                 finding = claim["text"] if claim else m["text"]
-            own = library_works(store, journal)
-            study_ids = {id(work): sid for sid, work in own.items()}
-            order = {sid: n for n, sid in enumerate(own)}
+            library = _score_journal(store, journal, finding, m["year"], m["institution"])
+            study_ids = {id(work): sid for sid, work in library.best.items()}
             try:
                 result = resolve_attribution(
                     client,
@@ -286,22 +337,20 @@ def _resolve_attributions(
                     finding,
                     year=m["year"],
                     institution=m["institution"],
-                    known=list(own.values()),
+                    known=list(library.best.values()),
                 )
             except BibError as exc:
                 report.failures.append(f"{m['claim_id']}: attribution to {journal}: {exc}")
                 continue
             # A service's record of a library study is that study (the first such study).
-            by_key: dict[tuple[str, str], int] = {}
-            for study_id, work in own.items():
-                for key in candidate_keys(work):
-                    by_key.setdefault(key, study_id)
             for work, _score, _reasons in result.candidates:
                 if id(work) not in study_ids:
-                    sids = [by_key[k] for k in candidate_keys(work) if k in by_key]
-                    if sids:
-                        study_ids[id(work)] = min(sids, key=order.__getitem__)
-            last[journal] = (result, study_ids)
+                    places = [library.keys[k] for k in candidate_keys(work) if k in library.keys]
+                    if places:
+                        study_ids[id(work)] = min(places)[1]
+            # Studies of the journal that scored but were not ranked count as candidates.
+            unranked = library.related - len(library.best)
+            last[journal] = (result, study_ids, unranked)
         save_candidates(store, m["id"], list(result.candidates), study_ids)
         if accept and result.accepted and result.best is not None:
             sid = study_ids.get(id(result.best))
@@ -317,6 +366,10 @@ def _resolve_attributions(
         else:
             report.unresolved.append(
                 f"{m['claim_id']}: attributed to {journal}: {result.reason}"
-                + (f" ({_candidates(len(result.candidates))})" if result.candidates else "")
+                + (
+                    f" ({_candidates(len(result.candidates) + unranked)})"
+                    if result.candidates
+                    else ""
+                )
             )
     return accepted

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from evidence import resolve as resolving
 from evidence.cli import app
 from evidence.store import Store
 from tests.test_verify import RCT
@@ -242,9 +244,12 @@ def test_a_weak_library_candidate_is_ranked_with_the_services(
     assert Store(tmp_path / "evidence.db").count("studies") == 1
 
 
-def test_an_attribution_keeps_its_best_candidates_of_a_large_journal(tmp_path: Path) -> None:
+def test_an_attribution_keeps_its_best_candidates_of_a_large_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Of the library's many studies of the named journal that share the finding's
-    terms, the best CANDIDATES_KEPT are stored, and the summary says how many scored."""
+    terms, the best CANDIDATES_KEPT are stored, and the summary says how many scored;
+    ranking only the best KNOWN_KEPT of them stores the same candidates."""
     entries = json.loads(_field_library(tmp_path).read_text(encoding="utf-8"))[:1]
     entries += [
         {
@@ -263,11 +268,17 @@ def test_an_attribution_keeps_its_best_candidates_of_a_large_journal(tmp_path: P
     doc = tmp_path / "article.txt"
     doc.write_text(LIBRARY_ATTRIBUTION, encoding="utf-8")
     assert run("ingest", str(doc))[0] == 0
-    code, out, err = run("--offline", "resolve", "--json")
-    assert code == 0, err
-    (line,) = json.loads(out)["unresolved"]
-    assert line.endswith("(15 candidates, the best 10 kept)"), line
-    mention = json.loads(run("report", "--format", "json")[1])["claims"][0]["mentions"][0]
-    scores = [c["score"] for c in mention["candidates"]]
+    stored = []
+    for known_kept in (resolving.KNOWN_KEPT, 11):
+        monkeypatch.setattr(resolving, "KNOWN_KEPT", known_kept)
+        code, out, err = run("--offline", "resolve", "--json")
+        assert code == 0, err
+        (line,) = json.loads(out)["unresolved"]
+        assert line.endswith("(15 candidates, the best 10 kept)"), line
+        mention = json.loads(run("report", "--format", "json")[1])["claims"][0]["mentions"][0]
+        stored.append(mention["candidates"])
+    scores = [c["score"] for c in stored[0]]
     assert len(scores) == 10 and scores == sorted(scores, reverse=True)
-    assert mention["candidates"][0]["study"] == "field1996massage"
+    assert stored[0][0]["study"] == "field1996massage"
+    assert len(set(scores)) < len(scores)  # ties, kept in the library's order
+    assert stored[1] == stored[0]
