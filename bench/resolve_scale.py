@@ -18,7 +18,6 @@ sizes up to ``--baseline-max`` in the same run, for a ratio against it.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sqlite3
@@ -136,7 +135,6 @@ def run(
             else:
                 row["baseline CPU s"] = row["baseline peak MB"] = row["CPU ratio"] = None
         rows.append(row)
-        print(row, file=sys.stderr)
         if keep is None:
             library.unlink()
     first, last = rows[0], rows[-1]
@@ -151,9 +149,15 @@ def run(
         f"{last['CPU µs a journal study'] / first['CPU µs a journal study']:.2f}×.",
     ]
     if baseline is not None:
+        commit = subprocess.run(
+            ["git", "-C", str(baseline), "log", "-1", "--format=%h"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         notes.append(
-            f"Baseline: the code of {baseline} (PYTHONPATH), run in the same run at sizes up "
-            f"to {baseline_max:,}; ratio = ours / baseline in CPU seconds."
+            f"Baseline: the code of commit {commit or baseline} (PYTHONPATH), run in the same "
+            f"run at sizes up to {baseline_max:,}; ratio = ours / baseline in CPU seconds."
         )
     return {
         "title": "Scale: `resolve` of an article as the library grows",
@@ -163,22 +167,16 @@ def run(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", help="comma-separated library sizes (default 10000,100000)")
+    from bench.run import finish, size_parser, sizes_of
+
+    parser = size_parser(__doc__, SIZES)
     parser.add_argument("--keep", type=Path, help="bench_scale's --keep folder of libraries")
     parser.add_argument("--baseline", type=Path, help="a checkout to compare with")
     parser.add_argument("--baseline-max", type=int, default=100_000)
-    parser.add_argument("--output", type=Path, help="also write the table as Markdown")
     args = parser.parse_args()
-    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(tmp, sizes, args.keep, args.baseline, args.baseline_max)
-    for note in result["notes"]:
-        print("-", note)
-    if args.output:
-        from bench.run import _section
-
-        args.output.write_text("\n".join(_section("resolve-scale", result)) + "\n")
+        result = run(tmp, sizes_of(args.sizes, SIZES), args.keep, args.baseline, args.baseline_max)
+    finish("resolve-scale", result, args.output)
     return 0
 
 

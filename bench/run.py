@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import sys
@@ -72,6 +73,29 @@ def _section(name: str, result: dict) -> list[str]:
     if result.get("notes"):
         lines.append("")
     return lines
+
+
+def size_parser(doc: str | None, default: tuple[int, ...]) -> argparse.ArgumentParser:
+    """The command line of a scale benchmark run alone: --sizes and --output."""
+    parser = argparse.ArgumentParser(description=doc)
+    shown = ",".join(str(s) for s in default)
+    parser.add_argument("--sizes", help=f"comma-separated library sizes (default {shown})")
+    parser.add_argument("--output", type=Path, help="also write the table as Markdown")
+    return parser
+
+
+def sizes_of(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(s) for s in text.split(",")) if text else default
+
+
+def finish(name: str, result: dict, output: Path | None) -> None:
+    """Print a benchmark's rows and notes; write its section as Markdown to ``output``."""
+    for row in result.get("rows") or []:
+        print(json.dumps(row, ensure_ascii=False))
+    for note in result.get("notes") or []:
+        print("-", note)
+    if output:
+        output.write_text("\n".join(_section(name, result)) + "\n", encoding="utf-8")
 
 
 def _fmt(value: object) -> str:

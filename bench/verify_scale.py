@@ -19,7 +19,6 @@ study at the largest size to the smallest (target ≤ 1.2: flat in the library's
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -163,21 +162,12 @@ def run(tmpdir: str | Path, sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", help="comma-separated library sizes (default 10000,100000)")
-    parser.add_argument("--output", type=Path, help="also write the table as Markdown")
-    args = parser.parse_args()
-    sizes = tuple(int(s) for s in args.sizes.split(",")) if args.sizes else SIZES
-    with tempfile.TemporaryDirectory() as tmp:
-        result = run(tmp, sizes)
-    for row in result["rows"]:
-        print(json.dumps(row, ensure_ascii=False))
-    for note in result["notes"]:
-        print("-", note)
-    if args.output:
-        from bench.run import _section
+    from bench.run import finish, size_parser, sizes_of
 
-        args.output.write_text("\n".join(_section("verify-scale", result)) + "\n")
+    args = size_parser(__doc__, SIZES).parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run(tmp, sizes_of(args.sizes, SIZES))
+    finish("verify-scale", result, args.output)
     return 0
 
 
