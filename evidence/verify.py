@@ -372,6 +372,12 @@ def verify_citations(
     given = list({item.key: item for item in items}.values())
     keys = {item.key for item in given}
     total = len(given) + len(stored)
+
+    def look_up(chunk: Sequence[Citation]) -> list[Looked]:
+        if client is None:
+            raise ValueError("checking citations needs an HTTP client")
+        return _look_up(client, chunk)
+
     chunks = chain(
         (given[n : n + lookup.LOOKUP_CHUNK] for n in range(0, len(given), lookup.LOOKUP_CHUNK)),
         stored_citations(store, stored),
@@ -380,9 +386,8 @@ def verify_citations(
     try:
         with progress.task("Checking references", total) as advance:
             for chunk in chunks:
-                assert client is not None, "checking needs a client"
                 local = local_retractions(store, [item.row for item in chunk])
-                for item, result, search in _look_up(client, chunk):
+                for item, result, search in look_up(chunk):
                     check = _record_check(store, item, result, search, local)
                     is_given = done < len(given)
                     if is_given or item.key not in keys:

@@ -3,12 +3,14 @@ services (tests/fake_services.py) and the real Retraction Watch rows in ../share
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -336,6 +338,21 @@ def count_rows(table: str) -> int:
 
 
 @pytest.fixture
+def abandoned_lookups() -> Iterator[None]:
+    """An interrupted command leaves its in-flight lookups to their worker threads (a
+    process that exits takes them along). Here the process goes on: after the test,
+    wait for those threads, and collect the connections they opened after the command
+    closed its client, so that no later test meets their ResourceWarning."""
+    before = set(threading.enumerate())
+    yield
+    for thread in set(threading.enumerate()) - before:
+        thread.join(30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+@pytest.fixture
 def ctrl_c_raises() -> Iterator[None]:
     """Ctrl-C raises KeyboardInterrupt in this process, as in a terminal, even when it was
     started with SIGINT ignored (a job a shell runs in the background is)."""
@@ -345,7 +362,7 @@ def ctrl_c_raises() -> Iterator[None]:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
-@pytest.mark.usefixtures("ctrl_c_raises")
+@pytest.mark.usefixtures("ctrl_c_raises", "abandoned_lookups")
 def test_ctrl_c_during_verify_keeps_the_verdicts_already_looked_up(  # type: ignore[no-untyped-def]
     fake_services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -370,7 +387,7 @@ def test_ctrl_c_during_verify_keeps_the_verdicts_already_looked_up(  # type: ign
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
-@pytest.mark.usefixtures("ctrl_c_raises")
+@pytest.mark.usefixtures("ctrl_c_raises", "abandoned_lookups")
 def test_ctrl_c_during_add_keeps_the_studies_already_looked_up(  # type: ignore[no-untyped-def]
     fake_services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
