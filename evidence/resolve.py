@@ -229,15 +229,10 @@ def save_candidates(
         )
 
 
-def library_works(store: Store, journal: str) -> dict[int, Work]:
-    """The library's studies that appeared in the named journal, as works by study id
-    (journal names compared by :func:`bib.journals.journal_agrees`, once per name)."""
-    return dict(_journal_studies(store, journal))
-
-
-def _journal_studies(store: Store, journal: str) -> Iterator[tuple[int, Work]]:
-    """``library_works`` one study at a time: the studies of each agreeing journal name
-    in turn, by id."""
+def journal_studies(store: Store, journal: str) -> Iterator[tuple[int, Work]]:
+    """The library's studies that appeared in the named journal, as (study id, work),
+    one at a time: the studies of each agreeing name in turn, by id (journal names
+    compared by :func:`bib.journals.journal_agrees`, once per name)."""
     names = store.query(
         "select distinct journal, journal_abbrev from studies "
         "where journal is not null or journal_abbrev is not null"
@@ -283,7 +278,7 @@ def _score_journal(
     heap: list[tuple[float, int, int, Work]] = []
     keys: dict[tuple[str, str], tuple[int, int]] = {}
     related = 0
-    for place, (sid, work) in enumerate(_journal_studies(store, journal)):
+    for place, (sid, work) in enumerate(journal_studies(store, journal)):
         for key in candidate_keys(work):
             keys.setdefault(key, (place, sid))
         score = score_attribution(journal, finding, year, institution, work).score

@@ -27,7 +27,7 @@ from evidence.library import (
     study_objects,
 )
 from evidence.reportmodel import build_report_model
-from evidence.resolve import library_works
+from evidence.resolve import journal_studies
 from evidence.store import Store, now
 from evidence.verify import Citation, Selection, select, stored_citations
 
@@ -177,5 +177,5 @@ def test_verify_all_scans_the_studies_once_and_reads_the_rest_by_index(store: St
 def test_the_studies_of_an_attributed_journal_come_through_the_index(store: Store) -> None:
     found: list[dict[int, Any]] = []
     journal = "Int J Neurosci"  # an abbreviation agrees with the full name
-    assert _scans(store, lambda: found.append(library_works(store, journal))) == []
+    assert _scans(store, lambda: found.append(dict(journal_studies(store, journal)))) == []
     assert len(found[0]) == 30  # the probable duplicate has no journal

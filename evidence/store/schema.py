@@ -272,7 +272,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     # probes of an import) is looked up through an index.
     ("studies", ["openalex"], False),
     ("studies", ["s2"], False),
-    # The studies of a journal an attribution names (resolve.library_works), and the
+    # The studies of a journal an attribution names (resolve.journal_studies), and the
     # journal names themselves, read from the index rather than the table.
     ("studies", ["journal", "journal_abbrev"], False),
     ("notices", ["study_id", "kind", "source", "doi"], True),
