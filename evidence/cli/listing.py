@@ -97,9 +97,6 @@ class _LaidFile:
         self._level = level
         self._count = 0
 
-    def __len__(self) -> int:
-        return self._count
-
     def _next(self) -> None:
         self.file.write((self.OPEN if not self._count else ",") + self._inner)
         self._count += 1
