@@ -492,10 +492,16 @@ def test_same_title_in_another_issue_is_not_a_duplicate() -> None:
 def test_unique_candidates_keeps_what_the_pairwise_rule_keeps() -> None:
     """One pass over keys gives the works comparing each with every kept one gave."""
 
+    def same(a: Work, b: Work) -> bool:  # the rule, spelt out: one object, or a shared id
+        return a is b or any(
+            getattr(a, k) and getattr(b, k) and getattr(a, k).lower() == getattr(b, k).lower()
+            for k in ("doi", "pmid")
+        )
+
     def pairwise(works: list[Work]) -> list[Work]:
         kept: list[Work] = []
         for work in works:
-            if not any(same_candidate(work, seen) for seen in kept):
+            if not any(same(work, seen) for seen in kept):
                 kept.append(work)
         return kept
 
@@ -511,3 +517,4 @@ def test_unique_candidates_keeps_what_the_pairwise_rule_keeps() -> None:
         ]
         works = [rng.choice(pool) for _ in range(rng.randint(0, 12))] if pool else []
         assert [id(w) for w in unique_candidates(works)] == [id(w) for w in pairwise(works)]
+        assert all(same_candidate(a, b) == same(a, b) for a in works for b in works)

@@ -117,24 +117,18 @@ def probable_duplicate(a: Work | DuplicateFacts, b: Work | DuplicateFacts) -> bo
     return normalized_title_similarity(fa.normal_title(), fb.normal_title()) >= 0.9
 
 
-def same_candidate(a: Work, b: Work) -> bool:
-    """Whether two candidates of one search are the same record: the same object, or a
-    shared DOI or PMID (one record returned twice, or by two services)."""
-    if a is b:
-        return True
-    for kind in ("doi", "pmid"):
-        va, vb = getattr(a, kind), getattr(b, kind)
-        if va and vb and str(va).lower() == str(vb).lower():
-            return True
-    return False
-
-
 def candidate_keys(work: Work) -> list[tuple[str, str]]:
     """What :func:`same_candidate` compares, as keys: two works are the same candidate
     when they are one object or share a key."""
     return [
         (kind, str(value).lower()) for kind in ("doi", "pmid") if (value := getattr(work, kind))
     ]
+
+
+def same_candidate(a: Work, b: Work) -> bool:
+    """Whether two candidates of one search are the same record: the same object, or a
+    shared DOI or PMID (one record returned twice, or by two services)."""
+    return a is b or not set(candidate_keys(a)).isdisjoint(candidate_keys(b))
 
 
 def unique_candidates(works: Iterable[Work]) -> list[Work]:
