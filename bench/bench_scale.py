@@ -164,19 +164,22 @@ def build_document(path: Path, size: int, claims: int = CLAIMS, seed: int = 3) -
     return picked
 
 
-def _run(args: list[str], db: Path, cwd: Path) -> dict[str, Any]:
-    """One command in a subprocess: wall time, peak RSS, exit code.
+def _run(args: list[str], db: Path, cwd: Path, checkout: Path | None = None) -> dict[str, Any]:
+    """One command in a subprocess: wall time, CPU seconds (user + system), peak RSS,
+    exit code. ``checkout``: run the code of that checkout (PYTHONPATH) instead.
 
-    The command runs under /usr/bin/time, which reports its peak RSS (%M, KiB): a
-    process forked straight from this one would count this process's own resident set
+    The command runs under /usr/bin/time, which reports its CPU and peak RSS (%M, KiB):
+    a process forked straight from this one would count this process's own resident set
     in its peak (Linux keeps the high-water mark across exec)."""
     # --offline, not EVIDENCE_OFFLINE: the flag keeps every run off the network without
     # making commands that never go online import the HTTP stack to read the variable.
     env = {**os.environ, "EVIDENCE_DB": str(db)}
     env.pop("EVIDENCE_OFFLINE", None)
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout.resolve())
     start = time.perf_counter()
     done = subprocess.run(
-        [TIME, "-f", "%M", EVIDENCE, "--offline", *args],
+        [TIME, "-f", "%U %S %M", EVIDENCE, "--offline", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -186,10 +189,13 @@ def _run(args: list[str], db: Path, cwd: Path) -> dict[str, Any]:
         check=False,
     )
     seconds = time.perf_counter() - start
-    lines = done.stderr.strip().splitlines() or ["0"]
+    lines = done.stderr.strip().splitlines() or [""]
+    measured = lines[-1].split()
+    user, system, peak = measured if len(measured) == 3 else (None, None, "")
     return {
         "seconds": seconds,
-        "peak_mb": int(lines[-1]) / 1024 if lines[-1].isdigit() else None,
+        "cpu": float(user) + float(system) if user is not None and system is not None else None,
+        "peak_mb": int(peak) / 1024 if peak.isdigit() else None,
         "code": done.returncode,
         "stderr": "\n".join(lines[:-1])[-500:],
     }

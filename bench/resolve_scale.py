@@ -18,7 +18,6 @@ sizes up to ``--baseline-max`` in the same run, for a ratio against it.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -30,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_scale import EVIDENCE, TIME, build_library  # noqa: E402
+from bench.bench_scale import _run, build_library  # noqa: E402
 from evidence.demo import ARTICLE, bundled  # noqa: E402
 
 SIZES = (10_000, 100_000)
@@ -59,43 +58,17 @@ def _copy_with_article(library: Path, folder: Path, checkout: Path | None) -> Pa
     shutil.copyfile(library, db)
     # Ingested by the code that resolves: a library another version has upgraded is
     # refused by an older one.
-    done = _command(["ingest", str(bundled(ARTICLE))], db, folder, checkout)
+    done = _run(["ingest", str(bundled(ARTICLE))], db, folder, checkout)
     if done["code"] != 0:
         raise RuntimeError(f"ingest failed: {done['stderr']}")
     return db
-
-
-def _command(args: list[str], db: Path, cwd: Path, checkout: Path | None) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    env["EVIDENCE_DB"] = str(db)
-    env.pop("PYTHONPATH", None)
-    if checkout is not None:
-        env["PYTHONPATH"] = str(checkout.resolve())
-    done = subprocess.run(
-        [TIME, "-f", "%e %U %S %M", EVIDENCE, "--offline", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    lines = done.stderr.strip().splitlines()
-    wall, user, system, peak = lines[-1].split()
-    return {
-        "code": done.returncode,
-        "wall": float(wall),
-        "cpu": float(user) + float(system),
-        "peak_mb": int(peak) / 1024,
-        "stderr": "\n".join(lines[:-1])[-500:],
-    }
 
 
 def _resolve(library: Path, folder: Path, checkout: Path | None) -> dict[str, Any]:
     runs = []
     for _ in range(RUNS):
         db = _copy_with_article(library, folder, checkout)
-        done = _command(["resolve", "--document", ARTICLE], db, folder, checkout)
+        done = _run(["resolve", "--document", ARTICLE], db, folder, checkout)
         if done["code"] not in (0, 1):
             raise RuntimeError(f"resolve failed: {done['stderr']}")
         runs.append(done)
@@ -121,7 +94,7 @@ def run(
         row: dict[str, Any] = {
             "studies": f"{size:,}",
             f"in {JOURNAL}": f"{in_journal:,}",
-            "wall s": ours["wall"],
+            "wall s": ours["seconds"],
             "CPU s": ours["cpu"],
             "CPU µs a journal study": 1e6 * ours["cpu"] / max(in_journal, 1),
             "peak MB": ours["peak_mb"],
