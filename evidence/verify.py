@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -326,6 +326,18 @@ def rows_by_id(store: Store, ids: set[int]) -> dict[int, dict[str, Any]]:
         for row in store.query(f"select * from studies where id in ({marks})", part):
             out[row["id"]] = row
     return out
+
+
+def ids_by_citekey(store: Store, ids: Collection[int]) -> list[int]:
+    """The studies of ``ids`` that exist, in citekey order (their rows are read later,
+    a chunk at a time, as they are checked)."""
+    return [
+        i
+        for (i,) in store.execute(
+            "select id from studies where id in (select value from json_each(?)) order by citekey",
+            [json.dumps(sorted(ids))],
+        )
+    ]
 
 
 def citations_of(works: Sequence[Work], rows_by_key: dict[str, dict[str, Any]]) -> list[Citation]:

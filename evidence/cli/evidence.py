@@ -142,8 +142,7 @@ def _document_studies(store: Store, client: HttpClient, names: list[str]) -> lis
             for line in resolved.failures:
                 err.print(f"Error: {line}", markup=False)
         ids.update(verification.studies_cited_by(store, report.document))
-    rows = verification.rows_by_id(store, ids)
-    return sorted(rows, key=lambda i: rows[i]["citekey"])
+    return verification.ids_by_citekey(store, ids)
 
 
 def _file_citations(
