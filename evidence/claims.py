@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.listing import in_chunks
@@ -16,7 +16,15 @@ from evidence.listing_text import decoded
 from evidence.shapes import CheckResult, ClaimObject, RetractedSource
 from evidence.status import status_of
 from evidence.store import Store
-from evidence.vocab import DEFAULT_FAIL_ON, NEEDS_ATTENTION, STATUSES, ClaimStatus
+from evidence.vocab import (
+    DEFAULT_FAIL_ON,
+    NEEDS_ATTENTION,
+    STATUSES,
+    ClaimStatus,
+    MentionKind,
+    Origin,
+    Stance,
+)
 
 
 def document_id(store: Store, name: str | None) -> int | None:
@@ -96,6 +104,110 @@ def count_claims(
     return int(store.scalar(f"select count(*) from claims c where {where}", params))
 
 
+class ClaimRow(NamedTuple):
+    """A claim as the claims query reads it (``reasons``: the stored JSON text)."""
+
+    id: str
+    document: str
+    position: int
+    text: str
+    checkworthiness: float
+    reasons: Any
+    start: int
+    end: int
+    removed_at: Any
+
+
+class MentionRow(NamedTuple):
+    claim_id: str
+    kind: MentionKind
+    text: str
+    journal: str | None
+    institution: str | None
+    identifier: str | None
+    citekey: str | None
+    year: int | None
+    reference: str | None
+    study_id: int | None
+
+
+class LinkRow(NamedTuple):
+    claim_id: str
+    study_id: int | None
+    stance: Stance
+    origin: Origin
+    note: str | None
+
+
+class ClaimRead(NamedTuple):
+    """A claim as read, before it is made an object: its status, row, mentions and
+    evidence links, and the study states (``study_states``) of its chunk of claims.
+    ``claim_object`` makes it the object of DESIGN.md; `claims` lays it out as text
+    straight from here (evidence.claims_layout, cli.documents)."""
+
+    status: ClaimStatus
+    row: ClaimRow
+    mentions: list[MentionRow]
+    links: list[LinkRow]
+    studies: dict[int, dict[str, Any]]
+
+    def citekey(self, study_id: int | None) -> str | None:
+        """The citekey of a study the claim cites (None for none)."""
+        if study_id is None:
+            return None
+        return self.studies.get(study_id, _NO_STUDY).get("citekey")
+
+    def retracted(self) -> list[RetractedSource]:
+        """The retracted studies the claim rests on, and the notices that say so."""
+        studies = self.studies
+        resting = {
+            e.study_id for e in self.links if e.stance != "contradicts" and e.study_id is not None
+        }
+        resting.update(m.study_id for m in self.mentions if m.study_id is not None)
+        return [
+            {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
+            for sid in sorted(resting)
+            if studies.get(sid, _NO_STUDY).get("retracted")
+        ]
+
+
+def claim_object(read: ClaimRead, reasons: Callable[[Any], Any] | None = None) -> ClaimObject:
+    """The claim object of DESIGN.md. ``reasons``: decodes the stored reasons (a
+    ``_Reasons``, which decodes each distinct text once)."""
+    row = read.row
+    cite = read.citekey
+    return {
+        "id": row.id,
+        "document": row.document,
+        "index": row.position,
+        "text": row.text,
+        "status": read.status,
+        "checkworthiness": row.checkworthiness,
+        "reasons": (reasons or _Reasons())(row.reasons),
+        "span": [row.start, row.end],
+        "removed": row.removed_at is not None,
+        "mentions": [
+            {
+                "kind": m.kind,
+                "text": m.text,
+                "journal": m.journal,
+                "institution": m.institution,
+                "identifier": m.identifier,
+                "citekey": m.citekey,
+                "year": m.year,
+                "reference": m.reference,
+                "study": cite(m.study_id),
+            }
+            for m in read.mentions
+        ],
+        "evidence": [
+            {"study": cite(e.study_id), "stance": e.stance, "origin": e.origin, "note": e.note}
+            for e in read.links
+        ],
+        "retracted_studies": read.retracted(),
+    }
+
+
 def iter_claim_objects(
     store: Store,
     *,
@@ -109,6 +221,28 @@ def iter_claim_objects(
     does not grow with the library or the documents. ``statuses`` keeps only claims of
     those statuses; ``offset`` and ``limit`` count the claims kept. Call it inside
     ``store.snapshot()`` for a consistent listing."""
+    reasons = _Reasons()
+    for read in iter_claim_reads(
+        store,
+        document_id=document_id,
+        include_removed=include_removed,
+        statuses=statuses,
+        offset=offset,
+        limit=limit,
+    ):
+        yield claim_object(read, reasons)
+
+
+def iter_claim_reads(
+    store: Store,
+    *,
+    document_id: int | None = None,
+    include_removed: bool = False,
+    statuses: Collection[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[ClaimRead]:
+    """``iter_claim_objects``'s claims as read (ClaimRead), not yet made objects."""
     where, params = _claims_where(document_id, include_removed)
     rows = store.execute(
         f"{_CLAIMS_SQL} where {where} order by d.name, c.position"
@@ -117,11 +251,10 @@ def iter_claim_objects(
     )
     skip = offset if statuses else 0
     left = limit
-    reasons = _Reasons()
     wanted = statuses.__contains__ if statuses else None
     for chunk in in_chunks(rows, CLAIM_CHUNK):
-        for _, claim in _chunk_objects(store, chunk, reasons, wanted):
-            if claim is None:
+        for _, read in _chunk_reads(store, chunk, wanted):
+            if read is None:
                 continue
             if skip:
                 skip -= 1
@@ -130,20 +263,19 @@ def iter_claim_objects(
                 if left <= 0:
                     return
                 left -= 1
-            yield claim
+            yield read
 
 
 def iter_claim_statuses(
     store: Store, *, document_id: int | None = None, build: Callable[[str], bool]
-) -> Iterator[tuple[ClaimStatus, ClaimObject | None]]:
-    """Every claim's status in document order, with its claim object when ``build``
-    says the status needs one (None otherwise): `check` counts every claim and lists a
+) -> Iterator[tuple[ClaimStatus, ClaimRead | None]]:
+    """Every claim's status in document order, with the claim as read when ``build``
+    says the status needs it (None otherwise): `check` counts every claim and lists a
     few."""
     where, params = _claims_where(document_id, False)
     rows = store.execute(f"{_CLAIMS_SQL} where {where} order by d.name, c.position", params)
-    reasons = _Reasons()
     for chunk in in_chunks(rows, CLAIM_CHUNK):
-        yield from _chunk_objects(store, chunk, reasons, build)
+        yield from _chunk_reads(store, chunk, build)
 
 
 # Claims built per round of queries: enough to make the queries few, few enough that the
@@ -187,98 +319,46 @@ _EVIDENCE_SQL = (
 )
 
 
-def _by_claim(store: Store, sql: str, ids: str) -> dict[str, list[tuple[Any, ...]]]:
-    out: dict[str, list[tuple[Any, ...]]] = {}
+def _by_claim(store: Store, sql: str, ids: str, make: Callable[..., Any]) -> dict[str, list]:
+    out: dict[str, list] = {}
     for values in store.execute(sql, [ids]):
         got = out.get(values[0])
         if got is None:
-            out[values[0]] = [values]
+            out[values[0]] = [make(values)]
         else:
-            got.append(values)
+            got.append(make(values))
     return out
 
 
 _NO_STUDY: dict[str, Any] = {}
 
 
-def _chunk_objects(
-    store: Store,
-    rows: list[tuple[Any, ...]],
-    reasons: _Reasons,
-    build: Callable[[str], bool] | None = None,
-) -> list[tuple[ClaimStatus, ClaimObject | None]]:
-    """Each claim of ``rows`` with its status, and its object (only when ``build``
-    wants one for that status, if given)."""
+def _chunk_reads(
+    store: Store, rows: list[tuple[Any, ...]], build: Callable[[str], bool] | None = None
+) -> list[tuple[ClaimStatus, ClaimRead | None]]:
+    """Each claim of ``rows`` with its status, and the claim as read (only when
+    ``build`` wants it for that status, if given)."""
     ids = json.dumps([r[0] for r in rows])
-    mentions = _by_claim(store, _MENTIONS_SQL, ids)
-    links = _by_claim(store, _EVIDENCE_SQL, ids)
-    cited = {m[9] for ms in mentions.values() for m in ms if m[9] is not None}
-    cited |= {e[1] for ls in links.values() for e in ls if e[1] is not None}
+    mentions = _by_claim(store, _MENTIONS_SQL, ids, MentionRow._make)
+    links = _by_claim(store, _EVIDENCE_SQL, ids, LinkRow._make)
+    cited = {m.study_id for ms in mentions.values() for m in ms if m.study_id is not None}
+    cited |= {e.study_id for ls in links.values() for e in ls if e.study_id is not None}
     studies = study_states(store, sorted(cited)) if cited else {}
-    out: list[tuple[ClaimStatus, ClaimObject | None]] = []
-    for claim_id, document, position, text, worth, why, start, end, removed in rows:
-        ms = mentions.get(claim_id, ())
-        ls = links.get(claim_id, ())
-        mention_studies = [m[9] for m in ms if m[9] is not None]
-        status = status_of({m[1] for m in ms}, mention_studies, [e[1:4] for e in ls], studies)
+    out: list[tuple[ClaimStatus, ClaimRead | None]] = []
+    no_rows: list[Any] = []
+    for row in map(ClaimRow._make, rows):
+        ms = mentions.get(row.id, no_rows)
+        ls = links.get(row.id, no_rows)
+        status = status_of(
+            {m.kind for m in ms},
+            [m.study_id for m in ms if m.study_id is not None],
+            [e[1:4] for e in ls],
+            studies,
+        )
         if build is not None and not build(status):
             out.append((status, None))
-            continue
-        # which retracted studies the claim rests on, and the notices that say so
-        resting = {e[1] for e in ls if e[2] != "contradicts"}
-        resting.update(mention_studies)
-        retracted: list[RetractedSource] = [
-            {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
-            for sid in sorted(resting)
-            if studies.get(sid, _NO_STUDY).get("retracted")
-        ]
-        claim: ClaimObject = {
-            "id": claim_id,
-            "document": document,
-            "index": position,
-            "text": text,
-            "status": status,
-            "checkworthiness": worth,
-            "reasons": reasons(why),
-            "span": [start, end],
-            "removed": removed is not None,
-            "mentions": [
-                {
-                    "kind": kind,
-                    "text": mtext,
-                    "journal": journal,
-                    "institution": institution,
-                    "identifier": identifier,
-                    "citekey": citekey,
-                    "year": year,
-                    "reference": reference,
-                    "study": None if sid is None else studies.get(sid, _NO_STUDY).get("citekey"),
-                }
-                for (
-                    _,
-                    kind,
-                    mtext,
-                    journal,
-                    institution,
-                    identifier,
-                    citekey,
-                    year,
-                    reference,
-                    sid,
-                ) in ms
-            ],
-            "evidence": [
-                {
-                    "study": studies.get(sid, _NO_STUDY).get("citekey"),
-                    "stance": stance,
-                    "origin": origin,
-                    "note": note,
-                }
-                for _, sid, stance, origin, note in ls
-            ],
-            "retracted_studies": retracted,
-        }
-        out.append((status, claim))
+        else:
+            out.append((status, ClaimRead(status, row, ms, ls, studies)))
     return out
 
 
@@ -306,12 +386,13 @@ def check_claims(
     counts: dict[str, int] = {s: 0 for s in STATUSES}
     listed: list[ClaimObject] = []
     with store.snapshot():
-        for status, claim in iter_claim_statuses(
+        reasons = _Reasons()
+        for status, read in iter_claim_statuses(
             store, document_id=doc_id, build=lambda st: needs_attention(st, fail_set)
         ):
             counts[status] += 1
-            if claim is not None:
-                listed.append(claim)
+            if read is not None:
+                listed.append(claim_object(read, reasons))
     return {
         "document": document,
         "counts": counts,

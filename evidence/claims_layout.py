@@ -16,8 +16,25 @@ from collections.abc import Callable
 from typing import Any
 
 from bib.jsonlayout import layout, scalar
+from evidence.claims import ClaimRead, _Reasons, claim_object
 
 _encode = json.encoder.encode_basestring
+
+
+def _number(value: float) -> str:
+    text = scalar(value)
+    return text if text is not None else json.dumps(value)
+
+
+# The JSON of a value by its exact type (a KeyError for any other): C functions, called
+# straight from a comprehension, for the types a stored claim holds.
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _encode,
+    int: int.__repr__,
+    float: _number,
+    type(None): "null".format,
+    bool: {True: "true", False: "false"}.__getitem__,
+}
 
 # The keys of the objects evidence.claims builds, in the order it builds them.
 CLAIM_KEYS = (
@@ -68,6 +85,76 @@ class ClaimLayout:
         self.k2 = self.k1 + "  "  # its mentions and links
         self.k3 = self.k2 + "  "  # their keys
         self.n1, self.n2, self.n3 = "\n" + self.k1, "\n" + self.k2, "\n" + self.k3
+        n1, n2, n3 = self.n1, self.n2, self.n3
+        # Templates of the claim, a mention and a link, for ``read``.
+        self._claim_t = (
+            "{" + ",".join(f'{n1}"{key}": %s' for key in CLAIM_KEYS) + "\n" + indent + "}"
+        )
+        self._mention_t = "{" + ",".join(f'{n3}"{key}": %s' for key in MENTION_KEYS)
+        self._link_t = "{" + ",".join(f'{n3}"{key}": %s' for key in EVIDENCE_KEYS) + n2 + "}"
+        self._candidates = f',{n3}"candidates": '
+        self._span_t = "[" + n2 + "%s," + n2 + "%s" + n1 + "]"
+        self._reasons_read = _Reasons()
+        self._reasons_laid: dict[Any, str] = {}
+
+    def read(self, read: ClaimRead, candidates: Any = None) -> str:
+        """``claim(claim_object(read))`` laid out straight from the rows; ``candidates``
+        ((claim id, mention text) -> candidate objects, reportmodel.candidates_by_mention)
+        adds each mention's candidates, as `claims --json` gives them."""
+        try:
+            return self._read(read, candidates)
+        except KeyError:  # a value of a type the templates do not know
+            claim = claim_object(read)
+            if candidates is not None:
+                for m in claim["mentions"]:
+                    m["candidates"] = candidates.get((claim["id"], m["text"]), [])
+            return self.claim(claim)
+
+    def _read(self, read: ClaimRead, candidates: Any) -> str:
+        lay = _SCALARS
+        row = read.row
+        cite = read.citekey
+        laid_reasons = self._reasons_laid.get(row.reasons)
+        if laid_reasons is None:
+            laid_reasons = self._strings(self._reasons_read(row.reasons))
+            if len(self._reasons_laid) >= _Reasons.LIMIT:
+                self._reasons_laid.clear()
+            self._reasons_laid[row.reasons] = laid_reasons
+        mentions = "[]"
+        if read.mentions:
+            laid_mentions = []
+            template, n2 = self._mention_t, self.n2
+            for m in read.mentions:
+                values = (*m[1:9], cite(m.study_id))
+                text = template % tuple([lay[type(v)](v) for v in values])
+                if candidates is not None:
+                    found = candidates.get((row.id, m.text), [])
+                    text += self._candidates + ("[]" if found == [] else layout(found, self.k3))
+                laid_mentions.append(text + n2 + "}")
+            mentions = "[" + n2 + ("," + n2).join(laid_mentions) + self.n1 + "]"
+        links = "[]"
+        if read.links:
+            template, n2 = self._link_t, self.n2
+            laid_links = [
+                template % tuple([lay[type(v)](v) for v in (cite(e.study_id), *e[2:5])])
+                for e in read.links
+            ]
+            links = "[" + n2 + ("," + n2).join(laid_links) + self.n1 + "]"
+        retracted = read.retracted()
+        return self._claim_t % (
+            lay[type(row.id)](row.id),
+            lay[type(row.document)](row.document),
+            lay[type(row.position)](row.position),
+            lay[type(row.text)](row.text),
+            lay[type(read.status)](read.status),
+            lay[type(row.checkworthiness)](row.checkworthiness),
+            laid_reasons,
+            self._span_t % (lay[type(row.start)](row.start), lay[type(row.end)](row.end)),
+            "false" if row.removed_at is None else "true",
+            mentions,
+            links,
+            "[]" if not retracted else layout(retracted, self.k1),
+        )
 
     def claim(self, c: Any) -> str:
         if type(c) is not dict or tuple(c) != CLAIM_KEYS:

@@ -13,7 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.claims import iter_claim_objects
+from evidence.claims import (
+    ClaimRead,
+    ClaimRow,
+    LinkRow,
+    MentionRow,
+    claim_object,
+    iter_claim_objects,
+)
 from evidence.claims_layout import (
     CLAIM_KEYS,
     EVIDENCE_KEYS,
@@ -196,3 +203,82 @@ def test_stored_reasons_are_read_as_the_store_decodes_them(tmp_path: Path) -> No
     claims[0]["reasons"].append("changed")
     assert claims[1]["reasons"] == ["names a journal"]
     store.close()
+
+
+# Values a column of SQLite's can hold (it keeps any type in any column), bytes aside.
+_column = st.none() | st.integers(-(10**12), 10**12) | st.floats() | st.text(max_size=12)
+_reasons_text = st.none() | st.sampled_from(['["names a journal"]', "[]", "null", "not json"])
+
+
+@st.composite
+def _reads(draw: st.DrawFn) -> ClaimRead:
+    """A claim as the claims query reads it, cited studies some of them retracted."""
+    studies = {
+        sid: {
+            "citekey": draw(_maybe_text),
+            "retracted": draw(st.booleans()),
+            "notices": draw(st.lists(_text, max_size=2)),
+            "verification": "verified",
+        }
+        for sid in range(draw(st.integers(0, 3)))
+    }
+    study_id = st.none() | st.integers(0, 4)  # 3 and 4 may be no study of the chunk
+    claim_id = draw(_text)
+    row = ClaimRow(
+        claim_id,
+        draw(_text),
+        draw(_column),
+        draw(_column),
+        draw(_column),
+        draw(_reasons_text),
+        draw(_column),
+        draw(_column),
+        draw(st.none() | _text),
+    )
+    mentions = [
+        MentionRow(claim_id, *draw(st.tuples(*[_column] * 8)), draw(study_id))
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    links = [
+        LinkRow(
+            claim_id,
+            draw(study_id),
+            draw(st.sampled_from(["supports", "contradicts", "mentions"])),
+            draw(st.sampled_from(["citation", "user", "suggested"])),
+            draw(_column),
+        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    status = draw(st.sampled_from(["cited", "retracted", "unsourced"]))
+    return ClaimRead(status, row, mentions, links, studies)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_reads(), st.sampled_from(["", "  "]), st.booleans(), st.data())
+def test_a_claim_as_read_is_laid_out_as_its_object(
+    read: ClaimRead, indent: str, with_candidates: bool, data: Any
+) -> None:
+    """`claims --json` lays a claim out straight from its rows: the text json.dumps
+    gives its claim object, each mention with its candidates when they are asked for."""
+    claim = claim_object(read)
+    candidates = None
+    if with_candidates:
+        candidates = {
+            (read.row.id, m.text): data.draw(
+                st.lists(st.fixed_dictionaries({"study": _maybe_text, "score": st.floats(0, 1)}))
+            )
+            for m in read.mentions
+        }
+        for m in claim["mentions"]:
+            m["candidates"] = candidates[(claim["id"], m["text"])]
+    assert ClaimLayout(indent).read(read, candidates) == _expected(claim, indent)
+
+
+def test_a_value_of_another_type_is_laid_out_as_the_claim_object_is() -> None:
+    """A blob in a text column: the claim object's layout decides (json refuses it)."""
+    row = ClaimRow("d-1", "d.md", 0, b"\x00", 0.5, None, 0, 1, None)
+    read = ClaimRead("unsourced", row, [], [], {})
+    with pytest.raises(TypeError, match="bytes"):
+        ClaimLayout("").read(read)
+    good = read._replace(row=row._replace(text="text"))
+    assert ClaimLayout("").read(good) == _expected(claim_object(good), "")

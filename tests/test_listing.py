@@ -450,33 +450,19 @@ def test_piped_claims_are_the_lines_a_terminal_shows(
 
     from rich.console import Console
 
+    from evidence.claims import ClaimRead, ClaimRow, LinkRow, MentionRow
     from evidence.cli import documents
 
-    claim = {
-        "id": "doc-1",
-        "status": "cited",
-        "text": "Massage :heart: helps\x07 at 10:30:00 [bold]really[/] \u00e9\x1b[31m.",
-        "mentions": [
-            {
-                "kind": "doi",
-                "text": "doi:10.1/x'y",
-                "journal": None,
-                "identifier": "10.1/x'y",
-                "citekey": None,
-                "study": "k1",
-            },
-            {
-                "kind": "vague",
-                "text": "research\x0b shows",
-                "journal": None,
-                "identifier": None,
-                "citekey": None,
-                "study": None,
-            },
-        ],
-        "evidence": [{"study": "k1", "stance": "supports", "origin": "user"}],
-    }
-    claims = [claim, {**claim, "id": "doc-2", "status": "unsourced", "mentions": []}]
+    text = "Massage :heart: helps\x07 at 10:30:00 [bold]really[/] \u00e9\x1b[31m."
+    row = ClaimRow("doc-1", "d.md", 0, text, 0.9, None, 0, len(text), None)
+    doi = MentionRow("doc-1", "doi", "doi:10.1/x'y", None, None, "10.1/x'y", None, None, None, 1)
+    vague = MentionRow(
+        "doc-1", "vague", "research\x0b shows", None, None, None, None, None, None, None
+    )
+    link = LinkRow("doc-1", 1, "supports", "user", None)
+    studies = {1: {"citekey": "k1", "retracted": False, "notices": [], "verification": "x"}}
+    claim = ClaimRead("cited", row, [doi, vague], [link], studies)
+    claims = [claim, claim._replace(status="unsourced", row=row._replace(id="doc-2"), mentions=[])]
     buffer = io.StringIO()
     console = Console(file=buffer, highlight=False, soft_wrap=True, emoji=False)
     monkeypatch.setattr(documents, "out", console)

@@ -197,24 +197,31 @@ def _print_ingest(r: ingesting.IngestReport) -> None:
         )
 
 
-def _print_claims(claims: Iterable[ClaimObject]) -> int:
+def _print_claims(claims: Iterable[claim_list.ClaimRead]) -> int:
     """Print the claims; how many. Piped, the lines are written as they are (the same
     text as on a terminal, without colour), not one console call each."""
     if not stdout.isatty():
         return _write_claim_lines(claims)
     n = 0
     for c in claims:
-        style = STATUS_STYLE.get(c["status"], "")
-        out.print(f"[{style}]{c['status']:<10}[/] [dim]{c['id']}[/]", end=" ")
-        out.print(c["text"], markup=False)
-        for m in c["mentions"]:
-            detail = m["journal"] or m["identifier"] or m["citekey"] or ""
-            study = f" -> {m['study']}" if m["study"] else ""
-            out.print(f"{'':>11}{m['kind']}: {m['text']!r} {detail}{study}".rstrip(), markup=False)
-        for e in c["evidence"]:
-            out.print(f"{'':>11}{e['stance']} {e['study']} ({e['origin']})", markup=False)
+        style = STATUS_STYLE.get(c.status, "")
+        out.print(f"[{style}]{c.status:<10}[/] [dim]{c.row.id}[/]", end=" ")
+        out.print(c.row.text, markup=False)
+        for line in _detail_lines(c):
+            out.print(line, markup=False)
         n += 1
     return n
+
+
+def _detail_lines(c: claim_list.ClaimRead) -> Iterator[str]:
+    """The lines under a claim: its mentions, then its evidence links."""
+    for m in c.mentions:
+        detail = m.journal or m.identifier or m.citekey or ""
+        study = c.citekey(m.study_id)
+        to = f" -> {study}" if study else ""
+        yield f"{'':>11}{m.kind}: {m.text!r} {detail}{to}".rstrip()
+    for e in c.links:
+        yield f"{'':>11}{e.stance} {c.citekey(e.study_id)} ({e.origin})"
 
 
 def _strip_control_codes() -> Callable[[str], str]:
@@ -228,7 +235,7 @@ def _strip_control_codes() -> Callable[[str], str]:
     return functools.partial(codes.sub, "")
 
 
-def _write_claim_lines(claims: Iterable[ClaimObject]) -> int:
+def _write_claim_lines(claims: Iterable[claim_list.ClaimRead]) -> int:
     # The console's text of each line: control characters that move the cursor dropped.
     _plain = _strip_control_codes()
     count = 0
@@ -237,14 +244,9 @@ def _write_claim_lines(claims: Iterable[ClaimObject]) -> int:
         nonlocal count
         for c in claims:
             count += 1
-            yield f"{c['status']:<10} {c['id']} {_plain(c['text'])}\n"
-            for m in c["mentions"]:
-                detail = m["journal"] or m["identifier"] or m["citekey"] or ""
-                study = f" -> {m['study']}" if m["study"] else ""
-                line = f"{'':>11}{m['kind']}: {m['text']!r} {detail}{study}".rstrip()
+            yield f"{c.status:<10} {c.row.id} {_plain(c.row.text)}\n"
+            for line in _detail_lines(c):
                 yield _plain(line) + "\n"
-            for e in c["evidence"]:
-                yield _plain(f"{'':>11}{e['stance']} {e['study']} ({e['origin']})") + "\n"
 
     write_pieces(lines())
     return count
@@ -274,12 +276,20 @@ def claims(
     page = Page.of(limit, offset, show_all, as_json=as_json)
     with open_store(ctx, create=False) as store, store.snapshot():
         doc_id = claim_list.document_id(store, document)
-        items = claim_list.iter_claim_objects(
+        items = claim_list.iter_claim_reads(
             store, document_id=doc_id, statuses=wanted, offset=page.offset
         )
         if as_json:
-            listed = _with_candidates(store, doc_id, islice(items, page.limit))
-            write_json(Streamed(laid=lambda indent: map(ClaimLayout(indent).claim, listed)))
+            listed = islice(items, page.limit)
+            candidates = candidates_by_mention(store, doc_id)
+            write_json(
+                Streamed(
+                    laid=lambda indent: map(
+                        functools.partial(ClaimLayout(indent).read, candidates=candidates),
+                        listed,
+                    )
+                )
+            )
             return
         shown = _print_claims(islice(items, page.limit))
         if page.terminal:
@@ -295,17 +305,6 @@ def claims(
             err.print(f"No claims after --offset {offset}.", markup=False)
         else:
             err.print("No claims. Ingest a document with `evidence ingest FILE`.")
-
-
-def _with_candidates(
-    store: Store, doc_id: int | None, claims: Iterable[ClaimObject]
-) -> Iterator[ClaimObject]:
-    """The claims, each mention with its candidate studies as the report gives them."""
-    candidates = candidates_by_mention(store, doc_id)
-    for claim in claims:
-        for m in claim["mentions"]:
-            m["candidates"] = candidates.get((claim["id"], m["text"]), [])
-        yield claim
 
 
 @app.command()
@@ -364,8 +363,8 @@ def _print_check(result: CheckResult) -> None:
     )
 
 
-def _claim_layout(indent: str) -> Callable[[ClaimObject], str]:
-    return ClaimLayout(indent).claim
+def _claim_layout(indent: str) -> Callable[[claim_list.ClaimRead], str]:
+    return ClaimLayout(indent).read
 
 
 def _write_check_json(store: Store, document: str | None, fail_on: list[str]) -> int:
