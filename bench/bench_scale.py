@@ -262,14 +262,28 @@ _OBJECT_COLUMNS = (
 
 
 def _claims_rows(document: str) -> list[str]:
-    """A document's claims, its mentions and its evidence links, every column."""
+    """A document's claims, its mentions and its evidence links, every column; the
+    studies they cite (citekey, retraction flag, latest verdict) with their retraction
+    notices; the mentions' candidates with their studies' citekeys: every row the
+    claims' statuses and objects are made from."""
+    doc = f"(select id from documents where name = '{document}')"
+    cited = (
+        f"select m.study_id from mentions m where m.document_id = {doc} union "
+        "select e.study_id from evidence e join claims c on c.id = e.claim_id "
+        f"where c.document_id = {doc}"
+    )
     return [
-        "select c.*, d.name from claims c join documents d on d.id = c.document_id "
-        f"where d.name = '{document}' order by c.position",
-        "select m.* from mentions m join documents d on d.id = m.document_id "
-        f"where d.name = '{document}'",
+        f"select c.*, d.name from claims c join documents d on d.id = c.document_id "
+        f"where d.id = {doc} order by c.position",
+        f"select m.* from mentions m where m.document_id = {doc}",
         "select e.* from evidence e join claims c on c.id = e.claim_id "
-        f"join documents d on d.id = c.document_id where d.name = '{document}'",
+        f"where c.document_id = {doc}",
+        "select s.id, s.citekey, s.retracted, (select k.status from checks k "
+        "where k.study_id = s.id order by k.id desc limit 1), n.source, n.date, n.doi "
+        "from studies s left join notices n on n.study_id = s.id and n.kind = 'retraction' "
+        f"where s.id in ({cited})",
+        "select k.*, s.citekey from mentions m join candidates k on k.mention_id = m.id "
+        f"left join studies s on s.id = k.study_id where m.document_id = {doc}",
     ]
 
 
@@ -415,9 +429,9 @@ def listing_table(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "Each listing runs as the user runs it (`evidence …`, stdout to /dev/null; the "
             "page on a pseudo-terminal); the loop is Python's sqlite3 reading the same rows "
             "and columns (the study rows, their latest checks and notices; every column for "
-            "an export; the document's claims, mentions and evidence; the search's ranked FTS "
-            "query) in its "
-            "own process, doing nothing with them. Both are timed in the same run, the "
+            "an export; the document's claims, mentions and evidence, the studies they cite "
+            "with their latest verdicts and retraction notices, and the mentions' candidates; "
+            "the search's ranked FTS query) in its own process, doing nothing with them. Both are timed in the same run, the "
             f"fastest of {LISTING_RUNS}; ratio = command / loop in wall-clock seconds (target "
             "≤ 2, peak ≤ 200 MB); CPU ratio = the same in user + system CPU seconds of each "
             "process, which other work on a shared machine disturbs less.",
