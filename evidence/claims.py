@@ -7,7 +7,7 @@ Reads only; statuses are derived each time (evidence.status), never stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from evidence.errors import DocumentNotFound, UsageError
@@ -147,8 +147,8 @@ class ClaimRead(NamedTuple):
 
     status: ClaimStatus
     row: ClaimRow
-    mentions: list[MentionRow]
-    links: list[LinkRow]
+    mentions: Sequence[MentionRow]
+    links: Sequence[LinkRow]
     studies: dict[int, dict[str, Any]]
 
     def citekey(self, study_id: int | None) -> str | None:
@@ -345,7 +345,7 @@ def _chunk_reads(
     cited |= {e.study_id for ls in links.values() for e in ls if e.study_id is not None}
     studies = study_states(store, sorted(cited)) if cited else {}
     out: list[tuple[ClaimStatus, ClaimRead | None]] = []
-    no_rows: list[Any] = []
+    no_rows: tuple[Any, ...] = ()  # shared by the claims without any: never changed
     for row in map(ClaimRow._make, rows):
         ms = mentions.get(row.id, no_rows)
         ls = links.get(row.id, no_rows)
