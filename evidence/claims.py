@@ -81,7 +81,9 @@ def claim_objects(
     chunk of claims."""
     with store.snapshot():
         return list(
-            iter_claim_objects(store, document_id=document_id, include_removed=include_removed)
+            claim_objects_of(
+                iter_claim_reads(store, document_id=document_id, include_removed=include_removed)
+            )
         )
 
 
@@ -99,7 +101,7 @@ def _claims_where(document_id: int | None, include_removed: bool) -> tuple[str, 
 def count_claims(
     store: Store, *, document_id: int | None = None, include_removed: bool = False
 ) -> int:
-    """How many claims ``iter_claim_objects`` gives without a status filter."""
+    """How many claims ``iter_claim_reads`` gives without a status filter."""
     where, params = _claims_where(document_id, include_removed)
     return int(store.scalar(f"select count(*) from claims c where {where}", params))
 
@@ -208,28 +210,10 @@ def claim_object(read: ClaimRead, reasons: Callable[[Any], Any] | None = None) -
     }
 
 
-def iter_claim_objects(
-    store: Store,
-    *,
-    document_id: int | None = None,
-    include_removed: bool = False,
-    statuses: Collection[str] | None = None,
-    offset: int = 0,
-    limit: int | None = None,
-) -> Iterator[ClaimObject]:
-    """Claim objects in document order, CLAIM_CHUNK claims at a time: the memory held
-    does not grow with the library or the documents. ``statuses`` keeps only claims of
-    those statuses; ``offset`` and ``limit`` count the claims kept. Call it inside
-    ``store.snapshot()`` for a consistent listing."""
+def claim_objects_of(reads: Iterable[ClaimRead]) -> Iterator[ClaimObject]:
+    """The claim objects of ``reads`` (``iter_claim_reads``), one at a time."""
     reasons = _Reasons()
-    for read in iter_claim_reads(
-        store,
-        document_id=document_id,
-        include_removed=include_removed,
-        statuses=statuses,
-        offset=offset,
-        limit=limit,
-    ):
+    for read in reads:
         yield claim_object(read, reasons)
 
 
@@ -242,7 +226,11 @@ def iter_claim_reads(
     offset: int = 0,
     limit: int | None = None,
 ) -> Iterator[ClaimRead]:
-    """``iter_claim_objects``'s claims as read (ClaimRead), not yet made objects."""
+    """Claims in document order, as read (ClaimRead; ``claim_objects_of`` makes them
+    objects), CLAIM_CHUNK claims at a time: the memory held does not grow with the
+    library or the documents. ``statuses`` keeps only claims of those statuses;
+    ``offset`` and ``limit`` count the claims kept. Call it inside ``store.snapshot()``
+    for a consistent listing."""
     where, params = _claims_where(document_id, include_removed)
     rows = store.execute(
         f"{_CLAIMS_SQL} where {where} order by d.name, c.position"

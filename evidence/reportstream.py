@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from evidence.claims import document_id, iter_claim_objects
+from evidence.claims import claim_objects_of, document_id, iter_claim_reads
 from evidence.library import study_objects
 from evidence.listing import in_chunks
 from evidence.reportmodel import (
@@ -141,7 +141,7 @@ class ClaimSource:
         return self._total
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        claims = iter_claim_objects(self._store, document_id=self._doc_id)
+        claims = claim_objects_of(iter_claim_reads(self._store, document_id=self._doc_id))
         for chunk in in_chunks(claims, CLAIM_CHUNK):
             candidates = (
                 candidates_by_mention(self._store, self._doc_id, [c["id"] for c in chunk])
@@ -203,7 +203,7 @@ def open_report_model(store: Store, document: str | None = None) -> StreamedMode
     studies = StudySource(store, referenced_studies(store, doc_id))
     claim_tally = ClaimTally(studies)
     outline = Outline(studies)
-    for claim in iter_claim_objects(store, document_id=doc_id):
+    for claim in claim_objects_of(iter_claim_reads(store, document_id=doc_id)):
         claim_tally.add(claim)
         outline.add(claim, claim["status"] in LACKING_SOURCE)
     study_tally = StudyTally()

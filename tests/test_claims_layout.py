@@ -19,7 +19,8 @@ from evidence.claims import (
     LinkRow,
     MentionRow,
     claim_object,
-    iter_claim_objects,
+    claim_objects_of,
+    iter_claim_reads,
 )
 from evidence.claims_layout import (
     CLAIM_KEYS,
@@ -196,7 +197,7 @@ def test_stored_reasons_are_read_as_the_store_decodes_them(tmp_path: Path) -> No
             },
         )
     with store.snapshot():
-        claims = list(iter_claim_objects(store))
+        claims = list(claim_objects_of(iter_claim_reads(store)))
     expected = [decode_row({"reasons": r})["reasons"] or [] for r in stored]
     assert [c["reasons"] for c in claims] == expected
     assert expected[0] == ["names a journal"] and expected[3] == "not json"
