@@ -26,8 +26,8 @@ def _number(value: float) -> str:
     return text if text is not None else json.dumps(value)
 
 
-# The JSON of a value by its exact type (a KeyError for any other): C functions, called
-# straight from a comprehension, for the types a stored claim holds.
+# The JSON of a value by its exact type (a KeyError for any other), for the types a
+# stored claim holds: C functions, floats aside, called straight from a comprehension.
 _SCALARS: dict[type, Callable[[Any], str]] = {
     str: _encode,
     int: int.__repr__,
