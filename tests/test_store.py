@@ -390,3 +390,44 @@ def test_a_transaction_sqlite_already_undid_reports_the_cause(tmp_path: Path) ->
     with store.transaction():
         store.insert("studies", {"citekey": "after"})
     assert store.count("studies") == 2
+
+
+class _LockedAtFirst:
+    """A connection whose journal-mode change is refused ``times`` times, as SQLite
+    refuses the second of two connections changing it at once."""
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+        self.asked = 0
+
+    def execute(self, sql: str) -> None:
+        assert sql == "PRAGMA journal_mode = WAL"
+        self.asked += 1
+        if self.left:
+            self.left -= 1
+            raise sqlite3.OperationalError("database is locked")
+
+
+def test_the_change_to_wal_is_asked_again_while_another_connection_makes_it() -> None:
+    conn = _LockedAtFirst(3)
+    opening.use_wal(conn, timeout=5)  # type: ignore[arg-type]
+    assert conn.asked == 4
+
+
+def test_the_change_to_wal_gives_up_after_the_lock_timeout() -> None:
+    conn = _LockedAtFirst(10**6)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        opening.use_wal(conn, timeout=0.05)  # type: ignore[arg-type]
+    assert 1 < conn.asked < 50
+
+
+def test_other_errors_of_the_change_to_wal_are_not_asked_again() -> None:
+    class Broken(_LockedAtFirst):
+        def execute(self, sql: str) -> None:
+            self.asked += 1
+            raise sqlite3.OperationalError("disk I/O error")
+
+    conn = Broken(0)
+    with pytest.raises(sqlite3.OperationalError, match="I/O"):
+        opening.use_wal(conn, timeout=5)  # type: ignore[arg-type]
+    assert conn.asked == 1

@@ -147,7 +147,7 @@ class Store:
                     opening.forget_checked(self.path)
                     opening.refuse_damaged(conn, self.path)
                     self._checked_at = time.time()
-                self.execute("PRAGMA journal_mode = WAL")
+                opening.use_wal(conn, lock_timeout)
                 self.execute("PRAGMA synchronous = NORMAL")
             pending = self.pending_migrations()
             if sqlite_read_only and pending:

@@ -27,8 +27,29 @@ from pathlib import Path
 
 from evidence import __version__
 from evidence.errors import UsageError
-from evidence.store.errors import damaged_error
+from evidence.store.errors import SQLITE_BUSY, SQLITE_LOCKED, damaged_error, result_code
 from evidence.store.schema import MIGRATION_SET, MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION
+
+
+def use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the file in write-ahead-log mode (a setting kept in the file: after its first
+    opening there is nothing to change). The change needs the file to itself, and when
+    two connections ask for it at once SQLite answers one of them "database is locked"
+    at once, without waiting on the busy timeout (two processes opening one new
+    library). That one asks again, for up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if result_code(exc) not in (SQLITE_BUSY, SQLITE_LOCKED):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def may_write(path: Path) -> bool:
