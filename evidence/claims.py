@@ -162,14 +162,16 @@ class ClaimRead(NamedTuple):
     def retracted(self) -> list[RetractedSource]:
         """The retracted studies the claim rests on, and the notices that say so."""
         studies = self.studies
-        resting = {
-            e.study_id for e in self.links if e.stance != "contradicts" and e.study_id is not None
+        resting = [e.study_id for e in self.links if e.stance != "contradicts"]
+        resting += [m.study_id for m in self.mentions]
+        flagged = {
+            sid
+            for sid in resting
+            if sid is not None and studies.get(sid, _NO_STUDY).get("retracted")
         }
-        resting.update(m.study_id for m in self.mentions if m.study_id is not None)
         return [
             {"study": studies[sid]["citekey"], "notices": studies[sid]["notices"]}
-            for sid in sorted(resting)
-            if studies.get(sid, _NO_STUDY).get("retracted")
+            for sid in sorted(flagged)
         ]
 
 

@@ -125,8 +125,8 @@ class ClaimLayout:
             laid_mentions = []
             template, n2 = self._mention_t, self.n2
             for m in read.mentions:
-                values = (*m[1:9], cite(m.study_id))
-                text = template % tuple([lay[type(v)](v) for v in values])
+                values = m[1:9] + (cite(m.study_id),)
+                text = template % tuple(["null" if v is None else lay[type(v)](v) for v in values])
                 if candidates is not None:
                     found = candidates.get((row.id, m.text), [])
                     text += self._candidates + ("[]" if found == [] else layout(found, self.k3))
@@ -136,7 +136,10 @@ class ClaimLayout:
         if read.links:
             template, n2 = self._link_t, self.n2
             laid_links = [
-                template % tuple([lay[type(v)](v) for v in (cite(e.study_id), *e[2:5])])
+                template
+                % tuple(
+                    ["null" if v is None else lay[type(v)](v) for v in (cite(e.study_id), *e[2:5])]
+                )
                 for e in read.links
             ]
             links = "[" + n2 + ("," + n2).join(laid_links) + self.n1 + "]"
