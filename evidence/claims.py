@@ -45,7 +45,7 @@ def study_states(store: Store, study_ids: Collection[int]) -> dict[int, dict[str
     # notices' details only for the studies that have a retraction notice.
     rows = store.execute(
         "select s.id, s.citekey, s.retracted, (select c.status from checks c "
-        "where c.study_id = s.id order by c.id desc limit 1), exists (select 1 from notices n "
+        "where c.id = s.latest_check), exists (select 1 from notices n "
         "where n.study_id = s.id and n.kind = 'retraction') from studies s "
         "where s.id in (select value from json_each(?))",
         [json.dumps(list(study_ids))],

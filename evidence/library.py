@@ -394,14 +394,17 @@ def latest_checks(
 ) -> dict[int, dict[str, Any]]:
     """Each study's most recent verification (one query; the raw response left out);
     with ``study_ids``, of those studies only."""
-    where, params = _among(study_ids)
+    where, params = "", []
+    if study_ids is not None:
+        where, params = (
+            " where s.id in (select value from json_each(?))",
+            [json.dumps(list(study_ids))],
+        )
     return {
         r["study_id"]: r
         for r in store.query(
             "select c.study_id, c.checked_at, c.status, c.sources, c.mismatches, c.reason, "
-            "c.verification "
-            "from checks c join (select study_id, max(id) as id from checks"
-            f"{where} group by study_id) last on last.id = c.id",
+            f"c.verification from studies s join checks c on c.id = s.latest_check{where}",
             params,
         )
     }

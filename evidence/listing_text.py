@@ -36,8 +36,7 @@ _FIRST_FAMILY = re.compile(r'\[\{"family": "([^"\\\x00-\x1f]*)"')
 # The study's latest check, its notices (id first, to sort them), the key of the study
 # it is a probable duplicate of.
 _LATEST_CHECK = (
-    "left join checks c on c.id = (select max(id) from checks where study_id = s.id) "
-    "left join studies o on o.id = s.duplicate_of "
+    "left join checks c on c.id = s.latest_check left join studies o on o.id = s.duplicate_of "
 )
 NOTICES_SQL = (
     "case when exists (select 1 from notices n where n.study_id = s.id) then "

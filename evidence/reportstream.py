@@ -61,8 +61,7 @@ _REFERENCED = (
 _LIGHT = (
     "select s.id, s.evidence_level, s.retracted, s.duplicate_of is not null, k.status, "
     "k.checked_at, exists (select 1 from notices n where n.study_id = s.id) "
-    "from studies s left join checks k on k.id = "
-    "(select max(id) from checks where study_id = s.id) "
+    "from studies s left join checks k on k.id = s.latest_check "
     "where s.id in (select value from json_each(?))"
 )
 

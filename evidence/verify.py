@@ -91,10 +91,9 @@ class Selection:
     fresh: array[int] = field(default_factory=lambda: array("q"))
 
 
-# Each study's most recent check, found through the checks(study_id) index.
+# Each study's most recent check (studies.latest_check).
 _LATEST = (
-    "select s.id, c.status, c.checked_at from studies s left join checks c "
-    "on c.id = (select max(id) from checks where study_id = s.id)"
+    "select s.id, c.status, c.checked_at from studies s left join checks c on c.id = s.latest_check"
 )
 
 

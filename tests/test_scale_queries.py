@@ -165,7 +165,7 @@ def test_verify_all_scans_the_studies_once_and_reads_the_rest_by_index(store: St
     chosen: list[Selection] = []
     scans = _scans(store, lambda: chosen.append(select(store, [], all_studies=True, refresh=False)))
     # One pass over the studies in id order (the primary key); each study's latest check
-    # through the checks(study_id) index.
+    # by the id its row holds.
     assert len(scans) == 1 and scans[0].startswith("SCAN s  <- "), scans
     assert list(chosen[0].fresh) == [2]
     assert list(chosen[0].stale) == [i for i in range(1, 32) if i != 2]
@@ -179,3 +179,14 @@ def test_the_studies_of_an_attributed_journal_come_through_the_index(store: Stor
     journal = "Int J Neurosci"  # an abbreviation agrees with the full name
     assert _scans(store, lambda: found.append(dict(journal_studies(store, journal)))) == []
     assert len(found[0]) == 30  # the probable duplicate has no journal
+
+
+def test_listings_read_each_studys_latest_check_by_the_id_on_its_row(store: Store) -> None:
+    """`studies` and `studies --json` look each study's verdict up by the check id the
+    study row holds (m009), not by searching the checks of the study."""
+    from evidence.listing_text import JSON_SQL, LINE_SQL
+
+    for sql in (JSON_SQL, LINE_SQL):
+        plan = " | ".join(str(r[-1]) for r in store.execute(f"explain query plan {sql}", [-1, 0]))
+        assert "SEARCH c USING INTEGER PRIMARY KEY" in plan, plan
+        assert "idx_checks_study_id" not in plan, plan

@@ -62,6 +62,7 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         "m006_probable_duplicate_index",
         "m007_first_page",
         "m008_journal_index",
+        "m009_latest_check",
     ]
     assert store.pending_migrations() == []
 
@@ -82,6 +83,80 @@ def test_a_version_7_library_gains_the_journal_index(tmp_path: Path) -> None:
             ["Pain", None],
         ).fetchall()
         assert "idx_studies_journal_journal_abbrev" in str(plan)
+    finally:
+        store.close()
+
+
+def _latest_checks(store: Store) -> dict[str, Any]:
+    """Each study's stored latest check, and the one the checks table says it is."""
+    return {
+        r["citekey"]: (r["latest_check"], r["newest"])
+        for r in store.query(
+            "select citekey, latest_check, (select max(id) from checks c "
+            "where c.study_id = s.id) as newest from studies s order by id"
+        )
+    }
+
+
+def _check(store: Store, study_id: int, status: str) -> int:
+    return store.insert(
+        "checks", {"study_id": study_id, "status": status, "checked_at": "2026-12-07T10:00:00Z"}
+    )
+
+
+def test_a_study_row_holds_its_latest_check_whatever_writes_the_checks(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    try:
+        a = store.insert("studies", {"citekey": "a2020"})
+        b = store.insert("studies", {"citekey": "b2021"})
+        store.insert("studies", {"citekey": "c2022"})
+        first = _check(store, a, "verified")
+        second = _check(store, a, "mismatch")
+        moved = _check(store, b, "not_found")
+        assert _latest_checks(store) == {
+            "a2020": (second, second),
+            "b2021": (moved, moved),
+            "c2022": (None, None),
+        }
+        store.execute("delete from checks where id = ?", [second])  # the newest goes
+        assert _latest_checks(store)["a2020"] == (first, first)
+        store.execute("update checks set study_id = ? where id = ?", [a, moved])
+        assert _latest_checks(store) == {
+            "a2020": (moved, moved),
+            "b2021": (None, None),
+            "c2022": (None, None),
+        }
+        store.execute("delete from checks where study_id = ?", [a])
+        assert {k: v[0] for k, v in _latest_checks(store).items()} == dict.fromkeys(
+            ("a2020", "b2021", "c2022")
+        )
+    finally:
+        store.close()
+
+
+def test_a_version_8_library_gains_its_studies_latest_checks(tmp_path: Path) -> None:
+    store = Store(tmp_path / "e.db")
+    ids = [store.insert("studies", {"citekey": f"k{n}"}) for n in range(5)]
+    for n, study in enumerate(ids[:4]):
+        for _ in range(n + 1):
+            _check(store, study, "verified")
+    store.close()
+    conn = sqlite3.connect(tmp_path / "e.db")
+    for trigger in ("checks_latest_ai", "checks_latest_ad", "checks_latest_au"):
+        conn.execute(f"drop trigger {trigger}")
+    conn.execute("alter table studies drop column latest_check")
+    conn.execute("delete from _sqlite_migrations where name = 'm009_latest_check'")
+    conn.execute("PRAGMA user_version = 8")
+    conn.commit()
+    conn.close()
+    store = Store(tmp_path / "e.db")
+    try:
+        assert store.applied_migrations()[-1] == "m009_latest_check"
+        latest = _latest_checks(store)
+        assert [v[0] for v in latest.values()] == [1, 3, 6, 10, None]
+        assert all(stored == newest for stored, newest in latest.values())
+        _check(store, ids[4], "verified")  # the triggers are there too
+        assert _latest_checks(store)["k4"] == (11, 11)
     finally:
         store.close()
 

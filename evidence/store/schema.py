@@ -93,6 +93,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "added_at": str,
             "updated_at": str,
             "fetched_at": str,
+            # the id of the study's latest check (the checks_latest_* triggers keep it)
+            "latest_check": int,
         },
         "pk": "id",
         "foreign_keys": [],
@@ -494,6 +496,54 @@ def m008_journal_index(db: sqlite_utils.Database) -> None:
     """An index on the studies' journal names: `resolve` finds the studies of the
     journal an attribution names without reading every study."""
     ensure_declared(db)
+
+
+# Studies whose latest check one statement of m009 fills in.
+LATEST_CHECK_BATCH = 50_000
+
+
+@_migration
+def m009_latest_check(db: sqlite_utils.Database) -> None:
+    """Each study's latest check id, on its row: a listing reads the study's verdict
+    with one row lookup instead of a search of the checks index and a row lookup.
+    Triggers on checks keep it whatever writes them; it is filled in for the checks
+    made before, a batch of studies a statement."""
+    studies = table_of(db, "studies")
+    if "latest_check" not in studies.columns_dict:
+        studies.add_column("latest_check", int)
+    latest_check_triggers(db)
+    last = db.execute("select coalesce(max(id), 0) from studies").fetchone()[0]
+    for start in range(0, last, LATEST_CHECK_BATCH):
+        db.execute(
+            "update studies set latest_check = (select max(c.id) from checks c "
+            "where c.study_id = studies.id) where id > ? and id <= ?",
+            [start, start + LATEST_CHECK_BATCH],
+        )
+    ensure_declared(db)
+
+
+def latest_check_triggers(db: sqlite_utils.Database) -> None:
+    """Keep ``studies.latest_check`` the id of the study's newest check: a check
+    inserted, deleted or moved to another study updates the studies it concerns."""
+    db.execute(
+        "create trigger if not exists checks_latest_ai after insert on checks begin\n"
+        "  update studies set latest_check = new.id where id = new.study_id\n"
+        "    and (latest_check is null or latest_check < new.id);\n"
+        "end"
+    )
+    db.execute(
+        "create trigger if not exists checks_latest_ad after delete on checks begin\n"
+        "  update studies set latest_check = (select max(c.id) from checks c\n"
+        "    where c.study_id = old.study_id) where id = old.study_id;\n"
+        "end"
+    )
+    db.execute(
+        "create trigger if not exists checks_latest_au after update of id, study_id "
+        "on checks begin\n"
+        "  update studies set latest_check = (select max(c.id) from checks c\n"
+        "    where c.study_id = studies.id) where id in (old.study_id, new.study_id);\n"
+        "end"
+    )
 
 
 SCHEMA_VERSION = len(MIGRATIONS)
