@@ -67,14 +67,23 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
     assert store.pending_migrations() == []
 
 
-def test_a_version_7_library_gains_the_journal_index(tmp_path: Path) -> None:
-    Store(tmp_path / "e.db").close()
-    conn = sqlite3.connect(tmp_path / "e.db")
-    conn.execute("drop index idx_studies_journal_journal_abbrev")
-    conn.execute("delete from _sqlite_migrations where name = 'm008_journal_index'")
-    conn.execute("PRAGMA user_version = 7")
+def _taken_back(path: Path, version: int, migration: str, *undo: str) -> None:
+    """The library at ``path`` as schema ``version`` left it: ``undo`` run, the record
+    of ``migration`` gone."""
+    conn = sqlite3.connect(path)
+    for sql in undo:
+        conn.execute(sql)
+    conn.execute("delete from _sqlite_migrations where name = ?", [migration])
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
+
+
+def test_a_version_7_library_gains_the_journal_index(tmp_path: Path) -> None:
+    Store(tmp_path / "e.db").close()
+    _taken_back(
+        tmp_path / "e.db", 7, "m008_journal_index", "drop index idx_studies_journal_journal_abbrev"
+    )
     store = Store(tmp_path / "e.db")
     try:
         assert store.applied_migrations()[-1] == "m008_journal_index"
@@ -141,14 +150,16 @@ def test_a_version_8_library_gains_its_studies_latest_checks(tmp_path: Path) -> 
         for _ in range(n + 1):
             _check(store, study, "verified")
     store.close()
-    conn = sqlite3.connect(tmp_path / "e.db")
-    for trigger in ("checks_latest_ai", "checks_latest_ad", "checks_latest_au"):
-        conn.execute(f"drop trigger {trigger}")
-    conn.execute("alter table studies drop column latest_check")
-    conn.execute("delete from _sqlite_migrations where name = 'm009_latest_check'")
-    conn.execute("PRAGMA user_version = 8")
-    conn.commit()
-    conn.close()
+    _taken_back(
+        tmp_path / "e.db",
+        8,
+        "m009_latest_check",
+        *(
+            f"drop trigger {t}"
+            for t in ("checks_latest_ai", "checks_latest_ad", "checks_latest_au")
+        ),
+        "alter table studies drop column latest_check",
+    )
     store = Store(tmp_path / "e.db")
     try:
         assert store.applied_migrations()[-1] == "m009_latest_check"

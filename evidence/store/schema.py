@@ -448,6 +448,15 @@ def m006_probable_duplicate_index(db: sqlite_utils.Database) -> None:
     ensure_declared(db)
 
 
+def update_studies_in_batches(db: sqlite_utils.Database, sql: str, batch: int) -> None:
+    """Run ``sql``, an update of the studies whose ``id > ? and id <= ?``, over every
+    study, ``batch`` ids a statement (a million-study library is not rewritten in one
+    statement)."""
+    last = db.execute("select coalesce(max(id), 0) from studies").fetchone()[0]
+    for start in range(0, last, batch):
+        db.execute(sql, [start, start + batch])
+
+
 # Studies whose first page one statement of m007 fills in.
 FIRST_PAGE_BATCH = 50_000
 
@@ -480,13 +489,12 @@ def fill_first_pages(db: sqlite_utils.Database) -> None:
 
     db.conn.create_function("evidence_first_page", 1, first_page_of, deterministic=True)
     try:
-        last = db.execute("select coalesce(max(id), 0) from studies").fetchone()[0]
-        for start in range(0, last, FIRST_PAGE_BATCH):
-            db.execute(
-                "update studies set first_page = evidence_first_page(pages) "
-                "where id > ? and id <= ? and pages is not null",
-                [start, start + FIRST_PAGE_BATCH],
-            )
+        update_studies_in_batches(
+            db,
+            "update studies set first_page = evidence_first_page(pages) "
+            "where id > ? and id <= ? and pages is not null",
+            FIRST_PAGE_BATCH,
+        )
     finally:
         db.conn.create_function("evidence_first_page", 1, None)
 
@@ -512,13 +520,12 @@ def m009_latest_check(db: sqlite_utils.Database) -> None:
     if "latest_check" not in studies.columns_dict:
         studies.add_column("latest_check", int)
     latest_check_triggers(db)
-    last = db.execute("select coalesce(max(id), 0) from studies").fetchone()[0]
-    for start in range(0, last, LATEST_CHECK_BATCH):
-        db.execute(
-            "update studies set latest_check = (select max(c.id) from checks c "
-            "where c.study_id = studies.id) where id > ? and id <= ?",
-            [start, start + LATEST_CHECK_BATCH],
-        )
+    update_studies_in_batches(
+        db,
+        "update studies set latest_check = (select max(c.id) from checks c "
+        "where c.study_id = studies.id) where id > ? and id <= ?",
+        LATEST_CHECK_BATCH,
+    )
     ensure_declared(db)
 
 
