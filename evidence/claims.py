@@ -6,9 +6,10 @@ Reads only; statuses are derived each time (evidence.status), never stored.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from evidence.errors import DocumentNotFound, UsageError
 from evidence.listing import in_chunks
@@ -323,20 +324,30 @@ def _by_claim(store: Store, sql: str, ids: str, make: Callable[..., Any]) -> dic
 _NO_STUDY: dict[str, Any] = {}
 
 
+_Row = TypeVar("_Row", bound=tuple[Any, ...])
+
+
+def _rows_of(kind: type[_Row]) -> Callable[[tuple[Any, ...]], _Row]:
+    """A named tuple of ``kind`` from a row of its query's columns: ``tuple.__new__``
+    called from C, without ``_make``'s Python frame and length check (the query gives
+    exactly the fields), about 0.1 s on 300,000 rows."""
+    return functools.partial(tuple.__new__, kind)  # type: ignore[return-value]
+
+
 def _chunk_reads(
     store: Store, rows: list[tuple[Any, ...]], build: Callable[[str], bool] | None = None
 ) -> list[tuple[ClaimStatus, ClaimRead | None]]:
     """Each claim of ``rows`` with its status, and the claim as read (only when
     ``build`` wants it for that status, if given)."""
     ids = json.dumps([r[0] for r in rows])
-    mentions = _by_claim(store, _MENTIONS_SQL, ids, MentionRow._make)
-    links = _by_claim(store, _EVIDENCE_SQL, ids, LinkRow._make)
+    mentions = _by_claim(store, _MENTIONS_SQL, ids, _rows_of(MentionRow))
+    links = _by_claim(store, _EVIDENCE_SQL, ids, _rows_of(LinkRow))
     cited = {m.study_id for ms in mentions.values() for m in ms if m.study_id is not None}
     cited |= {e.study_id for ls in links.values() for e in ls if e.study_id is not None}
     studies = study_states(store, sorted(cited)) if cited else {}
     out: list[tuple[ClaimStatus, ClaimRead | None]] = []
     no_rows: tuple[Any, ...] = ()  # shared by the claims without any: never changed
-    for row in map(ClaimRow._make, rows):
+    for row in map(_rows_of(ClaimRow), rows):
         ms = mentions.get(row.id, no_rows)
         ls = links.get(row.id, no_rows)
         status = status_of(

@@ -22,6 +22,9 @@ UNSOURCED_SQL = (
 )
 
 
+_NO_STUDY: Mapping[str, Any] = {}
+
+
 def status_of(
     kinds: Collection[Any],
     cited: Iterable[int],
@@ -34,12 +37,14 @@ def status_of(
     counted = [link for link in links if link[2] != "suggested"]
     leaning = {sid for sid, stance, _ in counted if stance != "contradicts"}
     leaning.update(cited)
-    if any(studies.get(sid, {}).get("retracted") for sid in leaning):
-        return "retracted"
-    if any(stance == "contradicts" for _, stance, _ in counted):
-        return "disputed"
+    for sid in leaning:
+        if studies.get(sid, _NO_STUDY).get("retracted"):
+            return "retracted"
+    for _, stance, _ in counted:
+        if stance == "contradicts":
+            return "disputed"
     for sid, stance, _ in counted:
-        study = studies.get(sid, {})
+        study = studies.get(sid, _NO_STUDY)
         if (
             stance == "supports"
             and study.get("verification") == "verified"
